@@ -1,0 +1,49 @@
+# Targets shared by people and CI. Everything runs inside .venv, built from requirements.lock.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: setup demo test lint format typecheck check lock registry clean
+
+$(BIN)/ntm: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	@touch $@
+
+setup: $(BIN)/ntm  ## create .venv with the locked dependencies and the ntm command
+
+demo: setup  ## the main job on the embedded default: demo submissions in, summary out
+	$(BIN)/ntm demo
+
+test: setup  ## the whole test suite, lint and type check included
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: setup
+	$(BIN)/mypy
+
+lock:  ## re-resolve requirements.lock after changing pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --group dev --group build --generate-hashes \
+		--python-version 3.11 -o requirements.lock
+
+registry:  ## rebuild data/reference/admin_units.csv from vietnam-provinces==0.5.0 (own venv)
+	$(PYTHON) -m venv /tmp/ntm-registry-venv
+	/tmp/ntm-registry-venv/bin/pip install --quiet vietnam-provinces==0.5.0
+	/tmp/ntm-registry-venv/bin/python scripts/build_registry.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

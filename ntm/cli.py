@@ -1,0 +1,160 @@
+"""The ``ntm`` command (interfaces.md): ingest, template, demo, summary.
+
+Exit status: 0 success; 2 usage error; 3 some file rejected or some row quarantined;
+1 internal failure. Bad input never produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ntm.ingest import ingest_files
+from ntm.paths import DataDir
+from ntm.reference import Reference, ReferenceError, load_reference
+from ntm.summary import stored_periods, summary_lines
+from ntm.warehouse import Warehouse, WarehouseBusyError
+from ntm.workbook import write_submission
+from transforms.periods import Period
+from transforms.registry import communes_of, find_reporting_unit
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FINDINGS = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called."""
+
+
+def _period(text: str) -> Period:
+    period = Period.parse(text)
+    if period is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a period like 2024-Q4")
+    return period
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        help="inbox, warehouse, feedback and reports (default: $NTM_DATA_DIR or ./data)",
+    )
+    parser = argparse.ArgumentParser(prog="ntm", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", parents=[common], help="check and store submissions")
+    ingest.add_argument("paths", nargs="+", type=Path, help="files, or folders to search")
+
+    template = commands.add_parser(
+        "template", parents=[common], help="a fillable workbook for one unit and period"
+    )
+    template.add_argument("--unit", required=True, help="GSO code of the reporting unit")
+    template.add_argument("--period", required=True, type=_period)
+    template.add_argument("--output", required=True, type=Path)
+
+    demo = commands.add_parser(
+        "demo", parents=[common], help="generate demo submissions into the inbox and ingest them"
+    )
+    demo.add_argument("--messy", type=Path, help="also write the messy set into this folder")
+
+    summary = commands.add_parser("summary", parents=[common], help="completeness per period")
+    summary.add_argument("--period", type=_period)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    data_dir = DataDir.resolve(args.data_dir)
+    try:
+        ref = load_reference()
+        command = {"ingest": _ingest, "template": _template, "demo": _demo, "summary": _summary}
+        return command[args.command](args, data_dir, ref)
+    except UsageError as error:
+        print(f"ntm {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ReferenceError as error:
+        print(f"ntm: reference data is not usable: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except WarehouseBusyError as error:
+        print(
+            f"ntm: the warehouse {data_dir.warehouse} is in use by another process; "
+            f"try again when it has finished ({error})",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    except Exception as error:
+        log = data_dir.root / "logs" / "internal-errors.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {datetime.now(UTC).isoformat()} ntm {args.command}\n")
+            handle.write(traceback.format_exc())
+        print(f"ntm: internal error: {error!r} (details in {log})", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _ingest(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    outcomes = ingest_files(args.paths, data_dir, ref)
+    for outcome in outcomes:
+        print(outcome.line())
+    bad = any(o.status == "rejected" or o.quarantined for o in outcomes)
+    return EXIT_FINDINGS if bad else EXIT_OK
+
+
+def _template(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+
+    period: Period = args.period
+    direct = ref.settings.communes_report_from
+    unit = find_reporting_unit(ref.registry, args.unit, period.last_day, direct)
+    if unit is None:
+        raise UsageError(f"no reporting unit with code {args.unit} on {period.last_day}")
+    communes = communes_of(ref.registry, args.unit, period.last_day, direct)
+    path = write_submission(
+        args.output, ref.format, args.unit, str(unit["unit_name"]), str(period), communes
+    )
+    print(path)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    # Only this command needs the generator (and numpy); the others start without it.
+    from ntm.demo import generate_demo, generate_messy  # noqa: PLC0415
+
+
+    inbox = data_dir.inbox / "demo"
+    written = generate_demo(inbox, ref)
+    print(f"demo submissions: {len(written)} files in {inbox}")
+    if args.messy:
+        messy = generate_messy(args.messy, ref)
+        print(f"messy submissions: {len(messy)} files in {args.messy}")
+    outcomes = ingest_files([data_dir.inbox], data_dir, ref)
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    print("ingested: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    _print_summary(data_dir, ref, None)
+    print(f"feedback workbooks: {data_dir.feedback}")
+    return EXIT_OK
+
+
+def _summary(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    _print_summary(data_dir, ref, args.period)
+    return EXIT_OK
+
+
+def _print_summary(data_dir: DataDir, ref: Reference, period: Period | None) -> None:
+
+    with Warehouse.open(data_dir.warehouse) as warehouse:
+        periods = [period] if period else stored_periods(warehouse)
+        for line in summary_lines(warehouse, ref, periods):
+            print(line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The feedback workbook the department sends back to a district for each file it checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from ntm.paths import atomic_path
+
+SEVERITY_VI = {
+    "file_error": "Lỗi cả tệp: tệp bị trả lại",
+    "row_error": "Lỗi dòng: dòng xã chưa được nhận",
+    "warning": "Lưu ý: số liệu vẫn được nhận",
+}
+HEADERS = (
+    ("Tệp", 28),
+    ("Trang tính", 14),
+    ("Dòng", 7),
+    ("Cột", 34),
+    ("Giá trị trong tệp", 18),
+    ("Mức độ", 30),
+    ("Nội dung và cách sửa", 90),
+)
+
+
+def write_feedback(target: Path, summary: str, findings: pl.DataFrame) -> Path:
+    """Write ``findings`` (rendered, with file_name) under a one-line ``summary``.
+
+    Every cell is written as a string or a number, never as a formula, whatever the district
+    typed (a value beginning with '=' stays text).
+    """
+    rows = findings.select(
+        pl.col("file_name"),
+        pl.col("sheet").fill_null(""),
+        pl.col("excel_row"),
+        pl.col("column_label").fill_null(""),
+        pl.col("value_found").fill_null(""),
+        pl.col("severity").replace_strict(SEVERITY_VI, default="").alias("severity"),
+        pl.col("message"),
+    ).rows()
+    with atomic_path(target) as temporary:
+        workbook = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False})
+        bold = workbook.add_format({"bold": True})
+        title = workbook.add_format({"bold": True, "font_size": 13})
+        header = workbook.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        wrap = workbook.add_format({"text_wrap": True, "valign": "top", "border": 1})
+        sheet = workbook.add_worksheet("Phản hồi")
+        sheet.write_string(0, 0, "PHẢN HỒI KẾT QUẢ KIỂM TRA SỐ LIỆU BÁO CÁO", title)
+        sheet.write_string(1, 0, summary, bold)
+        for column, (label, width) in enumerate(HEADERS):
+            sheet.set_column(column, column, width)
+            sheet.write_string(3, column, label, header)
+        for offset, row in enumerate(rows, start=4):
+            for column, value in enumerate(row):
+                if value is None:
+                    sheet.write_blank(offset, column, None, wrap)
+                elif isinstance(value, int):
+                    sheet.write_number(offset, column, value, wrap)
+                else:
+                    sheet.write_string(offset, column, str(value), wrap)
+        if not rows:
+            sheet.write_string(4, 0, "Không có lỗi hay lưu ý nào.")
+        sheet.freeze_panes(4, 0)
+        sheet.autofilter(3, 0, 3 + max(len(rows), 1), len(HEADERS) - 1)
+        workbook.close()
+    return target

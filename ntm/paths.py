@@ -1,0 +1,58 @@
+"""The data dir: inbox, warehouse, feedback and reports of one deployment.
+
+Two data dirs never touch each other (interfaces.md). Reference data is not here: it ships with
+the code under data/reference/.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+
+    @classmethod
+    def resolve(cls, given: str | Path | None) -> DataDir:
+        return cls(Path(given or os.environ.get("NTM_DATA_DIR") or "data").resolve())
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "ntm.duckdb"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "feedback"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` that replaces it only once the writer has finished.
+
+    A reader never sees a half-written file: it sees the old one or the new one.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
+    )
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)

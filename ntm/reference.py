@@ -1,0 +1,281 @@
+"""Reference data under data/reference/: loaded once, checked before anything uses it."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from transforms.checks import RowRule
+from transforms.layout import Column
+
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
+SEVERITIES = ("file_error", "row_error", "warning")
+# Rules that code raises by id: each must have its message in validation_rules.toml.
+BUILTIN_RULES = (
+    "file_type",
+    "file_too_large",
+    "file_unsafe",
+    "file_encrypted",
+    "file_unreadable",
+    "sheet_missing",
+    "metadata_missing",
+    "metadata_invalid",
+    "unit_unknown",
+    "period_invalid",
+    "period_future",
+    "column_missing",
+    "no_rows",
+    "total_mismatch",
+    "csv_inconsistent",
+    "csv_encoding",
+    "commune_code_invalid",
+    "commune_foreign",
+    "commune_duplicate",
+    "figure_empty",
+    "figure_invalid",
+    "extra_sheet",
+    "extra_column",
+    "metadata_extra",
+    "commune_name_mismatch",
+    "commune_missing",
+)
+REGISTRY_SCHEMA = {
+    "unit_code": pl.String,
+    "unit_name": pl.String,
+    "unit_type": pl.String,
+    "unit_level": pl.String,
+    "parent_code": pl.String,
+    "valid_from": pl.Date,
+    "valid_to": pl.Date,
+    "source": pl.String,
+}
+
+
+class ReferenceError(Exception):
+    """Reference data that the pipeline cannot run with."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int
+    max_uncompressed_bytes: int
+    max_compression_ratio: int
+
+
+@dataclass(frozen=True)
+class SubmissionFormat:
+    template_version: str
+    accepted_extensions: tuple[str, ...]
+    metadata_sheet: str
+    figures_sheet: str
+    instructions_sheet: str
+    total_row_label: str
+    csv_metadata_columns: tuple[str, ...]
+    metadata: tuple[Column, ...]  # kind is "required" or "optional"
+    columns: tuple[Column, ...]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {c.key: c.label for c in (*self.metadata, *self.columns)}
+
+    @property
+    def figure_keys(self) -> list[str]:
+        return [c.key for c in self.columns if c.kind == "figure"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    deadline_days: int
+    communes_report_from: date
+    province_code: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    format: SubmissionFormat
+    rules: pl.DataFrame  # rule_id, severity, kind, message, fix, column, check, expected
+    row_rules: tuple[RowRule, ...]
+    limits: Limits
+    settings: Settings
+    registry: pl.DataFrame
+
+    def rule_ids(self, severity: str) -> list[str]:
+        return self.rules.filter(pl.col("severity") == severity)["rule_id"].to_list()
+
+
+def reference_dir() -> Path:
+    return Path(os.environ.get("NTM_REFERENCE_DIR", REFERENCE_DIR))
+
+
+@cache
+def load_reference(directory: Path | None = None) -> Reference:
+    """Load and check every reference file; a problem raises ReferenceError naming the file."""
+    root = directory or reference_dir()
+    fmt = _load_format(root / "submission_format.toml")
+    rules, row_rules, limits = _load_rules(root / "validation_rules.toml", fmt)
+    settings = _load_settings(root / "settings.toml")
+    registry = _load_registry(root / "admin_units.csv")
+    return Reference(fmt, rules, row_rules, limits, settings, registry)
+
+
+def _toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ReferenceError(f"{path}: {error}") from error
+
+
+def _load_format(path: Path) -> SubmissionFormat:
+    raw = _toml(path)
+    try:
+        metadata = tuple(
+            Column(m["key"], m["label"], "required" if m["required"] else "optional")
+            for m in raw["metadata"]  # type: ignore[attr-defined]
+        )
+        columns = tuple(
+            Column(c["key"], c["label"], c["kind"])
+            for c in raw["columns"]  # type: ignore[attr-defined]
+        )
+        fmt = SubmissionFormat(
+            template_version=str(raw["template_version"]),
+            accepted_extensions=tuple(raw["accepted_extensions"]),  # type: ignore[arg-type]
+            metadata_sheet=str(raw["metadata_sheet"]),
+            figures_sheet=str(raw["figures_sheet"]),
+            instructions_sheet=str(raw["instructions_sheet"]),
+            total_row_label=str(raw["total_row_label"]),
+            csv_metadata_columns=tuple(raw["csv_metadata_columns"]),  # type: ignore[arg-type]
+            metadata=metadata,
+            columns=columns,
+        )
+    except (KeyError, TypeError) as error:
+        raise ReferenceError(f"{path}: missing or malformed entry {error}") from error
+    keys = [c.key for c in columns]
+    if len(set(keys)) != len(keys) or {"commune_code", "commune_name"} - set(keys):
+        raise ReferenceError(f"{path}: column keys must be unique and include commune_code/name")
+    if {c.kind for c in columns} - {"code", "text", "figure"}:
+        raise ReferenceError(f"{path}: column kind must be code, text or figure")
+    return fmt
+
+
+def _load_rules(
+    path: Path, fmt: SubmissionFormat
+) -> tuple[pl.DataFrame, tuple[RowRule, ...], Limits]:
+    raw = _toml(path)
+    entries = raw.get("rule", [])
+    fields = ("rule_id", "severity", "kind", "message", "fix", "column", "check", "expected")
+    try:
+        rows = [
+            {
+                "rule_id": r["id"],
+                "severity": r["severity"],
+                "kind": r["kind"],
+                "message": r["message"],
+                "fix": r["fix"],
+                "column": r.get("column"),
+                "check": r.get("check"),
+                "expected": r.get("expected"),
+            }
+            for r in entries  # type: ignore[attr-defined]
+        ]
+        limits_raw = raw["limits"]
+        limits = Limits(**limits_raw)  # type: ignore[arg-type]
+    except (KeyError, TypeError) as error:
+        raise ReferenceError(f"{path}: missing or malformed entry {error}") from error
+    rules = pl.DataFrame(rows, schema=dict.fromkeys(fields, pl.String))
+    problems: list[str] = []
+    duplicated = rules.filter(pl.col("rule_id").is_duplicated())["rule_id"].unique().to_list()
+    if duplicated:
+        problems.append(f"rule ids defined twice: {duplicated}")
+    bad_severity = rules.filter(~pl.col("severity").is_in(SEVERITIES))["rule_id"].to_list()
+    if bad_severity:
+        problems.append(f"severity must be one of {SEVERITIES}: {bad_severity}")
+    missing = sorted(set(BUILTIN_RULES) - set(rules["rule_id"].to_list()))
+    if missing:
+        problems.append(f"no message for the built-in rules {missing}")
+    figures = set(fmt.figure_keys)
+    known = figures | {f"prev_{f}" for f in figures} | {f"prev_year_q4_{f}" for f in figures}
+    row_rules: list[RowRule] = []
+    for rule in rules.filter(pl.col("kind") == "row_check").iter_rows(named=True):
+        rule_problem = _row_rule_problem(rule, figures, known)
+        if rule_problem:
+            problems.append(f"rule {rule['rule_id']}: {rule_problem}")
+        else:
+            row_rules.append(
+                RowRule(rule["rule_id"], rule["column"], rule["check"], rule["expected"])
+            )
+    if problems:
+        raise ReferenceError(f"{path}: " + "; ".join(problems))
+    return rules, tuple(row_rules), limits
+
+
+def _row_rule_problem(rule: dict[str, str | None], figures: set[str], known: set[str]) -> str:
+    if rule["column"] not in figures:
+        return f"column {rule['column']!r} is not a figure of the format"
+    probe = pl.DataFrame(schema=dict.fromkeys(sorted(known), pl.Int64))
+    for name in ("check", "expected"):
+        text = rule[name]
+        if name == "check" and not text:
+            return "a row_check needs a check"
+        if not text:
+            continue
+        try:
+            probe.select(pl.sql_expr(text))
+        except Exception as error:  # Polars raises several types for a bad expression
+            return f"{name} {text!r} does not evaluate over the figures: {error}"
+    return ""
+
+
+def _load_settings(path: Path) -> Settings:
+    raw = _toml(path)
+    try:
+        reporting = raw["reporting"]
+        return Settings(
+            deadline_days=int(reporting["deadline_days_after_quarter"]),  # type: ignore[index]
+            communes_report_from=date.fromisoformat(
+                reporting["communes_report_directly_from"]  # type: ignore[index]
+            ),
+            province_code=str(reporting["province_code"]),  # type: ignore[index]
+            timezone=str(reporting["timezone"]),  # type: ignore[index]
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ReferenceError(f"{path}: missing or malformed entry {error}") from error
+
+
+def _load_registry(path: Path) -> pl.DataFrame:
+    try:
+        registry = pl.read_csv(path, schema=REGISTRY_SCHEMA)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise ReferenceError(f"{path}: {error}") from error
+    problems: list[str] = []
+    if registry.filter(pl.struct("unit_code", "valid_from").is_duplicated()).height:
+        problems.append("a (unit_code, valid_from) pair appears twice")
+    overlapping = (
+        registry.sort("unit_code", "valid_from")
+        .with_columns(next_from=pl.col("valid_from").shift(-1).over("unit_code"))
+        .filter(
+            pl.col("next_from").is_not_null()
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") > pl.col("next_from")))
+        )
+    )
+    if overlapping.height:
+        problems.append(f"validity periods overlap for {overlapping['unit_code'].to_list()}")
+    levels = set(registry["unit_level"].unique().to_list())
+    if levels - {"province", "district", "commune"}:
+        problems.append(f"unknown unit_level {sorted(levels)}")
+    orphans = registry.filter(
+        pl.col("parent_code").is_not_null()
+        & ~pl.col("parent_code").is_in(registry["unit_code"].implode())
+    )
+    if orphans.height:
+        problems.append(f"parents missing for {orphans['unit_code'].to_list()[:5]}")
+    if problems:
+        raise ReferenceError(f"{path}: " + "; ".join(problems))
+    return registry

@@ -1,0 +1,66 @@
+"""The shape every check reports in, and how a finding becomes a Vietnamese message."""
+
+from __future__ import annotations
+
+import polars as pl
+
+FINDING_SCHEMA: dict[str, pl.DataType] = {
+    "sheet": pl.String(),
+    "excel_row": pl.Int64(),
+    "column_label": pl.String(),
+    "value_found": pl.String(),
+    "rule_id": pl.String(),
+    "expected": pl.String(),
+    "detail": pl.String(),
+}
+
+SEVERITY_ORDER = {"file_error": 0, "row_error": 1, "warning": 2}
+
+
+def findings_frame(rows: list[dict[str, object]] | None = None) -> pl.DataFrame:
+    """A findings frame from a few literal findings (file-level checks produce one or two)."""
+    return pl.DataFrame(rows or [], schema=FINDING_SCHEMA)
+
+
+def conform(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with exactly the finding columns, missing ones null, in order."""
+    return frame.select(
+        [
+            pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
+            for name, dtype in FINDING_SCHEMA.items()
+        ]
+    )
+
+
+def render(findings: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
+    """Attach severity and the Vietnamese message (what is wrong, then how to fix it).
+
+    ``rules`` has rule_id, severity, message and fix; placeholders {value}, {expected}, {detail}
+    are filled from the finding. Adds severity, problem (what is wrong), fix (how to put it
+    right) and message (both).
+    """
+
+    def fill(template: str) -> pl.Expr:
+        return (
+            pl.col(template)
+            .str.replace_all("{value}", pl.col("value_found").fill_null(""), literal=True)
+            .str.replace_all("{expected}", pl.col("expected").fill_null(""), literal=True)
+            .str.replace_all("{detail}", pl.col("detail").fill_null(""), literal=True)
+        )
+
+    return (
+        findings.join(
+            rules.select("rule_id", "severity", "message", "fix"),
+            on="rule_id",
+            how="left",
+            validate="m:1",
+        )
+        .with_columns(problem=fill("message"), fix=fill("fix"))
+        .with_columns(message=pl.col("problem") + " " + pl.col("fix"))
+        .sort(
+            pl.col("severity").replace_strict(SEVERITY_ORDER, default=9),
+            pl.col("excel_row").fill_null(0),
+            "column_label",
+            maintain_order=True,
+        )
+    )

@@ -1,0 +1,75 @@
+"""Questions about the admin-unit registry, which keeps every unit with its validity period.
+
+A code alone does not identify a unit (codes are reused after reorganisations); a code on a
+given day does. Validity is half-open: a row is valid from ``valid_from`` up to, not
+including, ``valid_to`` (null while it still is), so a successor's valid_from equals its
+predecessor's valid_to.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+
+def valid_on(registry: pl.DataFrame, day: date) -> pl.DataFrame:
+    """The units that exist on ``day``."""
+    return registry.filter(
+        (pl.col("valid_from") <= day) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > day))
+    )
+
+
+def reporting_level(day: date, communes_report_from: date) -> str:
+    """Which level sends submissions for a period ending on ``day``."""
+    return "commune" if day >= communes_report_from else "district"
+
+
+def reporting_units(registry: pl.DataFrame, day: date, communes_report_from: date) -> pl.DataFrame:
+    """The units expected to report for a period ending on ``day``, with their commune counts.
+
+    Columns: unit_code, unit_name, communes_expected.
+    """
+    units = valid_on(registry, day)
+    level = reporting_level(day, communes_report_from)
+    communes = units.filter(pl.col("unit_level") == "commune")
+    if level == "commune":
+        return communes.select("unit_code", "unit_name", communes_expected=pl.lit(1, pl.Int64))
+    counts = communes.group_by("parent_code").agg(communes_expected=pl.len().cast(pl.Int64))
+    return (
+        units.filter(pl.col("unit_level") == "district")
+        .join(counts, left_on="unit_code", right_on="parent_code", how="left")
+        .select("unit_code", "unit_name", pl.col("communes_expected").fill_null(0))
+        .sort("unit_code")
+    )
+
+
+def communes_of(
+    registry: pl.DataFrame, unit_code: str, day: date, communes_report_from: date
+) -> pl.DataFrame:
+    """The commune-level units a reporting unit answers for on ``day``: its rows in a file.
+
+    Columns: commune_code, commune_name, unit_type.
+    """
+    units = valid_on(registry, day).filter(pl.col("unit_level") == "commune")
+    if reporting_level(day, communes_report_from) == "commune":
+        mine = units.filter(pl.col("unit_code") == unit_code)
+    else:
+        mine = units.filter(pl.col("parent_code") == unit_code)
+    return mine.select(
+        pl.col("unit_code").alias("commune_code"),
+        pl.col("unit_name").alias("commune_name"),
+        "unit_type",
+    ).sort("commune_code")
+
+
+def find_reporting_unit(
+    registry: pl.DataFrame, unit_code: str, day: date, communes_report_from: date
+) -> dict[str, object] | None:
+    """The registry row of the unit that may report under ``unit_code`` for a period ending on
+    ``day``, or None when no unit of the reporting level has that code then."""
+    level = reporting_level(day, communes_report_from)
+    found = valid_on(registry, day).filter(
+        (pl.col("unit_code") == unit_code) & (pl.col("unit_level") == level)
+    )
+    return found.row(0, named=True) if found.height else None
