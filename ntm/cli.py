@@ -126,7 +126,6 @@ def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     # Only this command needs the generator (and numpy); the others start without it.
     from ntm.demo import generate_demo, generate_messy  # noqa: PLC0415
 
-
     inbox = data_dir.inbox / "demo"
     written = generate_demo(inbox, ref)
     print(f"demo submissions: {len(written)} files in {inbox}")

@@ -104,7 +104,7 @@ def _read_xlsx(data: bytes, fmt: SubmissionFormat, limits: Limits) -> ReadResult
         names = list(reader.sheet_names)
     except Exception as error:  # fastexcel raises its own types and OSError for corrupt files
         return ReadResult("", findings=file_finding("file_unreadable", detail=str(error)[:200]))
-    by_key = {}
+    by_key: dict[str, str] = {}
     for name in names:
         by_key.setdefault(match_key(name), name)
     meta_name = by_key.get(match_key(fmt.metadata_sheet))

@@ -70,7 +70,8 @@ class Warehouse:
         return self.con.execute(sql(name), params).fetchall()
 
     def frame(self, name: str, **params: Any) -> pl.DataFrame:
-        return self.con.sql(sql(name), params=params).pl()
+        frame: pl.DataFrame = self.con.sql(sql(name), params=params).pl()
+        return frame
 
     def known_file(self, sha256: str) -> dict[str, Any] | None:
         found = self.frame("known_file", sha256=sha256)

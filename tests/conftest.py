@@ -11,9 +11,9 @@ import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from ntm.paths import DataDir  # noqa: E402 (environment first)
-from ntm.reference import Reference, load_reference  # noqa: E402
-from transforms.registry import communes_of  # noqa: E402
+from ntm.paths import DataDir
+from ntm.reference import Reference, load_reference
+from transforms.registry import communes_of
 
 # "Now" for ingest tests: after every demo period, so none is in the future.
 NOW = datetime(2025, 1, 20, 3, 0, tzinfo=UTC)
@@ -37,31 +37,35 @@ def district_communes(ref: Reference, unit: str = "441", day: date = date(2024, 
 def valid_figures(communes: pl.DataFrame) -> pl.DataFrame:
     """Figures that pass every rule, different per commune, computed from the row index."""
     i = pl.int_range(pl.len(), dtype=pl.Int64)
-    return communes.select("commune_code").with_columns(
-        households=1000 + 100 * i,
-        poor_start=50 + i,
-        poor_exited=10 + i,
-        poor_returned=pl.lit(1, pl.Int64),
-        poor_new=pl.lit(2, pl.Int64),
-        near_poor_start=60 + i,
-        near_poor_exited=pl.lit(8, pl.Int64),
-        near_poor_returned=pl.lit(0, pl.Int64),
-        near_poor_new=pl.lit(3, pl.Int64),
-        workers=1800 + 150 * i,
-        workers_trained=1300 + 100 * i,
-        workers_certified=600 + 40 * i,
-        coop_members=100 + 10 * i,
-        coop_members_women=40 + 3 * i,
-        child_abuse_cases=i % 3,
-        child_abuse_supported=i % 3,
-        child_abuse_handled=i % 2 * (i % 3),
-    ).with_columns(
-        poor_end=pl.col("poor_start")
-        - pl.col("poor_exited")
-        + pl.col("poor_returned")
-        + pl.col("poor_new"),
-        near_poor_end=pl.col("near_poor_start")
-        - pl.col("near_poor_exited")
-        + pl.col("near_poor_returned")
-        + pl.col("near_poor_new"),
+    return (
+        communes.select("commune_code")
+        .with_columns(
+            households=1000 + 100 * i,
+            poor_start=50 + i,
+            poor_exited=10 + i,
+            poor_returned=pl.lit(1, pl.Int64),
+            poor_new=pl.lit(2, pl.Int64),
+            near_poor_start=60 + i,
+            near_poor_exited=pl.lit(8, pl.Int64),
+            near_poor_returned=pl.lit(0, pl.Int64),
+            near_poor_new=pl.lit(3, pl.Int64),
+            workers=1800 + 150 * i,
+            workers_trained=1300 + 100 * i,
+            workers_certified=600 + 40 * i,
+            coop_members=100 + 10 * i,
+            coop_members_women=40 + 3 * i,
+            child_abuse_cases=i % 3,
+            child_abuse_supported=i % 3,
+            child_abuse_handled=i % 2 * (i % 3),
+        )
+        .with_columns(
+            poor_end=pl.col("poor_start")
+            - pl.col("poor_exited")
+            + pl.col("poor_returned")
+            + pl.col("poor_new"),
+            near_poor_end=pl.col("near_poor_start")
+            - pl.col("near_poor_exited")
+            + pl.col("near_poor_returned")
+            + pl.col("near_poor_new"),
+        )
     )

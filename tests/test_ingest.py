@@ -127,7 +127,8 @@ def test_a_quarantined_row_is_kept_out_and_the_rest_stored(tmp_path, data_dir, r
     assert (outcome.status, outcome.quarantined, outcome.issues) == ("accepted_with_issues", 1, 1)
     with Warehouse.open(data_dir.warehouse) as warehouse:
         accepted = warehouse.con.sql(
-            "SELECT count(*), count(*) FILTER (commune_code = '18319') FROM accepted_commune_figures"
+            "SELECT count(*), count(*) FILTER (commune_code = '18319') "
+            "FROM accepted_commune_figures"
         ).fetchall()
     assert accepted == [(9, 0)]
 
@@ -184,9 +185,7 @@ def test_template_filled_with_valid_numbers_ingests_cleanly(tmp_path, data_dir, 
     [outcome] = ingest_files([filled], data_dir, ref, now=NOW)
     assert (outcome.status, outcome.issues, outcome.version) == ("accepted", 0, 1)
     with Warehouse.open(data_dir.warehouse) as warehouse:
-        stored = warehouse.con.sql(
-            "SELECT prepared_on, prepared_by FROM submissions"
-        ).fetchall()
+        stored = warehouse.con.sql("SELECT prepared_on, prepared_by FROM submissions").fetchall()
     assert stored == [(date(2025, 1, 6), "Nguyễn Thị Hoa")]
 
 
@@ -214,7 +213,8 @@ def test_exit_codes(tmp_path, data_dir, ref, capsys):
 
 def test_completeness_counts_late_and_missing_units(tmp_path, data_dir, ref):
     figures = valid_figures(district_communes(ref))
-    on_time = write_file(tmp_path, ref, figures, arrived=datetime(2025, 1, 10, 16, 59, tzinfo=UTC))
+    arrived = datetime(2025, 1, 10, 16, 59, tzinfo=UTC)  # 23:59 in Hà Tĩnh, the last minute
+    on_time = write_file(tmp_path, ref, figures, arrived=arrived)
     ingest_files([on_time], data_dir, ref, now=NOW)
     communes = district_communes(ref, "440")
     late = write_submission(tmp_path / "440.xlsx", ref.format, "440", "Huyện Đức Thọ", "2024-Q4",
