@@ -8,6 +8,7 @@ Vietnamese separators). Anything wrong with the file itself becomes a finding, n
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -48,7 +49,7 @@ def read_submission(
     if extension not in fmt.accepted_extensions:
         return ReadResult("", findings=file_finding("file_type", value_found=extension or "?"))
     if len(data) > limits.max_file_bytes:
-        size = f"{len(data) / 1_048_576:.1f} MiB"
+        size = f"{len(data) / 1_048_576:.1f} MiB" if len(data) >= 1_048_576 else f"{len(data)} byte"
         return ReadResult("", findings=file_finding("file_too_large", value_found=size))
     if extension == ".csv":
         return _read_csv(data, fmt)
@@ -90,9 +91,40 @@ def _unsafe_zip(data: bytes, limits: Limits) -> pl.DataFrame | None:
     return None
 
 
+# How Excel shows the error values that calamine reports as Error(<kind>).
+_EXCEL_ERRORS = {
+    "Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+    "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA",
+}  # fmt: skip
+_ERROR_KIND = re.compile(r"Error\((\w+)\)")
+
+
 def _sheet_grid(reader: fastexcel.ExcelReader, name: str) -> pl.DataFrame:
+    """Every cell of a sheet as text; Excel error cells (#DIV/0!, #REF!...) as their text.
+
+    Read as strings, an error cell would come back empty and be reported as "empty"; the clerk
+    needs to see the error the cell really shows.
+    """
     sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-    return with_excel_rows(pl.DataFrame(sheet.to_polars()))
+    batch, errors = sheet.to_arrow_with_errors()
+    grid = pl.DataFrame(batch)
+    if not grid.width:
+        return with_excel_rows(grid)
+    by_column: dict[str, dict[int, str]] = {}
+    for error in errors.errors if errors else []:
+        kind = _ERROR_KIND.search(error.detail)
+        if kind is not None:
+            row, column = error.offset_position
+            text = _EXCEL_ERRORS.get(kind.group(1), f"#{kind.group(1)}")
+            by_column.setdefault(grid.columns[column], {})[row] = text
+    grid = with_excel_rows(grid, first_row=0)
+    grid = grid.with_columns(
+        pl.col(column).fill_null(
+            pl.col("excel_row").replace_strict(mapping, default=None, return_dtype=pl.String)
+        )
+        for column, mapping in by_column.items()
+    )
+    return grid.with_columns(pl.col("excel_row") + 1)
 
 
 def _read_xlsx(data: bytes, fmt: SubmissionFormat, limits: Limits) -> ReadResult:
@@ -194,7 +226,13 @@ def _read_csv(data: bytes, fmt: SubmissionFormat) -> ReadResult:
     for key in fmt.csv_metadata_columns:
         if key not in table.rows.columns:
             continue
-        distinct = table.rows[key].drop_nulls().str.strip_chars().unique(maintain_order=True)
+        distinct = (
+            table.rows[key]
+            .drop_nulls()
+            .str.strip_chars()
+            .str.to_uppercase()
+            .unique(maintain_order=True)
+        )
         if distinct.len() > 1:
             inconsistent.append(
                 file_finding(

@@ -148,6 +148,9 @@ def rule_findings(
     frame = typed.join(history, on="commune_code", how="left") if history.width > 1 else typed
     for missing_column in {c for c in history.columns if c not in frame.columns}:
         frame = frame.with_columns(pl.lit(None, pl.Int64).alias(missing_column))
+    # Rules multiply figures (rate comparisons cross-multiply two periods): Int128 holds the
+    # product of three 15-digit figures, Int64 would wrap silently.
+    frame = frame.with_columns(pl.col(pl.Int64).cast(pl.Int128))
     failures = [
         frame.filter(pl.sql_expr(rule.check).not_()).select(
             "excel_row",

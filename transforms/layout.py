@@ -53,6 +53,9 @@ def extract_table(
     that belong to the file format but not to the table (the CSV's unit_code and period).
     """
     cells = [c for c in grid.columns if c != "excel_row"]
+    empty = pl.DataFrame(schema={"excel_row": pl.Int64})
+    if not cells:
+        return Table(empty, empty, None, _missing_columns([c.label for c in columns], sheet))
     wanted = pl.DataFrame(
         {
             "match": [match_key(c.label) for c in columns] + [match_key(c.key) for c in columns],
@@ -73,7 +76,6 @@ def extract_table(
         .filter(pl.col("n") >= MIN_HEADER_MATCHES)
         .sort(["n", "excel_row"], descending=[True, False])
     )
-    empty = pl.DataFrame(schema={"excel_row": pl.Int64})
     if per_row.is_empty():
         missing = [c.label for c in columns]
         return Table(empty, empty, None, _missing_columns(missing, sheet))

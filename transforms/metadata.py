@@ -97,7 +97,7 @@ def check_metadata(
 
     unit_code = clean_code(text("unit_code"))
     unit_name = text("unit_name")
-    if unit_code is not None and period is not None:
+    if unit_code is not None and period is not None and period.first_day <= today:
         unit = find_reporting_unit(registry, unit_code, period.last_day, communes_report_from)
         if unit is None:
             problem("unit_unknown", "unit_code", unit_code, str(period))

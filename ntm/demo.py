@@ -1,0 +1,504 @@
+"""Demo submissions: a clean, realistic inbox for 2022-2024 and a folder of typical mistakes.
+
+The figures are simulated per commune with magnitudes like Hà Tĩnh's (domain.md §3): about
+385,000 households, a poor rate falling from about 4.5% to 2.4%, flows that add up exactly from
+one year-end review to the next. Everything follows from the seed, so two runs give the same
+bytes and the same arrival times (file modification times).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from ntm.reference import Reference, SubmissionFormat
+from ntm.workbook import Layout, write_submission
+from transforms.periods import Period, periods_between
+from transforms.registry import communes_of, reporting_units
+
+DEMO_SEED = 42
+DEMO_FIRST, DEMO_LAST = Period(2022, 1), Period(2024, 4)  # the years the domain brief covers
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+
+# Province year-end rates in % (domain.md §3); years outside the table extrapolate the trend.
+_POOR_RATE = {2021: 4.50, 2022: 3.79, 2023: 3.04, 2024: 2.40}
+_NEAR_POOR_RATE = {2021: 4.45, 2022: 4.04, 2023: 3.37, 2024: 3.04}
+_HOUSEHOLDS_PER_COMMUNE = 382_200 / 216  # end of 2021, so that 2024 ends near 385,500
+_MOUNTAIN = ("439", "441", "444")  # Hương Sơn, Vũ Quang, Hương Khê: the poorest districts
+_CLERKS = {
+    "436": "Nguyễn Thị Hương",
+    "437": "Trần Văn Minh",
+    "439": "Lê Thị Hoa",
+    "440": "Phan Đình Tùng",
+    "441": "Hoàng Thị Lan",
+    "442": "Võ Văn Hải",
+    "443": "Đặng Thị Thu",
+    "444": "Bùi Quang Huy",
+    "445": "Nguyễn Thị Mai",
+    "446": "Dương Văn Nam",
+    "447": "Trương Thị Hằng",
+    "448": "Hồ Sỹ Đức",
+    "449": "Phạm Thị Nga",
+}
+
+
+def _province_rate(table: dict[int, float], year: int) -> float:
+    first, last = min(table), max(table)
+    if year > last:
+        return table[last] * 0.8 ** (year - last)
+    return table[max(year, first)] * 1.15 ** max(first - year, 0)
+
+
+def _clerk(unit_code: str) -> str:
+    names = sorted(_CLERKS.values())
+    return unicodedata.normalize("NFC", _CLERKS.get(unit_code, names[int(unit_code) % 13]))
+
+
+def _year_end(households: Ints, relative: Floats, target_pct: float) -> Ints:
+    """Counts whose province rate is the target: scale the relative rates, refit after capping."""
+    scale = target_pct / 100 / np.average(relative, weights=households)
+    for _ in range(4):
+        rate = np.clip(relative * scale, 0.002, 0.11)
+        scale *= target_pct / 100 / np.average(rate, weights=households)
+    return np.rint(households * np.clip(relative * scale, 0.002, 0.11)).astype(np.int64)
+
+
+def _shares(rng: np.random.Generator, n: int) -> Floats:
+    """Cumulative year-to-date shares per quarter: most movement comes with the Q4 review."""
+    steps = rng.uniform(0.0, [[0.15], [0.15], [0.25]], size=(3, n))
+    return np.vstack([np.cumsum(steps, axis=0), np.ones((1, n))])
+
+
+def _flows(
+    rng: np.random.Generator,
+    start: Ints,
+    end: Ints,
+    returned: tuple[float, float],
+    new: tuple[float, float],
+) -> tuple[Ints, Ints, Ints, Ints]:
+    """Year-to-date exited, returned, new and end per quarter (4 × communes) from start to end."""
+    n = start.size
+    back = np.rint(start * rng.uniform(*returned, n)).astype(np.int64)
+    fresh = np.rint(start * rng.uniform(*new, n)).astype(np.int64)
+    exited = start + back + fresh - end
+    fresh += np.maximum(-exited, 0)  # a commune that got poorer needs more new households
+    exited = np.maximum(exited, 0)
+    added = _shares(rng, n)
+    back_q = np.floor(back * added).astype(np.int64)
+    fresh_q = np.floor(fresh * added).astype(np.int64)
+    # Exits may run ahead of additions only as far as the households there are to exit.
+    exited_q = np.minimum(
+        np.floor(exited * _shares(rng, n)).astype(np.int64), start + back_q + fresh_q
+    )
+    return exited_q, back_q, fresh_q, start - exited_q + back_q + fresh_q
+
+
+def demo_figures(
+    ref: Reference, first: Period, last: Period, seed: int = DEMO_SEED
+) -> pl.DataFrame:
+    """Every commune's figures for every quarter first..last: period, commune_code, figures.
+
+    The simulation always starts from the same year-end (2021, or earlier if asked), with one
+    random stream per year, so a unit's figures for a period do not depend on the range asked.
+    """
+    communes = (
+        ref.registry.filter(pl.col("unit_level") == "commune")
+        .sort("valid_from")
+        .unique("unit_code", keep="last")
+        .sort("unit_code")
+    )
+    n, base = communes.height, min(2021, first.year - 1)
+    urban = communes["unit_type"].is_in(["phường", "thị trấn"]).to_numpy()
+    ward = (communes["unit_type"] == "phường").to_numpy()
+    mountain = communes["parent_code"].is_in(list(_MOUNTAIN)).to_numpy()
+    rng = np.random.default_rng([seed, 0])
+    median = np.where(ward, 3300.0, np.where(urban, 2600.0, 1500.0))
+    size = median * rng.lognormal(0.0, 0.35, n)
+    for _ in range(4):
+        size = np.clip(size * _HOUSEHOLDS_PER_COMMUNE * n / size.sum(), 600, 4850)
+    growth = rng.uniform(0.0, 0.006, n)  # per year
+    # Relative poverty: wards lowest, mountain districts highest; the poorest commune starts
+    # near 10% (twice the mean), so every commune has room to fall with the province.
+    rel_poor = rng.lognormal(0.0, 0.45, n) * np.where(mountain, 1.9, 1.0) * np.where(urban, 0.35, 1)
+    rel_poor = np.minimum(rel_poor, 2.0 * rel_poor.mean())
+    rel_near = rel_poor**0.7 * rng.lognormal(0.0, 0.2, n)
+    rel_near = np.minimum(rel_near, 2.0 * rel_near.mean())
+    worker_share = rng.uniform(0.50, 0.60, n)
+    trained0, trained_rise = rng.uniform(0.60, 0.79, n), rng.uniform(0.01, 0.02, n)
+    certified0, certified_rise = rng.uniform(0.25, 0.40, n), rng.uniform(0.005, 0.012, n)
+    members0, members_rise = rng.uniform(20, 300, n), rng.uniform(0.0, 5.0, n)
+    women_share = rng.uniform(0.20, 0.50, n)
+
+    def households(quarters: int) -> Ints:  # quarters since the base year-end
+        return np.rint(size * (1 + growth) ** (quarters / 4)).astype(np.int64)
+
+    poor = _year_end(households(0), rel_poor, _province_rate(_POOR_RATE, base))
+    near = _year_end(households(0), rel_near, _province_rate(_NEAR_POOR_RATE, base))
+    frames: list[pl.DataFrame] = []
+    for year in range(base + 1, last.year + 1):
+        yr = np.random.default_rng([seed, 1, year])
+        rel_poor = rel_poor * yr.lognormal(0.0, 0.08, n)
+        rel_near = rel_near * yr.lognormal(0.0, 0.08, n)
+        year_end = households(4 * (year - base))
+        poor_end = _year_end(year_end, rel_poor, _province_rate(_POOR_RATE, year))
+        near_end = _year_end(year_end, rel_near, _province_rate(_NEAR_POOR_RATE, year))
+        p_out, p_back, p_new, p_end = _flows(yr, poor, poor_end, (0.0, 0.02), (0.04, 0.10))
+        n_out, n_back, n_new, n_end = _flows(yr, near, near_end, (0.0, 0.03), (0.10, 0.25))
+        # Child abuse: up to 3 cases a year, each found in some quarter, most supported/handled.
+        cases = yr.choice(4, n, p=[0.8, 0.13, 0.05, 0.02])[:, None] > np.arange(3)
+        found_in = yr.integers(1, 5, (n, 3))
+        supported, handled = yr.random((n, 3)) < 0.95, yr.random((n, 3)) < 0.85
+        for q in range(1, 5):
+            t = 4 * (year - base - 1) + q
+            h = households(t)
+            workers = np.rint(h * 3.5 * worker_share).astype(np.int64)
+            trained = np.rint(workers * np.clip(trained0 + trained_rise * t / 4, 0, 0.86))
+            certified = np.rint(workers * np.clip(certified0 + certified_rise * t / 4, 0, 0.45))
+            members = np.clip(np.rint(members0 + members_rise * t), 20, 400)
+            known = cases & (found_in <= q)
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "period": str(Period(year, q)),
+                        "commune_code": communes["unit_code"],
+                        "households": h,
+                        "poor_start": poor,
+                        "poor_exited": p_out[q - 1],
+                        "poor_returned": p_back[q - 1],
+                        "poor_new": p_new[q - 1],
+                        "poor_end": p_end[q - 1],
+                        "near_poor_start": near,
+                        "near_poor_exited": n_out[q - 1],
+                        "near_poor_returned": n_back[q - 1],
+                        "near_poor_new": n_new[q - 1],
+                        "near_poor_end": n_end[q - 1],
+                        "workers": workers,
+                        "workers_trained": trained.astype(np.int64),
+                        "workers_certified": np.minimum(certified, trained).astype(np.int64),
+                        "coop_members": members.astype(np.int64),
+                        "coop_members_women": np.rint(members * women_share).astype(np.int64),
+                        "child_abuse_cases": known.sum(axis=1),
+                        "child_abuse_supported": (known & supported).sum(axis=1),
+                        "child_abuse_handled": (known & handled).sum(axis=1),
+                    }
+                )
+            )
+        poor, near = poor_end, near_end
+    figures = pl.concat(frames).with_columns(pl.exclude("period", "commune_code").cast(pl.Int64))
+    missing = set(ref.format.figure_keys) ^ (set(figures.columns) - {"period", "commune_code"})
+    if missing:
+        raise ValueError(f"the demo generator and the submission format disagree on {missing}")
+    keep = [str(p) for p in periods_between(first, last)]
+    return figures.filter(pl.col("period").is_in(keep)).select(
+        "period", "commune_code", *ref.format.figure_keys
+    )
+
+
+def _unit_rows(ref: Reference, figures: pl.DataFrame, unit: str, period: Period) -> pl.DataFrame:
+    """The unit's rows as a file holds them: commune code and name, then the figures."""
+    communes = communes_of(ref.registry, unit, period.last_day, ref.settings.communes_report_from)
+    return communes.select("commune_code", "commune_name").join(
+        figures.filter(pl.col("period") == str(period)).drop("period"),
+        on="commune_code",
+        how="left",
+        maintain_order="left",
+    )
+
+
+def _arrival(day: date, timezone: str, minutes: int = 0) -> datetime:
+    return datetime.combine(day, time(9, minutes), tzinfo=ZoneInfo(timezone))
+
+
+def _stamp(path: Path, when: datetime) -> Path:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+    return path
+
+
+def _csv_frame(fmt: SubmissionFormat, unit: str, period: str, rows: pl.DataFrame) -> pl.DataFrame:
+    meta = {"unit_code": unit, "period": period}
+    return rows.select(
+        *[pl.lit(meta[k]).alias(k) for k in fmt.csv_metadata_columns],
+        *[c.key for c in fmt.columns],
+    )
+
+
+def generate_demo(
+    inbox: Path,
+    ref: Reference,
+    first: Period = DEMO_FIRST,
+    last: Period = DEMO_LAST,
+    seed: int = DEMO_SEED,
+) -> list[Path]:
+    """One clean submission per reporting unit and quarter, under ``inbox/<period>/``."""
+    figures = demo_figures(ref, first, last, seed)
+    direct = ref.settings.communes_report_from
+    plan = [
+        (period, unit, name)
+        for period in periods_between(first, last)
+        for unit, name in reporting_units(ref.registry, period.last_day, direct)
+        .select("unit_code", "unit_name")
+        .iter_rows()
+    ]
+    rng = np.random.default_rng([seed, 2])
+    as_csv = rng.random(len(plan)) < 1 / 6
+    late = rng.random(len(plan)) < 0.1
+    delay = np.where(late, rng.integers(14, 31, len(plan)), rng.integers(3, 10, len(plan)))
+    written: list[Path] = []
+    for i, (period, unit, name) in enumerate(plan):
+        rows = _unit_rows(ref, figures, unit, period)
+        arrived = _arrival(period.last_day + timedelta(days=int(delay[i])), ref.settings.timezone)
+        target = inbox / str(period) / f"{unit}_{period}.{'csv' if as_csv[i] else 'xlsx'}"
+        if as_csv[i]:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _csv_frame(ref.format, unit, str(period), rows).write_csv(target, include_bom=True)
+        else:
+            write_submission(
+                target,
+                ref.format,
+                unit,
+                name,
+                str(period),
+                rows.select("commune_code", "commune_name"),
+                rows,
+                prepared_on=arrived.date() - timedelta(days=1),
+                prepared_by=_clerk(unit),
+            )
+        written.append(_stamp(target, arrived))
+    return written
+
+
+def _grouped(column: str, separator: str) -> pl.Expr:
+    """A count as a clerk types it with a thousands separator (counts here stay below 10^6)."""
+    value = pl.col(column)
+    grouped = value.floordiv(1000).cast(pl.String) + separator
+    grouped = grouped + (value % 1000).cast(pl.String).str.zfill(3)
+    return pl.when(value >= 1000).then(grouped).otherwise(value.cast(pl.String)).alias(column)
+
+
+def _with_cells(rows: pl.DataFrame, cells: dict[tuple[int, str], object]) -> pl.DataFrame:
+    """Put values of any type into given (row, column) cells; touched columns become Object."""
+    columns = {c for _, c in cells}
+    replaced = []
+    for column in sorted(columns):
+        values: list[object] = rows[column].to_list()
+        for (row, name), value in cells.items():
+            if name == column:
+                values[row] = value
+        replaced.append(pl.Series(column, values, dtype=pl.Object))
+    return rows.with_columns(replaced)
+
+
+def _as_number(path: Path, text: str) -> None:
+    """Turn the text cell ``text`` into a numeric cell: the writer writes a float as text."""
+    with zipfile.ZipFile(path) as archive:
+        parts = [(info, archive.read(info)) for info in archive.infolist()]
+    shared = next(data for info, data in parts if info.filename == "xl/sharedStrings.xml")
+    index = re.findall(rb"<si><t[^>]*>(.*?)</t></si>", shared).index(text.encode())
+    cell = re.compile(rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?) t="s"><v>%d</v>' % index)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            sheet = info.filename.startswith("xl/worksheets/")
+            archive.writestr(
+                info, cell.sub(rb"\1><v>" + text.encode() + rb"</v>", data) if sheet else data
+            )
+    path.write_bytes(buffer.getvalue())
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258 as old Vietnamese Windows wrote it: base letter, then a combining tone."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = bytearray()
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            marks = unicodedata.normalize("NFD", char)
+            base = unicodedata.normalize("NFC", "".join(m for m in marks if m not in tones))
+            out += (base + "".join(m for m in marks if m in tones)).encode("cp1258")
+    return bytes(out)
+
+
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def generate_messy(
+    folder: Path, ref: Reference, period: Period = DEMO_LAST, seed: int = 7
+) -> list[Path]:
+    """Files with the mistakes clerks make, for ``period``, each named after its mistake.
+
+    They are meant to be ingested after the clean demo (they rely on its history). The figures
+    are the demo's own (its seed), so each file differs from the clean one only by its mistake;
+    ``seed`` drives the choices of the mistakes. README.txt lists the expected outcomes.
+    """
+    fmt, tz, rng = ref.format, ref.settings.timezone, np.random.default_rng(seed)
+    figures = demo_figures(ref, period, period)
+    units = dict(
+        reporting_units(ref.registry, period.last_day, ref.settings.communes_report_from)
+        .select("unit_code", "unit_name")
+        .iter_rows()
+    )
+    # After the last clean file can arrive (30 days), so one ingest of both keeps the order.
+    arrival = _arrival(period.last_day + timedelta(days=31), tz)
+    written: list[Path] = []
+
+    def rows_of(unit: str) -> pl.DataFrame:
+        return _unit_rows(ref, figures, unit, period)
+
+    def save(name: str, unit: str, rows: pl.DataFrame, layout: Layout | None = None) -> Path:
+        target = write_submission(
+            folder / name,
+            fmt,
+            unit,
+            units.get(unit, unit),
+            str(period),
+            rows.select("commune_code", "commune_name"),
+            rows.unique("commune_code", keep="first", maintain_order=True),
+            prepared_on=arrival.date() - timedelta(days=1),
+            prepared_by=_clerk(unit),
+            layout=layout,
+        )
+        written.append(target)
+        return target
+
+    def raw(name: str, data: bytes) -> None:
+        (folder / name).write_bytes(data)
+        written.append(folder / name)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save(
+        "01_text_numbers.xlsx",
+        "436",
+        rows_of("436").with_columns(
+            _grouped("households", "."),
+            _grouped("workers", " "),
+            _grouped("workers_trained", "."),
+        ),
+    )
+    rows, order = rows_of("437"), list(fmt.figure_keys)
+    rng.shuffle(order)
+    save(
+        "02_nfd_layout.xlsx",
+        "437",
+        rows,
+        Layout(
+            title_rows=4,
+            column_order=["commune_name", "commune_code", *order],
+            labels={key: _nfd(label) for key, label in fmt.labels.items()},
+            sheet_names={s: _nfd(s) for s in (fmt.metadata_sheet, fmt.figures_sheet)},
+            extra_columns={"Ghi chú": ["Số liệu sơ bộ", "", "Đã rà soát lại"]},
+            extra_sheet="Sheet1",
+        ),
+    )
+    rows = rows_of("444")
+    save(
+        "03_total_mismatch.xlsx",
+        "444",
+        rows,
+        Layout(
+            total_row=True,
+            total_override={"poor_end": int(rows["poor_end"].sum()) + 10},
+        ),
+    )
+    foreign = _unit_rows(ref, figures, "440", period).head(1)
+    save("04_foreign_commune.xlsx", "439", pl.concat([rows_of("439"), foreign]))
+    save("05_missing_sheet.xlsx", "445", rows_of("445"), Layout(omit_sheets=[fmt.figures_sheet]))
+    bad = {
+        (0, "poor_exited"): "12,5",
+        (1, "near_poor_new"): "-",
+        (2, "coop_members"): "n/a",
+        (3, "workers_certified"): 12.5,
+        (4, "child_abuse_cases"): None,
+    }
+    _as_number(save("06_bad_cells.xlsx", "440", _with_cells(rows_of("440"), bad)), "12.5")
+    rows = rows_of("441")
+    save("07_duplicate_commune.xlsx", "441", pl.concat([rows, rows.slice(3, 1)]))
+    rows = rows_of("442")
+    broken = pl.int_range(pl.len())
+    save(
+        "08_rules_broken.xlsx",
+        "442",
+        rows.with_columns(
+            poor_end=pl.col("poor_end") + pl.when(broken == 0).then(3).otherwise(0),
+            households=pl.when(broken == 1)
+            .then(pl.col("poor_end") + pl.col("near_poor_end") - 1)
+            .otherwise(pl.col("households")),
+            workers_certified=pl.when(broken == 2)
+            .then(pl.col("workers_trained") + 5)
+            .otherwise(pl.col("workers_certified")),
+        ),
+    )
+    save(
+        "09_unknown_unit.xlsx",
+        "449",
+        rows_of("449"),
+        Layout(metadata_override={"unit_code": "999"}),
+    )
+    for name, text in (
+        ("10a_period_malformed.xlsx", "Q4/2024"),
+        ("10b_period_future.xlsx", "2031-Q1"),
+    ):
+        save(name, "446", rows_of("446"), Layout(metadata_override={"period": text}))
+    raw("11a_corrupt_random.xlsx", rng.bytes(4096))
+    whole = save("11b_truncated.xlsx", "447", rows_of("447")).read_bytes()
+    (folder / "11b_truncated.xlsx").write_bytes(whole[: len(whole) // 2])
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    raw("11c_encrypted.xlsx", ole + "EncryptedPackage".encode("utf-16-le") + rng.bytes(2048))
+    mixed = _csv_frame(fmt, "448", str(period), rows_of("448")).with_columns(
+        unit_code=pl.when(pl.int_range(pl.len()) == 5).then(pl.lit("449")).otherwise("unit_code")
+    )
+    raw("12a_csv_mixed_units.csv", mixed.write_csv().encode("utf-8-sig"))
+    raw(
+        "12b_csv_cp1258.csv",
+        _cp1258(_csv_frame(fmt, "449", str(period), rows_of("449")).write_csv()),
+    )
+    rows = rows_of("443")
+    plain = pl.col("commune_name").str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+    renamed = pl.when(pl.int_range(pl.len()) == 1).then(plain.str.replace_all("[đĐ]", "d"))
+    rows = rows.with_columns(commune_name=renamed.otherwise("commune_name"))
+    save("13_names_and_missing.xlsx", "443", rows.filter(pl.int_range(pl.len()) != 4))
+    raw("14_legacy.xls", ole + rng.bytes(3584))
+    raw("14_scan.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    (folder / "README.txt").write_text(_README.format(period=period), encoding="utf-8")
+    for i, path in enumerate(written):
+        _stamp(path, arrival + timedelta(minutes=i))
+    return written
+
+
+_README = """Messy demo submissions for {period} (ntm demo). Ingest the clean demo first.
+
+01_text_numbers.xlsx      households/workers as text "1.350", "1 350"  -> accepted
+02_nfd_layout.xlsx        NFD sheet names and labels, 4 title rows, columns reordered, extra
+                          column "Ghi chú", extra sheet "Sheet1"      -> accepted with warnings
+03_total_mismatch.xlsx    "Tổng cộng" row off by 10 in poor_end        -> rejected
+04_foreign_commune.xlsx   a commune of Đức Thọ added to Hương Sơn      -> that row quarantined
+05_missing_sheet.xlsx     no "Biểu 01" sheet                           -> rejected
+06_bad_cells.xlsx         "12,5", "-", "n/a", number 12.5, empty cell  -> 5 rows quarantined
+07_duplicate_commune.xlsx one commune twice                           -> both rows quarantined
+08_rules_broken.xlsx      poor_end off by 3; households < poor + near-poor (also rate and
+                          household jump warnings); certified > trained -> 3 rows quarantined
+09_unknown_unit.xlsx      unit code 999                               -> rejected
+10a_period_malformed.xlsx period "Q4/2024"                            -> rejected
+10b_period_future.xlsx    period "2031-Q1"                            -> rejected
+11a_corrupt_random.xlsx   random bytes                                -> rejected
+11b_truncated.xlsx        the first half of a workbook                -> rejected
+11c_encrypted.xlsx        password-encrypted (OLE EncryptedPackage)   -> rejected
+12a_csv_mixed_units.csv   unit_code 448 and 449 in one CSV            -> rejected
+12b_csv_cp1258.csv        CSV in Windows-1258, not UTF-8              -> rejected
+13_names_and_missing.xlsx a name typed without diacritics, a commune left out
+                                                                      -> accepted with warnings
+14_legacy.xls, 14_scan.pdf  not .xlsx/.csv: skipped when a folder is ingested, rejected
+                          (file type) when named explicitly
+"""
