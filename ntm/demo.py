@@ -37,20 +37,11 @@ _NEAR_POOR_RATE = {2021: 4.45, 2022: 4.04, 2023: 3.37, 2024: 3.04}
 _HOUSEHOLDS_PER_COMMUNE = 382_200 / 216  # end of 2021, so that 2024 ends near 385,500
 _MOUNTAIN = ("439", "441", "444")  # Hương Sơn, Vũ Quang, Hương Khê: the poorest districts
 _CLERKS = {
-    "436": "Nguyễn Thị Hương",
-    "437": "Trần Văn Minh",
-    "439": "Lê Thị Hoa",
-    "440": "Phan Đình Tùng",
-    "441": "Hoàng Thị Lan",
-    "442": "Võ Văn Hải",
-    "443": "Đặng Thị Thu",
-    "444": "Bùi Quang Huy",
-    "445": "Nguyễn Thị Mai",
-    "446": "Dương Văn Nam",
-    "447": "Trương Thị Hằng",
-    "448": "Hồ Sỹ Đức",
-    "449": "Phạm Thị Nga",
-}
+    "436": "Nguyễn Thị Hương", "437": "Trần Văn Minh", "439": "Lê Thị Hoa",
+    "440": "Phan Đình Tùng", "441": "Hoàng Thị Lan", "442": "Võ Văn Hải",
+    "443": "Đặng Thị Thu", "444": "Bùi Quang Huy", "445": "Nguyễn Thị Mai",
+    "446": "Dương Văn Nam", "447": "Trương Thị Hằng", "448": "Hồ Sỹ Đức", "449": "Phạm Thị Nga",
+}  # fmt: skip
 
 
 def _province_rate(table: dict[int, float], year: int) -> float:
@@ -62,7 +53,7 @@ def _province_rate(table: dict[int, float], year: int) -> float:
 
 def _clerk(unit_code: str) -> str:
     names = sorted(_CLERKS.values())
-    return unicodedata.normalize("NFC", _CLERKS.get(unit_code, names[int(unit_code) % 13]))
+    return unicodedata.normalize("NFC", _CLERKS.get(unit_code, names[int(unit_code) % len(names)]))
 
 
 def _year_end(households: Ints, relative: Floats, target_pct: float) -> Ints:
@@ -167,35 +158,27 @@ def demo_figures(
             certified = np.rint(workers * np.clip(certified0 + certified_rise * t / 4, 0, 0.45))
             members = np.clip(np.rint(members0 + members_rise * t), 20, 400)
             known = cases & (found_in <= q)
+            values = {
+                "households": h,
+                "poor_start": poor, "poor_exited": p_out[q - 1], "poor_returned": p_back[q - 1],
+                "poor_new": p_new[q - 1], "poor_end": p_end[q - 1],
+                "near_poor_start": near, "near_poor_exited": n_out[q - 1],
+                "near_poor_returned": n_back[q - 1], "near_poor_new": n_new[q - 1],
+                "near_poor_end": n_end[q - 1],
+                "workers": workers, "workers_trained": trained,
+                "workers_certified": np.minimum(certified, trained),
+                "coop_members": members, "coop_members_women": np.rint(members * women_share),
+                "child_abuse_cases": known.sum(axis=1),
+                "child_abuse_supported": (known & supported).sum(axis=1),
+                "child_abuse_handled": (known & handled).sum(axis=1),
+            }  # fmt: skip
             frames.append(
-                pl.DataFrame(
-                    {
-                        "period": str(Period(year, q)),
-                        "commune_code": communes["unit_code"],
-                        "households": h,
-                        "poor_start": poor,
-                        "poor_exited": p_out[q - 1],
-                        "poor_returned": p_back[q - 1],
-                        "poor_new": p_new[q - 1],
-                        "poor_end": p_end[q - 1],
-                        "near_poor_start": near,
-                        "near_poor_exited": n_out[q - 1],
-                        "near_poor_returned": n_back[q - 1],
-                        "near_poor_new": n_new[q - 1],
-                        "near_poor_end": n_end[q - 1],
-                        "workers": workers,
-                        "workers_trained": trained.astype(np.int64),
-                        "workers_certified": np.minimum(certified, trained).astype(np.int64),
-                        "coop_members": members.astype(np.int64),
-                        "coop_members_women": np.rint(members * women_share).astype(np.int64),
-                        "child_abuse_cases": known.sum(axis=1),
-                        "child_abuse_supported": (known & supported).sum(axis=1),
-                        "child_abuse_handled": (known & handled).sum(axis=1),
-                    }
+                pl.DataFrame({"commune_code": communes["unit_code"], **values}).with_columns(
+                    pl.exclude("commune_code").cast(pl.Int64), period=pl.lit(str(Period(year, q)))
                 )
             )
         poor, near = poor_end, near_end
-    figures = pl.concat(frames).with_columns(pl.exclude("period", "commune_code").cast(pl.Int64))
+    figures = pl.concat(frames)
     missing = set(ref.format.figure_keys) ^ (set(figures.columns) - {"period", "commune_code"})
     if missing:
         raise ValueError(f"the demo generator and the submission format disagree on {missing}")
@@ -216,8 +199,8 @@ def _unit_rows(ref: Reference, figures: pl.DataFrame, unit: str, period: Period)
     )
 
 
-def _arrival(day: date, timezone: str, minutes: int = 0) -> datetime:
-    return datetime.combine(day, time(9, minutes), tzinfo=ZoneInfo(timezone))
+def _arrival(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(9), tzinfo=ZoneInfo(timezone))
 
 
 def _stamp(path: Path, when: datetime) -> Path:
@@ -378,15 +361,12 @@ def generate_messy(
         written.append(folder / name)
 
     folder.mkdir(parents=True, exist_ok=True)
-    save(
-        "01_text_numbers.xlsx",
-        "436",
-        rows_of("436").with_columns(
-            _grouped("households", "."),
-            _grouped("workers", " "),
-            _grouped("workers_trained", "."),
-        ),
-    )
+    typed = [
+        _grouped("households", "."),
+        _grouped("workers", " "),
+        _grouped("workers_trained", "."),
+    ]
+    save("01_text_numbers.xlsx", "436", rows_of("436").with_columns(typed))
     rows, order = rows_of("437"), list(fmt.figure_keys)
     rng.shuffle(order)
     save(
@@ -397,31 +377,21 @@ def generate_messy(
             title_rows=4,
             column_order=["commune_name", "commune_code", *order],
             labels={key: _nfd(label) for key, label in fmt.labels.items()},
-            sheet_names={s: _nfd(s) for s in (fmt.metadata_sheet, fmt.figures_sheet)},
+            sheet_names={
+                s: _nfd(s) for s in (fmt.instructions_sheet, fmt.metadata_sheet, fmt.figures_sheet)
+            },
             extra_columns={"Ghi chú": ["Số liệu sơ bộ", "", "Đã rà soát lại"]},
             extra_sheet="Sheet1",
         ),
     )
     rows = rows_of("444")
-    save(
-        "03_total_mismatch.xlsx",
-        "444",
-        rows,
-        Layout(
-            total_row=True,
-            total_override={"poor_end": int(rows["poor_end"].sum()) + 10},
-        ),
-    )
+    off_by_ten: dict[str, object] = {"poor_end": int(rows["poor_end"].sum()) + 10}
+    save("03_total_mismatch.xlsx", "444", rows, Layout(total_row=True, total_override=off_by_ten))
     foreign = _unit_rows(ref, figures, "440", period).head(1)
     save("04_foreign_commune.xlsx", "439", pl.concat([rows_of("439"), foreign]))
     save("05_missing_sheet.xlsx", "445", rows_of("445"), Layout(omit_sheets=[fmt.figures_sheet]))
-    bad = {
-        (0, "poor_exited"): "12,5",
-        (1, "near_poor_new"): "-",
-        (2, "coop_members"): "n/a",
-        (3, "workers_certified"): 12.5,
-        (4, "child_abuse_cases"): None,
-    }
+    bad = {(0, "poor_exited"): "12,5", (1, "near_poor_new"): "-", (2, "coop_members"): "n/a",
+           (3, "workers_certified"): 12.5, (4, "child_abuse_cases"): None}  # fmt: skip
     _as_number(save("06_bad_cells.xlsx", "440", _with_cells(rows_of("440"), bad)), "12.5")
     rows = rows_of("441")
     save("07_duplicate_commune.xlsx", "441", pl.concat([rows, rows.slice(3, 1)]))
@@ -440,12 +410,8 @@ def generate_messy(
             .otherwise(pl.col("workers_certified")),
         ),
     )
-    save(
-        "09_unknown_unit.xlsx",
-        "449",
-        rows_of("449"),
-        Layout(metadata_override={"unit_code": "999"}),
-    )
+    unknown = Layout(metadata_override={"unit_code": "999"})
+    save("09_unknown_unit.xlsx", "449", rows_of("449"), unknown)
     for name, text in (
         ("10a_period_malformed.xlsx", "Q4/2024"),
         ("10b_period_future.xlsx", "2031-Q1"),
@@ -460,10 +426,8 @@ def generate_messy(
         unit_code=pl.when(pl.int_range(pl.len()) == 5).then(pl.lit("449")).otherwise("unit_code")
     )
     raw("12a_csv_mixed_units.csv", mixed.write_csv().encode("utf-8-sig"))
-    raw(
-        "12b_csv_cp1258.csv",
-        _cp1258(_csv_frame(fmt, "449", str(period), rows_of("449")).write_csv()),
-    )
+    legacy = _csv_frame(fmt, "449", str(period), rows_of("449")).write_csv()
+    raw("12b_csv_cp1258.csv", _cp1258(legacy))
     rows = rows_of("443")
     plain = pl.col("commune_name").str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
     renamed = pl.when(pl.int_range(pl.len()) == 1).then(plain.str.replace_all("[đĐ]", "d"))

@@ -68,8 +68,8 @@ def _unsafe_zip(data: bytes, limits: Limits) -> pl.DataFrame | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        return file_finding("file_unreadable", detail=f"không phải tệp .xlsx hợp lệ: {error}")
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return file_finding("file_unreadable", detail="nội dung không phải một tệp .xlsx")
     declared = sum(m.file_size for m in members)
     compressed = max(1, sum(m.compress_size for m in members))
     if declared > limits.max_uncompressed_bytes or declared > limits.max_compression_ratio * max(
@@ -87,7 +87,7 @@ def _unsafe_zip(data: bytes, limits: Limits) -> pl.DataFrame | None:
                         return file_finding("file_unsafe", value_found="> giới hạn")
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as error:
         # RuntimeError: a zip-level password; NotImplementedError: an unknown compression.
-        return file_finding("file_unreadable", detail=f"tệp nén bị hỏng: {error}")
+        return file_finding("file_unreadable", detail=f"tệp nén bị hỏng ({type(error).__name__})")
     return None
 
 
@@ -202,7 +202,8 @@ def _read_csv(data: bytes, fmt: SubmissionFormat) -> ReadResult:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return ReadResult("", findings=file_finding("csv_encoding", detail=str(error)[:120]))
+        detail = f"byte thứ {error.start + 1} không đọc được theo UTF-8"
+        return ReadResult("", findings=file_finding("csv_encoding", detail=detail))
     try:
         grid = pl.read_csv(
             io.StringIO(text),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -232,3 +234,30 @@ def test_completeness_counts_late_and_missing_units(tmp_path, data_dir, ref):
     )  # fmt: skip
     assert (rows["441"]["communes_accepted"], rows["441"]["communes_expected"]) == (10, 10)
     assert rows["436"]["received"] is False
+
+
+def test_a_warehouse_held_by_another_process_gives_a_clear_message(tmp_path, data_dir, ref, capsys):
+    path = write_file(tmp_path, ref, valid_figures(district_communes(ref)))
+    data_dir.warehouse.parent.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(data_dir.warehouse)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        code = cli.main(["ingest", str(path), "--data-dir", str(data_dir.root)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 1
+    assert "is in use by another process" in capsys.readouterr().err
+    assert cli.main(["ingest", str(path), "--data-dir", str(data_dir.root)]) == 0
+
+
+HOLD_WAREHOUSE = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+time.sleep(60)
+"""

@@ -818,7 +818,7 @@ def test_extra_column(tmp_path, warehouse):
     layout = Layout(extra_columns={"Ghi chú": ["mới sáp nhập"] * len(CODES)})
     evaluation = check(workbook(tmp_path, layout=layout), warehouse)
     finding = one(evaluation, "extra_column")
-    assert where(finding) == (SHEET, FIRST_ROW - 1, None, "Ghi chú")
+    assert where(finding) == (SHEET, FIRST_ROW - 1, "Ghi chú", "Ghi chú")
     assert rule_ids(evaluation) == ["extra_column"]
     assert statuses(evaluation) == all_accepted()
     assert evaluation.rows.select("commune_code", *FIGURES).equals(baseline())

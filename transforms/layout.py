@@ -101,6 +101,7 @@ def extract_table(
             extra.select(
                 pl.lit(sheet).alias("sheet"),
                 "excel_row",
+                pl.col("text").alias("column_label"),
                 pl.col("text").alias("value_found"),
                 pl.lit("extra_column").alias("rule_id"),
             )
