@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import tracemalloc
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -261,3 +264,27 @@ connection = duckdb.connect(sys.argv[1])
 print("holding", flush=True)
 time.sleep(60)
 """
+
+
+def test_a_workbook_that_inflates_to_a_gigabyte_is_rejected_with_bounded_memory(
+    tmp_path, data_dir, ref
+):
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member,
+    ):
+        chunk = bytes(1 << 20)
+        for _ in range(1024):
+            member.write(chunk)
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(buffer.getvalue())
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+
+    tracemalloc.start()
+    [outcome] = ingest_files([bomb], data_dir, ref, now=NOW)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert outcome.status == "rejected"
+    assert outcome.reason is not None and outcome.reason.startswith("Tệp giải nén ra dung lượng")
+    assert peak < 64 * 1024 * 1024
