@@ -13,12 +13,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
+
+from ntm.exports import write_indicator_workbook
+from ntm.indicators import period_tables
 from ntm.ingest import ingest_files
 from ntm.paths import DataDir
 from ntm.reference import Reference, ReferenceError, load_reference
 from ntm.summary import stored_periods, summary_lines
 from ntm.warehouse import Warehouse, WarehouseBusyError
 from ntm.workbook import write_submission
+from transforms.indicators import format_indicators
 from transforms.periods import Period
 from transforms.registry import communes_of, find_reporting_unit
 
@@ -60,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--messy", type=Path, help="also write the messy set into this folder")
 
+    indicators = commands.add_parser(
+        "indicators", parents=[common], help="indicators of a period, one row per unit"
+    )
+    indicators.add_argument("--period", required=True, type=_period)
+    indicators.add_argument("--level", choices=("commune", "district", "province"))
+    indicators.add_argument("--format", choices=("csv", "json"), default="csv")
+    indicators.add_argument("--xlsx", type=Path, help="also write the tables to this workbook")
+
     summary = commands.add_parser("summary", parents=[common], help="completeness per period")
     summary.add_argument("--period", type=_period)
     return parser
@@ -70,7 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir = DataDir.resolve(args.data_dir)
     try:
         ref = load_reference()
-        command = {"ingest": _ingest, "template": _template, "demo": _demo, "summary": _summary}
+        command = {
+            "ingest": _ingest,
+            "template": _template,
+            "demo": _demo,
+            "summary": _summary,
+            "indicators": _indicators,
+        }
         return command[args.command](args, data_dir, ref)
     except UsageError as error:
         print(f"ntm {args.command}: {error}", file=sys.stderr)
@@ -139,6 +158,24 @@ def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     print("ingested: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     _print_summary(data_dir, ref, None)
     print(f"feedback workbooks: {data_dir.feedback}")
+    return EXIT_OK
+
+
+def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    if not data_dir.warehouse.exists():
+        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        tables = period_tables(warehouse, ref, args.period)
+    table = format_indicators(tables.indicators, str(args.period))
+    if args.xlsx:
+        write_indicator_workbook(args.xlsx, tables)
+        print(args.xlsx, file=sys.stderr)
+    if args.level:
+        table = table.filter(pl.col("unit_level") == args.level)
+    if args.format == "json":
+        sys.stdout.write(table.write_json() + "\n")
+    else:
+        sys.stdout.write(table.write_csv())
     return EXIT_OK
 
 

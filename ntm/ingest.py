@@ -137,8 +137,10 @@ def evaluate(
             parsed.rows, expected, labels, read.sheet, last_day.strftime("%d/%m/%Y")
         )
     )
+    # History is looked up for the file's communes that are the unit's own on the period's
+    # last day (the others are quarantined anyway), each from its own registry row's start.
     history = warehouse.previous_figures(
-        parsed.rows["commune_code"].drop_nulls().unique().sort().to_list(),
+        expected.join(parsed.rows.select("commune_code").unique(), on="commune_code"),
         str(meta.period),
         str(meta.period.previous_year_end()),
     )

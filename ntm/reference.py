@@ -45,6 +45,15 @@ BUILTIN_RULES = (
     "commune_name_mismatch",
     "commune_missing",
 )
+CROSSWALK_SCHEMA = {
+    "old_code": pl.String,
+    "old_valid_from": pl.Date,
+    "new_code": pl.String,
+    "new_valid_from": pl.Date,
+    "change_date": pl.Date,
+    "relation": pl.String,
+    "source": pl.String,
+}
 REGISTRY_SCHEMA = {
     "unit_code": pl.String,
     "unit_name": pl.String,
@@ -105,6 +114,7 @@ class Reference:
     limits: Limits
     settings: Settings
     registry: pl.DataFrame
+    crosswalk: pl.DataFrame  # old unit -> the unit that succeeded it, per reorganisation
 
     def rule_ids(self, severity: str) -> list[str]:
         return self.rules.filter(pl.col("severity") == severity)["rule_id"].to_list()
@@ -122,7 +132,8 @@ def load_reference(directory: Path | None = None) -> Reference:
     rules, row_rules, limits = _load_rules(root / "validation_rules.toml", fmt)
     settings = _load_settings(root / "settings.toml")
     registry = _load_registry(root / "admin_units.csv")
-    return Reference(fmt, rules, row_rules, limits, settings, registry)
+    crosswalk = _load_crosswalk(root / "unit_crosswalk.csv", registry)
+    return Reference(fmt, rules, row_rules, limits, settings, registry, crosswalk)
 
 
 def _toml(path: Path) -> dict[str, object]:
@@ -279,3 +290,23 @@ def _load_registry(path: Path) -> pl.DataFrame:
     if problems:
         raise ReferenceError(f"{path}: " + "; ".join(problems))
     return registry
+
+
+def _load_crosswalk(path: Path, registry: pl.DataFrame) -> pl.DataFrame:
+    """The crosswalk; every unit it names must be a registry row (code and validity start)."""
+    if not path.exists():
+        return pl.DataFrame(schema=CROSSWALK_SCHEMA)
+    try:
+        crosswalk = pl.read_csv(path, schema=CROSSWALK_SCHEMA)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise ReferenceError(f"{path}: {error}") from error
+    rows = registry.select("unit_code", "valid_from")
+    unknown = pl.concat(
+        [
+            crosswalk.select(unit_code="old_code", valid_from="old_valid_from"),
+            crosswalk.select(unit_code="new_code", valid_from="new_valid_from"),
+        ]
+    ).join(rows, on=["unit_code", "valid_from"], how="anti")
+    if unknown.height:
+        raise ReferenceError(f"{path}: units not in the registry: {unknown.head(5).rows()}")
+    return crosswalk

@@ -47,9 +47,10 @@ class NewSubmission:
 
 
 class Warehouse:
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, read_only: bool = False) -> None:
         self.con = connection
-        self.con.execute(sql("schema")).fetchall()
+        if not read_only:
+            self.con.execute(sql("schema")).fetchall()
 
     @classmethod
     @contextmanager
@@ -62,7 +63,7 @@ class Warehouse:
         except duckdb.IOException as error:
             raise WarehouseBusyError(str(error)) from error
         try:
-            yield cls(connection)
+            yield cls(connection, read_only)
         finally:
             connection.close()
 
@@ -77,8 +78,15 @@ class Warehouse:
         found = self.frame("known_file", sha256=sha256)
         return found.row(0, named=True) if found.height else None
 
-    def previous_figures(self, communes: list[str], period: str, year_end: str) -> pl.DataFrame:
-        return self.frame("previous_figures", communes=communes, period=period, year_end=year_end)
+    def previous_figures(self, communes: pl.DataFrame, period: str, year_end: str) -> pl.DataFrame:
+        """prev_* and prev_year_q4_* figures of ``communes`` (commune_code, valid_from)."""
+        return self.frame(
+            "previous_figures",
+            communes=communes["commune_code"].to_list(),
+            valid_from=communes["valid_from"].to_list(),
+            period=period,
+            year_end=year_end,
+        )
 
     def submissions_for_period(self, period: str) -> pl.DataFrame:
         return self.frame("submissions_for_period", period=period)

@@ -49,7 +49,7 @@ def communes_of(
 ) -> pl.DataFrame:
     """The commune-level units a reporting unit answers for on ``day``: its rows in a file.
 
-    Columns: commune_code, commune_name, unit_type.
+    Columns: commune_code, commune_name, unit_type, valid_from.
     """
     units = valid_on(registry, day).filter(pl.col("unit_level") == "commune")
     if reporting_level(day, communes_report_from) == "commune":
@@ -60,6 +60,7 @@ def communes_of(
         pl.col("unit_code").alias("commune_code"),
         pl.col("unit_name").alias("commune_name"),
         "unit_type",
+        "valid_from",
     ).sort("commune_code")
 
 
@@ -73,3 +74,40 @@ def find_reporting_unit(
         (pl.col("unit_code") == unit_code) & (pl.col("unit_level") == level)
     )
     return found.row(0, named=True) if found.height else None
+
+
+def successors(
+    registry: pl.DataFrame, crosswalk: pl.DataFrame, start: date, end: date
+) -> pl.DataFrame:
+    """Where each commune-level unit valid on ``start`` stands on ``end``.
+
+    ``crosswalk``: old_code, old_valid_from, new_code, new_valid_from, change_date. Units are
+    followed through every change dated after ``start`` up to ``end``; a unit still valid on
+    ``end`` maps to itself; one whose successor is not known is left out.
+    Columns out: commune_code (on ``start``), current_code (on ``end``).
+    """
+    units = valid_on(registry, start).filter(pl.col("unit_level") == "commune")
+    current = units.select(
+        pl.col("unit_code").alias("commune_code"),
+        pl.col("unit_code").alias("code"),
+        pl.col("valid_from").alias("since"),
+    )
+    changes = crosswalk.filter((pl.col("change_date") > start) & (pl.col("change_date") <= end))
+    for change_date in sorted(set(changes["change_date"].to_list())):
+        step = changes.filter(pl.col("change_date") == change_date)
+        current = current.join(
+            step.select("old_code", "old_valid_from", "new_code", "new_valid_from"),
+            left_on=["code", "since"],
+            right_on=["old_code", "old_valid_from"],
+            how="left",
+        ).select(
+            "commune_code",
+            code=pl.coalesce("new_code", "code"),
+            since=pl.coalesce("new_valid_from", "since"),
+        )
+    valid_then = valid_on(registry, end).select(
+        pl.col("unit_code").alias("code"), pl.col("valid_from").alias("since")
+    )
+    return current.join(valid_then, on=["code", "since"], how="semi").select(
+        "commune_code", current_code="code"
+    )

@@ -1,20 +1,25 @@
 -- For each commune of a submission: its latest accepted figures before the period ($period),
 -- and its accepted figures at Q4 of the previous year ($year_end), both as prev_* columns.
+-- Only periods that end on or after the unit's own valid_from count: a reused code that named
+-- another unit before a reorganisation has no history of its own yet.
 WITH wanted AS (
-    SELECT UNNEST($communes::VARCHAR[]) AS commune_code
+    SELECT UNNEST($communes::VARCHAR[]) AS commune_code,
+           UNNEST($valid_from::DATE[]) AS valid_from
+),
+own AS (
+    SELECT a.*
+    FROM accepted_commune_figures AS a
+    JOIN wanted AS w USING (commune_code)
+    WHERE last_day(make_date(CAST(left(a.period, 4) AS INTEGER),
+                             CAST(right(a.period, 1) AS INTEGER) * 3, 1)) >= w.valid_from
 ),
 previous AS (
-    SELECT a.*
-    FROM accepted_commune_figures AS a
-    JOIN wanted USING (commune_code)
-    WHERE a.period < $period
-    QUALIFY row_number() OVER (PARTITION BY a.commune_code ORDER BY a.period DESC) = 1
+    SELECT * FROM own
+    WHERE period < $period
+    QUALIFY row_number() OVER (PARTITION BY commune_code ORDER BY period DESC) = 1
 ),
 year_end AS (
-    SELECT a.*
-    FROM accepted_commune_figures AS a
-    JOIN wanted USING (commune_code)
-    WHERE a.period = $year_end
+    SELECT * FROM own WHERE period = $year_end
 )
 SELECT
     w.commune_code,

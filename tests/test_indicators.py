@@ -1,0 +1,289 @@
+"""Indicators on tiny hand-made frames, with expectations computed by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ntm.criteria import catalogue_for, load_catalogues
+from ntm.reference import ReferenceError
+from transforms.indicators import CriteriaFrames, compute_indicators, format_indicators
+from transforms.rates import format_hundredths, hundredths, parse_percent
+
+FIGURES = (
+    "households", "poor_end", "near_poor_end", "workers", "workers_trained",
+    "workers_certified", "coop_members", "coop_members_women", "child_abuse_cases",
+    "child_abuse_supported", "child_abuse_handled",
+)  # fmt: skip
+
+UNITS = pl.DataFrame(
+    {
+        "unit_code": ["42", "001", "002", "C1", "C2", "C3", "C4"],
+        "unit_name": ["Tỉnh", "Huyện 1", "Huyện 2", "Xã 1", "Xã 2", "Phường 3", "Xã 4"],
+        "unit_type": ["tỉnh", "huyện", "huyện", "xã", "xã", "phường", "xã"],
+        "unit_level": ["province", "district", "district"] + ["commune"] * 4,
+        "parent_code": [None, "42", "42", "001", "001", "001", "002"],
+    }
+)
+ROSTER = pl.DataFrame({"commune_code": ["C1", "C2", "C4"], "tier": ["ntm", "advanced", "ntm"]})
+
+
+def figures_of(**rows: tuple[int, ...]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"commune_code": code, **dict(zip(FIGURES, values, strict=True))}
+         for code, values in rows.items()]
+    )  # fmt: skip
+
+
+# C4 sent nothing accepted (quarantined or missing): it is absent from the figures.
+FIGURES_2024 = figures_of(
+    # hh, poor, near, workers, trained, certified, coop, women, cases, supported, handled
+    C1=(100, 3, 5, 100, 70, 30, 10, 3, 0, 0, 0),  # exactly on every threshold
+    C2=(300, 30, 0, 200, 149, 71, 0, 0, 2, 2, 1),  # advanced: 74.5% < 75%; 0 coop members
+    C3=(1000, 1, 0, 50, 10, 5, 0, 0, 0, 0, 0),  # a ward: no NTM target
+)
+
+
+def threshold_rows() -> pl.DataFrame:
+    rows = [
+        ("T2", "multidimensional_poverty_rate", "commune", tier, 1004)
+        for tier in ("ntm", "advanced")
+    ] + [
+        ("T3", "trained_labour_rate", "commune", "ntm", 7000),
+        ("T3", "trained_labour_rate", "commune", "advanced", 7500),
+        ("T4", "certified_labour_rate", "commune", "ntm", 3000),
+        ("T4", "certified_labour_rate", "commune", "advanced", 3500),
+        ("T6", "women_coop_share", "commune", "ntm", 3000),
+        ("T6", "women_coop_share", "commune", "advanced", 3000),
+        ("T7", "child_abuse_handled_rate", "commune", "ntm", 10000),
+        ("T7", "child_abuse_handled_rate", "commune", "advanced", 10000),
+        ("T5", "communes_meeting_trained_labour", "province", None, 7000),
+    ]
+    return pl.DataFrame(
+        [dict(zip(("target", "indicator", "level", "tier", "threshold"), r, strict=True))
+         for r in rows],
+        schema_overrides={"tier": pl.String},
+    ).with_columns(year=pl.lit(2024, pl.Int64), source=pl.lit("test"))  # fmt: skip
+
+
+def criteria() -> CriteriaFrames:
+    def indicator(id_: str, numerator: list[str], denominator: str, direction: str, zero: str):
+        levels = ["commune", "district", "province"]
+        return (id_, numerator, denominator, direction, levels, zero)
+
+    rows = [
+        indicator("poor_rate", ["poor_end"], "households", "lower", "not_assessed"),
+        indicator("multidimensional_poverty_rate", ["poor_end", "near_poor_end"], "households",
+                  "lower", "not_assessed"),
+        indicator("trained_labour_rate", ["workers_trained"], "workers", "higher", "not_assessed"),
+        indicator("certified_labour_rate", ["workers_certified"], "workers", "higher",
+                  "not_assessed"),
+        indicator("women_coop_share", ["coop_members_women"], "coop_members", "higher",
+                  "not_assessed"),
+        indicator("child_abuse_handled_rate", ["child_abuse_handled"], "child_abuse_cases",
+                  "higher", "met"),
+    ]  # fmt: skip
+    columns = ("id", "numerator", "denominator", "direction", "levels", "zero_denominator")
+    shares = pl.DataFrame(
+        {
+            "id": ["communes_meeting_trained_labour", "communes_meeting_all_criteria"],
+            "of": [["trained_labour_rate"], ["all"]],
+            "levels": [["district", "province"]] * 2,
+        }
+    )
+    return CriteriaFrames(
+        indicators=pl.DataFrame([dict(zip(columns, r, strict=True)) for r in rows]),
+        shares=shares,
+        thresholds=threshold_rows(),
+        rural_unit_types=("xã",),
+    )
+
+
+@pytest.fixture(scope="module")
+def table() -> pl.DataFrame:
+    exact = compute_indicators(FIGURES_2024, UNITS, ROSTER, criteria(), 2024, "district")
+    return format_indicators(exact, "2024-Q4")
+
+
+def row(table: pl.DataFrame, unit: str, indicator: str) -> tuple[object, ...]:
+    found = table.filter((pl.col("unit_code") == unit) & (pl.col("indicator") == indicator))
+    assert found.height == 1
+    return found.select("numerator", "denominator", "value", "target", "attained").row(0)
+
+
+def test_columns_are_those_of_the_interface(table):
+    assert table.columns == [
+        "period", "unit_code", "unit_level", "indicator", "numerator", "denominator", "value",
+        "target", "attained",
+    ]  # fmt: skip
+    assert table["unit_level"].unique(maintain_order=True).to_list() == [
+        "province", "district", "commune",
+    ]  # fmt: skip
+
+
+def test_a_district_rate_is_the_sum_over_the_sum_not_the_mean_of_rates(table):
+    # Communes: 3/100 = 3%, 30/300 = 10%, 1/1000 = 0.1%; their mean would be 4.37%.
+    assert row(table, "001", "poor_rate") == (34, 1400, "2.43", None, None)
+    assert row(table, "42", "poor_rate") == (34, 1400, "2.43", None, None)
+
+
+@pytest.mark.parametrize(
+    ("unit", "indicator", "expected"),
+    [
+        # Exactly on a threshold is attained (>= for higher-better, <= for lower-better).
+        ("C1", "trained_labour_rate", (70, 100, "70.00", "70.00", True)),
+        ("C1", "certified_labour_rate", (30, 100, "30.00", "30.00", True)),
+        ("C1", "women_coop_share", (3, 10, "30.00", "30.00", True)),
+        ("C1", "multidimensional_poverty_rate", (8, 100, "8.00", "10.04", True)),
+        # No case of child abuse: the target is met, the rate has no value.
+        ("C1", "child_abuse_handled_rate", (0, 0, None, "100.00", True)),
+        # Advanced commune: 75% applies; 74.5% misses it.
+        ("C2", "trained_labour_rate", (149, 200, "74.50", "75.00", False)),
+        ("C2", "certified_labour_rate", (71, 200, "35.50", "35.00", True)),
+        ("C2", "multidimensional_poverty_rate", (30, 300, "10.00", "10.04", True)),
+        # No coop members: nothing to assess.
+        ("C2", "women_coop_share", (0, 0, None, "30.00", None)),
+        ("C2", "child_abuse_handled_rate", (1, 2, "50.00", "100.00", False)),
+        # A ward has no NTM target.
+        ("C3", "trained_labour_rate", (10, 50, "20.00", None, None)),
+    ],
+)
+def test_commune_values_and_attainment(table, unit, indicator, expected):
+    assert row(table, unit, indicator) == expected
+
+
+def test_quarantined_or_missing_communes_are_absent(table):
+    assert table.filter(pl.col("unit_code") == "C4").is_empty()
+    # District 002 reported nothing: no rows for it rather than rows of zeros.
+    assert table.filter(pl.col("unit_code") == "002").is_empty()
+
+
+def test_shares_of_rural_communes(table):
+    # Rural communes reported in district 001: C1 (meets 70%) and C2 (misses 75%); the ward
+    # C3 is not counted.
+    assert row(table, "001", "communes_meeting_trained_labour") == (1, 2, "50.00", None, None)
+    assert row(table, "42", "communes_meeting_trained_labour") == (1, 2, "50.00", "70.00", False)
+    # All criteria: C1 meets every threshold that applies; C2 misses T3 and T7.
+    assert row(table, "42", "communes_meeting_all_criteria") == (1, 2, "50.00", None, None)
+
+
+def test_after_districts_are_abolished_there_is_no_district_level():
+    exact = compute_indicators(FIGURES_2024, UNITS, ROSTER, criteria(), 2024, "commune")
+    assert set(exact["unit_level"]) == {"province", "commune"}
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "shown"),
+    [
+        # Published figures: Lạng Sơn 2025 and Quảng Bình 2022 (domain.md §2).
+        (4643, 199765, "2.32"), (13578, 199765, "6.80"), (18221, 199765, "9.12"),
+        (12855, 257085, "5.00"), (12248, 257085, "4.76"), (25103, 257085, "9.76"),
+        # Half up where float or banker's rounding go wrong.
+        (3005, 100000, "3.01"), (125, 100000, "0.13"), (1, 8, "12.50"), (-3005, 100000, "-3.01"),
+    ],
+)  # fmt: skip
+def test_rates_reproduce_published_figures(numerator, denominator, shown):
+    frame = pl.DataFrame({"n": [numerator], "d": [denominator]})
+    assert frame.select(format_hundredths(hundredths(pl.col("n"), pl.col("d"))))[0, 0] == shown
+
+
+def test_a_zero_denominator_has_no_value():
+    frame = pl.DataFrame({"n": [0, 5], "d": [0, 0]})
+    assert frame.select(hundredths(pl.col("n"), pl.col("d"))).to_series().to_list() == [None] * 2
+
+
+def test_thresholds_are_read_exactly():
+    assert [parse_percent(t) for t in ("70", "10.04", "0.6", "100")] == [7000, 1004, 60, 10000]
+    with pytest.raises(ValueError, match="more than two decimals"):
+        parse_percent("0.125")
+
+
+def test_the_catalogue_of_2021_2025(ref):
+    catalogue = catalogue_for(load_catalogues(ref.format), 2024)
+    assert catalogue is not None and catalogue.programme == "2021-2025"
+    assert catalogue.fall_band == (60, 100)
+    thresholds = catalogue.thresholds
+
+    def threshold(indicator: str, level: str, tier: str | None, year: int) -> int:
+        found = thresholds.filter(
+            (pl.col("indicator") == indicator) & (pl.col("level") == level)
+            & (pl.col("tier").eq_missing(tier)) & (pl.col("year") == year)
+        )  # fmt: skip
+        assert found.height == 1
+        return int(found["threshold"][0])
+
+    assert threshold("trained_labour_rate", "commune", "ntm", 2024) == 7000
+    assert threshold("trained_labour_rate", "commune", "model", 2024) == 7500
+    assert threshold("certified_labour_rate", "commune", "advanced", 2022) == 3500
+    assert threshold("communes_meeting_trained_labour", "province", None, 2023) == 7000
+    assert threshold("communes_meeting_trained_labour", "province", None, 2025) == 10000
+    assert threshold("multidimensional_poverty_rate", "commune", "ntm", 2022) == 1004
+    assert threshold("multidimensional_poverty_rate", "commune", "ntm", 2024) == 624
+    # 2025's regional rate is not published yet: 2024's stands in, and the source says so.
+    assert threshold("multidimensional_poverty_rate", "commune", "ntm", 2025) == 624
+    assert catalogue_for(load_catalogues(ref.format), 2026) is None
+
+
+def write_catalogue(folder: Path, text: str) -> Path:
+    (folder / "criteria").mkdir(parents=True)
+    (folder / "criteria" / "test.toml").write_text(text, encoding="utf-8")
+    (folder / "regional_poverty_rates.csv").write_text(
+        "region,review_year,rate,source\nX,2022,10.04,test\n", encoding="utf-8"
+    )
+    return folder
+
+
+BASE = """
+programme = "t"
+first_year = 2021
+last_year = 2025
+poverty_fall_band = ["0.6", "1.0"]
+tiers = ["ntm", "advanced"]
+rural_unit_types = ["xã"]
+[[standard]]
+name = "s"
+first_year = 2022
+last_year = 2025
+[[indicator]]
+id = "trained_labour_rate"
+name = "t"
+numerator = ["{numerator}"]
+denominator = "workers"
+direction = "higher"
+levels = ["commune"]
+[[threshold]]
+target = "T3"
+indicator = "trained_labour_rate"
+level = "commune"
+tiers = ["ntm", "advanced"]
+from_year = 2021
+to_year = 2025
+value = "70"
+"""
+
+
+def test_an_unknown_figure_in_the_catalogue_is_a_clear_error(tmp_path, ref):
+    folder = write_catalogue(tmp_path, BASE.format(numerator="workers_tranied"))
+    with pytest.raises(ReferenceError, match="unknown figures \\['workers_tranied'\\]"):
+        load_catalogues.__wrapped__(ref.format, folder)
+
+
+def test_a_missing_threshold_is_a_clear_error(tmp_path, ref):
+    gap = BASE.format(numerator="workers_trained") + (
+        '[[threshold]]\ntarget = "T3"\nindicator = "trained_labour_rate"\nlevel = "commune"\n'
+        'tiers = ["model"]\nfrom_year = 2021\nto_year = 2025\nvalue = "75"\n'
+    )
+    folder = write_catalogue(tmp_path, gap)
+    with pytest.raises(ReferenceError, match="unknown tier"):
+        load_catalogues.__wrapped__(ref.format, folder)
+    holey = BASE.format(numerator="workers_trained").replace(
+        'tiers = ["ntm", "advanced"]\nfrom_year = 2021', 'tiers = ["ntm"]\nfrom_year = 2021'
+    ) + (
+        '[[threshold]]\ntarget = "T3"\nindicator = "trained_labour_rate"\nlevel = "commune"\n'
+        'tiers = ["advanced"]\nfrom_year = 2023\nto_year = 2025\nvalue = "75"\n'
+    )
+    folder = write_catalogue(tmp_path / "b", holey)
+    with pytest.raises(ReferenceError, match="thresholds missing"):
+        load_catalogues.__wrapped__(ref.format, folder)

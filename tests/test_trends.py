@@ -1,0 +1,125 @@
+"""Poverty trends on hand-made series: falls, method breaks, average, projection, pace."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from transforms.registry import successors
+from transforms.trends import Programme, poverty_flows, trend_summary, yearly_changes
+
+PROGRAMME = Programme(
+    last_year=2025,
+    fall_band=(60, 100),
+    standards=pl.DataFrame(
+        {"name": ["old", "new"], "first_year": [2016, 2022], "last_year": [2021, 2025]}
+    ),
+)
+
+
+def series(unit: str, points: dict[int, int], households: int = 10_000) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "unit_level": "province",
+            "unit_code": unit,
+            "year": list(points),
+            "poor": list(points.values()),
+            "households": households,
+        }
+    )
+
+
+def test_yearly_falls_and_the_break_between_poverty_standards():
+    changes = yearly_changes(series("X", {2021: 450, 2022: 380, 2023: 304, 2024: 240}), PROGRAMME)
+    assert changes.select("year", "fall", "method_break").rows() == [
+        (2021, None, None),
+        (2022, 70, True),  # 4.50% -> 3.80% crosses the change of standard
+        (2023, 76, False),
+        (2024, 64, False),
+    ]
+
+
+def test_average_fall_projection_and_needed_pace():
+    summary = trend_summary(series("X", {2021: 450, 2022: 380, 2023: 304, 2024: 240}), PROGRAMME)
+    row = summary.row(0, named=True)
+    # The baseline is 2022, the first year-end under the standard of the latest (2024).
+    assert (row["base_year"], row["base_rate"], row["last_year"], row["last_rate"]) == (
+        2022, 380, 2024, 240,
+    )  # fmt: skip
+    assert (row["average_fall"], row["status"]) == (70, "on_track")  # (3.80 - 2.40) / 2
+    assert row["projected_rate"] == 170  # 2.40 - 0.70
+    assert row["needed_fall"] == 40  # reach 3.80 - 3 x 0.6 = 2.00 in 2025
+
+
+@pytest.mark.parametrize(
+    ("last", "status"), [(300, "behind"), (260, "on_track"), (180, "on_track"), (150, "ahead")]
+)
+def test_status_against_the_band(last, status):
+    # From 3.80% in 2022 to last/100 % in 2024: falls of 0.40, 0.60 (on the band's edge),
+    # 1.00 (the other edge) and 1.15 pp a year.
+    summary = trend_summary(series("X", {2022: 380, 2024: last}), PROGRAMME)
+    assert summary["status"].to_list() == [status]
+
+
+def test_a_district_rate_change_uses_sums_not_means():
+    # Two years of one unit whose households grow: 100/4000 = 2.50% -> 96/4800 = 2.00%.
+    frame = pl.DataFrame(
+        {"unit_level": "district", "unit_code": "D", "year": [2023, 2024], "poor": [100, 96],
+         "households": [4000, 4800]}
+    )  # fmt: skip
+    assert yearly_changes(frame, PROGRAMME)["fall"].to_list() == [None, 50]
+
+
+def test_a_single_year_end_has_no_average():
+    row = trend_summary(series("X", {2024: 240}), PROGRAMME).row(0, named=True)
+    assert (row["average_fall"], row["status"], row["projected_rate"]) == (None, None, None)
+    assert row["needed_fall"] is not None
+
+
+def test_flows_are_summed_per_unit():
+    keys = pl.DataFrame(
+        {"commune_code": ["a", "b", "a", "b"], "unit_code": ["a", "b", "P", "P"],
+         "unit_level": ["commune", "commune", "province", "province"]}
+    )  # fmt: skip
+    figures = pl.DataFrame(
+        {
+            "commune_code": ["a", "b"], "poor_start": [10, 20], "poor_exited": [3, 5],
+            "poor_returned": [1, 0], "poor_new": [2, 1], "poor_end": [10, 16],
+            "near_poor_start": [5, 5], "near_poor_exited": [1, 1], "near_poor_returned": [0, 0],
+            "near_poor_new": [1, 0], "near_poor_end": [5, 4], "households": [100, 200],
+        }
+    )  # fmt: skip
+    flows = poverty_flows(figures, keys).filter(pl.col("unit_level") == "province")
+    assert flows.select("poor_start", "poor_exited", "poor_new", "poor_end").row(0) == (
+        30, 8, 3, 26,
+    )  # fmt: skip
+
+
+def test_successors_follow_the_crosswalk_through_each_change():
+    day = date.fromisoformat
+    registry = pl.DataFrame(
+        {
+            "unit_code": ["1", "2", "3", "2", "9"],
+            "unit_level": "commune",
+            "valid_from": [day("2020-01-01")] * 3 + [day("2025-01-01"), day("2025-07-01")],
+            "valid_to": [day("2025-07-01"), day("2025-01-01"), day("2025-01-01"),
+                         day("2025-07-01"), None],
+        }
+    )  # fmt: skip
+    crosswalk = pl.DataFrame(
+        {
+            "old_code": ["2", "3", "1", "2"],
+            "old_valid_from": [day("2020-01-01"), day("2020-01-01"), day("2020-01-01"),
+                               day("2025-01-01")],
+            "new_code": ["2", "2", "9", "9"],
+            "new_valid_from": [day("2025-01-01"), day("2025-01-01"), day("2025-07-01"),
+                               day("2025-07-01")],
+            "change_date": [day("2025-01-01")] * 2 + [day("2025-07-01")] * 2,
+        }
+    )  # fmt: skip
+    mapped = successors(registry, crosswalk, day("2024-12-31"), day("2025-09-30"))
+    assert sorted(mapped.rows()) == [("1", "9"), ("2", "9"), ("3", "9")]
+    same_day = successors(registry, crosswalk, day("2024-12-31"), day("2024-12-31"))
+    assert sorted(same_day.rows()) == [("1", "1"), ("2", "2"), ("3", "3")]

@@ -1,0 +1,95 @@
+"""The lists the committee acts on: communes off track, communes without usable data, and
+units late or incomplete — each row with the reason it is on the list."""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def communes_off_track(indicators: pl.DataFrame, changes: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Communes that miss a threshold, or whose poor rate rose at the latest year-end.
+
+    ``indicators``: exact commune rows (unit_code, unit_name, indicator, numerator,
+    denominator, threshold, target_id, attained). ``changes``: yearly_changes rows.
+    Columns out: unit_code, unit_name, reason ("below_target" or "poverty_rising"),
+    indicator, target_id, numerator, denominator, threshold, fall.
+    """
+    missed = indicators.filter(
+        (pl.col("unit_level") == "commune") & (pl.col("attained") == False)  # noqa: E712
+    ).select(
+        "unit_code",
+        "unit_name",
+        reason=pl.lit("below_target"),
+        indicator="indicator",
+        target_id="target_id",
+        numerator="numerator",
+        denominator="denominator",
+        threshold="threshold",
+        fall=pl.lit(None, pl.Int64),
+    )
+    names = indicators.select("unit_code", "unit_name").unique("unit_code")
+    rising = (
+        changes.filter(
+            (pl.col("unit_level") == "commune") & (pl.col("year") == year) & (pl.col("fall") < 0)
+        )
+        .join(names, on="unit_code", how="left")
+        .select(
+            "unit_code",
+            "unit_name",
+            reason=pl.lit("poverty_rising"),
+            indicator=pl.lit("poor_rate"),
+            target_id=pl.lit("T1"),
+            numerator="poor",
+            denominator="households",
+            threshold=pl.lit(None, pl.Int64),
+            fall="fall",
+        )
+    )
+    return pl.concat([missed, rising], how="vertical_relaxed").sort("unit_code", "reason")
+
+
+def communes_without_data(
+    expected: pl.DataFrame, accepted: pl.DataFrame, quarantined: pl.DataFrame
+) -> pl.DataFrame:
+    """Communes of the period with no accepted row: quarantined (with the rules they broke)
+    or not reported at all.
+
+    ``expected``: commune_code, commune_name, reporting_unit. ``accepted``: commune_code.
+    ``quarantined``: commune_code, rule_id (one row per finding).
+    """
+    missing = expected.join(accepted, on="commune_code", how="anti")
+    rules = quarantined.group_by("commune_code").agg(
+        pl.col("rule_id").unique().sort().str.join(", ").alias("rules")
+    )
+    return (
+        missing.join(rules, on="commune_code", how="left")
+        .with_columns(
+            reason=pl.when(pl.col("rules").is_null())
+            .then(pl.lit("not_reported"))
+            .otherwise(pl.lit("quarantined"))
+        )
+        .sort("reporting_unit", "commune_code")
+    )
+
+
+def units_late_or_incomplete(completeness: pl.DataFrame) -> pl.DataFrame:
+    """Reporting units that sent nothing, sent late, or left communes without accepted rows.
+
+    ``completeness``: the table of transforms.completeness.completeness.
+    """
+    return (
+        completeness.with_columns(
+            reason=pl.when(~pl.col("received"))
+            .then(pl.lit("not_received"))
+            .when(pl.col("on_time") == False)  # noqa: E712 (null is not late)
+            .then(
+                pl.when(pl.col("communes_accepted") < pl.col("communes_expected"))
+                .then(pl.lit("late_and_incomplete"))
+                .otherwise(pl.lit("late"))
+            )
+            .when(pl.col("communes_accepted") < pl.col("communes_expected"))
+            .then(pl.lit("incomplete"))
+        )
+        .filter(pl.col("reason").is_not_null())
+        .sort("unit_code")
+    )
