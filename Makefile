@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint format typecheck check lock registry clean
+.PHONY: setup demo test lint format typecheck check lock registry roster clean
 
 $(BIN)/ntm: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ registry:  ## rebuild data/reference/admin_units.csv from vietnam-provinces==0.5
 	$(PYTHON) -m venv /tmp/ntm-registry-venv
 	/tmp/ntm-registry-venv/bin/pip install --quiet vietnam-provinces==0.5.0
 	/tmp/ntm-registry-venv/bin/python scripts/build_registry.py
+
+roster: setup  ## regenerate the demo commune roster from the registry
+	$(BIN)/python scripts/build_roster.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -24,9 +24,10 @@ from numpy.typing import NDArray
 from ntm.reference import Reference, SubmissionFormat
 from ntm.workbook import Layout, write_submission
 from transforms.periods import Period, periods_between
-from transforms.registry import communes_of, reporting_units
+from transforms.registry import communes_of, reporting_units, successors, valid_on
 
 DEMO_SEED = 42
+SIMULATED_ON = date(2024, 12, 31)  # the structure of 2020-2024 that the simulation runs on
 DEMO_FIRST, DEMO_LAST = Period(2022, 1), Period(2024, 4)  # the years the domain brief covers
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -103,12 +104,9 @@ def demo_figures(
     The simulation always starts from the same year-end (2021, or earlier if asked), with one
     random stream per year, so a unit's figures for a period do not depend on the range asked.
     """
-    communes = (
-        ref.registry.filter(pl.col("unit_level") == "commune")
-        .sort("valid_from")
-        .unique("unit_code", keep="last")
-        .sort("unit_code")
-    )
+    # Simulated on the communes of 2020-2024; later structures are sums of these (see below).
+    communes = valid_on(ref.registry, SIMULATED_ON).filter(pl.col("unit_level") == "commune")
+    communes = communes.sort("unit_code")
     n, base = communes.height, min(2021, first.year - 1)
     urban = communes["unit_type"].is_in(["phường", "thị trấn"]).to_numpy()
     ward = (communes["unit_type"] == "phường").to_numpy()
@@ -182,9 +180,25 @@ def demo_figures(
     missing = set(ref.format.figure_keys) ^ (set(figures.columns) - {"period", "commune_code"})
     if missing:
         raise ValueError(f"the demo generator and the submission format disagree on {missing}")
-    keep = [str(p) for p in periods_between(first, last)]
-    return figures.filter(pl.col("period").is_in(keep)).select(
-        "period", "commune_code", *ref.format.figure_keys
+    keep = periods_between(first, last)
+    figures = figures.filter(pl.col("period").is_in([str(p) for p in keep]))
+    # A unit of a later structure reports the sum of the communes it succeeded: every figure is
+    # a count, and every row rule survives summation.
+    mapping = pl.concat(
+        [
+            successors(ref.registry, ref.crosswalk, SIMULATED_ON, period.last_day).with_columns(
+                period=pl.lit(str(period))
+            )
+            for period in keep
+        ]
+    )
+    return (
+        figures.join(mapping, on=["period", "commune_code"], how="inner")
+        .group_by("period", "current_code")
+        .agg(pl.col(ref.format.figure_keys).sum())
+        .rename({"current_code": "commune_code"})
+        .select("period", "commune_code", *ref.format.figure_keys)
+        .sort("period", "commune_code")
     )
 
 
