@@ -40,10 +40,11 @@ lock:  ## re-resolve requirements.lock after changing pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --group dev --group build --generate-hashes \
 		--python-version 3.11 -o requirements.lock
 
-registry:  ## rebuild data/reference/admin_units.csv from vietnam-provinces==0.5.0 (own venv)
-	$(PYTHON) -m venv /tmp/ntm-registry-venv
-	/tmp/ntm-registry-venv/bin/pip install --quiet vietnam-provinces==0.5.0
-	/tmp/ntm-registry-venv/bin/python scripts/build_registry.py
+registry: setup  ## rebuild the admin-unit registry and crosswalk from vietnam-provinces (own venvs)
+	for v in 0.5.0 0.6.0 2025.10.1; do \
+		$(PYTHON) -m venv /tmp/vp-$$v && /tmp/vp-$$v/bin/pip install --quiet vietnam-provinces==$$v; \
+	done
+	$(BIN)/python scripts/build_registry.py
 
 roster: setup  ## regenerate the demo commune roster from the registry
 	$(BIN)/python scripts/build_roster.py

@@ -205,10 +205,12 @@ def demo_figures(
 def _unit_rows(ref: Reference, figures: pl.DataFrame, unit: str, period: Period) -> pl.DataFrame:
     """The unit's rows as a file holds them: commune code and name, then the figures."""
     communes = communes_of(ref.registry, unit, period.last_day, ref.settings.communes_report_from)
+    # A unit with no predecessor in the simulated structure (18448 Xã Bình Lộc, which exists
+    # only in 2025-H1) has no figures: its district leaves it out, as a district would.
     return communes.select("commune_code", "commune_name").join(
         figures.filter(pl.col("period") == str(period)).drop("period"),
         on="commune_code",
-        how="left",
+        how="inner",
         maintain_order="left",
     )
 
