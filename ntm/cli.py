@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", parents=[common], help="generate demo submissions into the inbox and ingest them"
     )
     demo.add_argument("--messy", type=Path, help="also write the messy set into this folder")
+    demo.add_argument(
+        "--through",
+        type=_period,
+        default=Period(2024, 4),
+        help="last quarter to generate (default 2024-Q4; 2025-Q3 on, communes report directly)",
+    )
 
     indicators = commands.add_parser(
         "indicators", parents=[common], help="indicators of a period, one row per unit"
@@ -146,7 +152,7 @@ def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     from ntm.demo import generate_demo, generate_messy  # noqa: PLC0415
 
     inbox = data_dir.inbox / "demo"
-    written = generate_demo(inbox, ref)
+    written = generate_demo(inbox, ref, last=args.through)
     print(f"demo submissions: {len(written)} files in {inbox}")
     if args.messy:
         messy = generate_messy(args.messy, ref)
