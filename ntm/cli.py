@@ -10,8 +10,9 @@ import argparse
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -20,6 +21,7 @@ from ntm.indicators import period_tables
 from ntm.ingest import ingest_files
 from ntm.paths import DataDir
 from ntm.reference import Reference, ReferenceError, load_reference
+from ntm.report import generate_report
 from ntm.summary import stored_periods, summary_lines
 from ntm.warehouse import Warehouse, WarehouseBusyError
 from ntm.workbook import write_submission
@@ -79,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     indicators.add_argument("--format", choices=("csv", "json"), default="csv")
     indicators.add_argument("--xlsx", type=Path, help="also write the tables to this workbook")
 
+    report = commands.add_parser(
+        "report", parents=[common], help="render the committee report (PDF, HTML, XLSX)"
+    )
+    report.add_argument("--period", required=True, type=_period)
+    report.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="the report's date (YYYY-MM-DD; default: today in Asia/Ho_Chi_Minh)",
+    )
+
     summary = commands.add_parser("summary", parents=[common], help="completeness per period")
     summary.add_argument("--period", type=_period)
     return parser
@@ -95,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "demo": _demo,
             "summary": _summary,
             "indicators": _indicators,
+            "report": _report,
         }
         return command[args.command](args, data_dir, ref)
     except UsageError as error:
@@ -164,6 +177,9 @@ def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     print("ingested: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     _print_summary(data_dir, ref, None)
     print(f"feedback workbooks: {data_dir.feedback}")
+    today = datetime.now(ZoneInfo(ref.settings.timezone)).date()
+    report = generate_report(data_dir, ref, args.through, today)
+    print(f"report ({report.pages} pages): {report.pdf}")
     return EXIT_OK
 
 
@@ -182,6 +198,16 @@ def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> 
         sys.stdout.write(table.write_json() + "\n")
     else:
         sys.stdout.write(table.write_csv())
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    if not data_dir.warehouse.exists():
+        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    today = args.today or datetime.now(ZoneInfo(ref.settings.timezone)).date()
+    outcome = generate_report(data_dir, ref, args.period, today)
+    for path in (outcome.pdf, outcome.html, outcome.xlsx):
+        print(path)
     return EXIT_OK
 
 

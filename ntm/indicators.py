@@ -33,6 +33,8 @@ class PeriodTables:
     off_track: pl.DataFrame
     without_data: pl.DataFrame
     late_or_incomplete: pl.DataFrame
+    units: pl.DataFrame  # the registry valid on the period's last day
+    roster: pl.DataFrame  # commune_code, tier, ... of the communes in ``units``
 
 
 def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> PeriodTables:
@@ -98,4 +100,6 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
             quarantined,
         ),
         late_or_incomplete=lists.units_late_or_incomplete(completeness),
+        units=units,
+        roster=roster,
     )

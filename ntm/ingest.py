@@ -27,7 +27,7 @@ from transforms.metadata import Metadata, check_metadata
 
 FINDING_COLUMNS = (
     "file_name", "sheet", "excel_row", "column_label", "value_found", "rule_id", "severity",
-    "message",
+    "problem", "message",
 )  # fmt: skip
 
 

@@ -51,6 +51,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     )
     os.close(handle)
     temporary = Path(name)
+    # mkstemp creates 0600; reports and feedback are read by other staff accounts.
+    temporary.chmod(0o644)
     try:
         yield temporary
         temporary.replace(target)

@@ -107,7 +107,8 @@ CREATE TABLE IF NOT EXISTS findings (
     value_found    VARCHAR,
     rule_id        VARCHAR NOT NULL,
     severity       VARCHAR NOT NULL,
-    message        VARCHAR NOT NULL
+    problem        VARCHAR NOT NULL,  -- what is wrong (the report quotes this)
+    message        VARCHAR NOT NULL   -- what is wrong and how to fix it (the feedback shows this)
 );
 
 -- One row per figure whose accepted value changed from one version of a unit-period to the next.

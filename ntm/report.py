@@ -1,0 +1,134 @@
+"""The committee report for a period: PDF, its HTML and XLSX twins, versions and an index.
+
+Each run writes a new version under ``reports/<period>/v<N>/`` and never touches older ones;
+files are written under temporary names and renamed, and the index is replaced last, so a run
+killed half-way leaves either the old state or the new one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import jinja2
+import polars as pl
+from markupsafe import Markup
+
+from ntm import __version__
+from ntm.exports import write_indicator_workbook
+from ntm.indicators import PeriodTables, period_tables
+from ntm.paths import DataDir, atomic_path
+from ntm.reference import Reference
+from ntm.render import ASSETS, render_html_twin, render_pdf
+from ntm.report_context import build_context, load_report_config
+from ntm.warehouse import Warehouse
+from transforms.periods import Period
+
+TEMPLATES = ASSETS.parent
+INDEX_COLUMNS = ("period", "version", "created_at", "input_snapshot", "pages", "pdf")
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    pdf: Path
+    html: Path
+    xlsx: Path
+    version: int
+    pages: int
+    seconds: float
+    warnings: list[str]
+
+
+def environment() -> jinja2.Environment:
+    """Autoescaped, strict: a missing value is an error, text from submissions stays text."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def input_snapshot(provenance: pl.DataFrame) -> str:
+    """A hash of exactly which stored submissions the report reads."""
+    lines = "\n".join(
+        f"{r['unit_code']}:{r['version']}:{r['content_sha256']}"
+        for r in provenance.sort("unit_code").iter_rows(named=True)
+    )
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def render_html(
+    warehouse: Warehouse, ref: Reference, period: Period, today: date, run_id: str | None
+) -> tuple[str, PeriodTables, str]:
+    """The report's HTML, the tables behind it and the input snapshot."""
+    tables = period_tables(warehouse, ref, period)
+    previous = Period(period.year - 1, period.quarter)
+    try:
+        last_year: PeriodTables | None = period_tables(warehouse, ref, previous)
+    except LookupError:
+        last_year = None
+    provenance = warehouse.frame("period_provenance", period=str(period))
+    problems = warehouse.frame("period_problems", period=str(period))
+    snapshot = input_snapshot(provenance)
+    context = build_context(
+        tables,
+        last_year,
+        problems,
+        provenance,
+        ref,
+        load_report_config(),
+        today,
+        run_id or f"dữ liệu {snapshot[:12]}",
+        f"ntm {__version__}",
+    )
+    css = Markup((ASSETS / "report.css").read_text(encoding="utf-8"))  # our own file
+    html = environment().get_template("report.html.j2").render(css=css, **context)
+    return html, tables, snapshot
+
+
+def generate_report(
+    data_dir: DataDir, ref: Reference, period: Period, today: date, run_id: str | None = None
+) -> ReportOutcome:
+    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        html, tables, snapshot = render_html(warehouse, ref, period, today, run_id)
+    folder_root = data_dir.reports / str(period)
+    version = 1 + max(
+        (int(p.name[1:]) for p in folder_root.glob("v*") if p.name[1:].isdigit()), default=0
+    )
+    folder = folder_root / f"v{version}"
+    folder.mkdir(parents=True)
+    stem = f"bao-cao_{period}_v{version}"
+    pdf, html_path, xlsx = (folder / f"{stem}.{ext}" for ext in ("pdf", "html", "xlsx"))
+    result = render_pdf(html, pdf)
+    render_html_twin(html, html_path)
+    write_indicator_workbook(xlsx, tables)
+    _append_index(
+        data_dir.reports / "index.csv",
+        {
+            "period": str(period),
+            "version": str(version),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "input_snapshot": snapshot,
+            "pages": str(result.pages),
+            "pdf": str(pdf.relative_to(data_dir.reports)),
+        },
+    )
+    return ReportOutcome(pdf, html_path, xlsx, version, result.pages, result.seconds,
+                         result.warnings)  # fmt: skip
+
+
+def _append_index(index: Path, row: dict[str, str]) -> None:
+    """Rewrite the index with one more row, atomically."""
+    existing = index.read_text(encoding="utf-8") if index.exists() else ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=INDEX_COLUMNS, lineterminator="\n")
+    if not existing:
+        writer.writeheader()
+    writer.writerow(row)
+    with atomic_path(index) as temporary:
+        temporary.write_text(existing + buffer.getvalue(), encoding="utf-8")
