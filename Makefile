@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint format typecheck check lock registry roster clean
+.PHONY: setup demo test lint format typecheck check lock registry roster golden clean
 
 $(BIN)/ntm: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,6 @@ roster: setup  ## regenerate the demo commune roster from the registry
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+golden: setup  ## rewrite tests/golden/ from the current report (review the diff before committing)
+	NTM_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_report.py -k golden -q

@@ -41,6 +41,7 @@ class ReportOutcome:
     pages: int
     seconds: float
     warnings: list[str]
+    refused_urls: list[str]
 
 
 def environment() -> jinja2.Environment:
@@ -118,8 +119,10 @@ def generate_report(
             "pdf": str(pdf.relative_to(data_dir.reports)),
         },
     )
-    return ReportOutcome(pdf, html_path, xlsx, version, result.pages, result.seconds,
-                         result.warnings)  # fmt: skip
+    return ReportOutcome(
+        pdf, html_path, xlsx, version, result.pages, result.seconds, result.warnings,
+        result.refused_urls,
+    )  # fmt: skip
 
 
 def _append_index(index: Path, row: dict[str, str]) -> None:

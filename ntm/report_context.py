@@ -323,10 +323,11 @@ def _poverty(
                     f"{vi.points(max(t['needed_fall'], 0))}/năm để đạt mức tối thiểu của chỉ tiêu"
                 )
             sentence += "."
-        rates = [
-            (int(r["year"]), _rate({"numerator": r["poor"], "denominator": r["households"]}) or 0)
+        rated = (
+            (int(r["year"]), _rate({"numerator": r["poor"], "denominator": r["households"]}))
             for r in changes.iter_rows(named=True)
-        ]
+        )
+        rates = [(year, rate) for year, rate in rated if rate is not None]
         projection = None
         if t and t["projected_rate"] is not None:
             projection = (tables.catalogue.last_year, max(t["projected_rate"], 0) / 100)
@@ -528,7 +529,7 @@ def _assessment(
 
 def _appendices(tables: PeriodTables) -> list[dict[str, Any]]:
     """One table per reporting district (or one for the province once communes report
-    directly): every commune with its rates, ✓ or ✗ where a target applies."""
+    directly): every commune with its rates, √ or × where a target applies."""
     wanted = [
         "poor_rate", "multidimensional_poverty_rate", "trained_labour_rate",
         "certified_labour_rate", "women_coop_share", "child_abuse_handled_rate",
@@ -563,7 +564,7 @@ def _appendices(tables: PeriodTables) -> list[dict[str, Any]]:
                 if shown is None:
                     cells.append("-")
                     continue
-                mark = {True: " ✓", False: " ✗"}.get(shown["attained"], "")
+                mark = {True: " √", False: " ×"}.get(shown["attained"], "")
                 cells.append(vi.percent(shown["rate"]) + mark)
             rows.append(
                 {
@@ -573,5 +574,7 @@ def _appendices(tables: PeriodTables) -> list[dict[str, Any]]:
                     "cells": cells,
                 }
             )
-        groups.append({"unit": str(parent_name), "rows": rows})
+        # A district that sent nothing usable is listed in section III, not as a page of dashes.
+        if any(cell != "-" for row in rows for cell in row["cells"]):
+            groups.append({"unit": str(parent_name), "rows": rows})
     return groups

@@ -141,6 +141,13 @@ def test_rates_by_unit_labels() -> None:
     assert "Chỉ tiêu 72,5%" in texts(rates_by_unit_svg(UNITS, "Tỷ lệ (%)", 72.5))
 
 
+def test_rates_by_unit_missing_value() -> None:
+    frame = pl.DataFrame({"unit_name": ["Huyện Vũ Quang", "Huyện Lộc Hà"], "value": [None, 48.0]})
+    found = texts(rates_by_unit_svg(frame, "Tỷ lệ (%)", None))
+    assert "-" in found
+    assert "48,00%" in found
+
+
 def test_rates_by_unit_fit_69_communes_on_a_page() -> None:
     names = [f"Xã Thạch Hưng {i}" for i in range(69)]
     frame = pl.DataFrame({"unit_name": names, "value": [30 + i * 0.9 for i in range(69)]})

@@ -1,0 +1,121 @@
+"""The committee report end to end on a small fixture: golden text, fonts, safety, versions."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+import pytest
+from fontTools.ttLib import TTFont
+
+from ntm.demo import demo_figures, generate_demo
+from ntm.ingest import ingest_files
+from ntm.paths import DataDir
+from ntm.render import ASSETS, embedded_fonts, pdf_text
+from ntm.report import generate_report
+from ntm.workbook import write_submission
+from tests.conftest import district_communes
+from transforms.periods import Period
+
+GOLDEN = Path(__file__).with_name("golden") / "report_2024-Q4.txt"
+TODAY = date(2025, 1, 20)
+NOW = datetime(2025, 1, 20, 3, tzinfo=UTC)
+HOSTILE = '<img src="file:///etc/hostname">{{ 7*7 }}'
+# Two districts reported; the eleven others did not: the report must say so.
+REPORTING = ("436", "441")
+
+
+def normalised(text: str) -> str:
+    """What a golden file compares: NFC, blanks collapsed per line, no empty lines."""
+    lines = (
+        re.sub(r"\s+", " ", line).strip()
+        for line in unicodedata.normalize("NFC", text).splitlines()
+    )
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+@pytest.fixture(scope="module")
+def fixture_dir(tmp_path_factory: pytest.TempPathFactory, ref) -> DataDir:
+    root = tmp_path_factory.mktemp("report")
+    data_dir = DataDir(root / "data")
+    demo = root / "demo"
+    generate_demo(demo, ref, first=Period(2023, 4), last=Period(2024, 4))
+    chosen = [p for p in sorted(demo.rglob("*")) if p.is_file() and p.name[:3] in REPORTING]
+    ingest_files(chosen, data_dir, ref, now=NOW)
+    # A correction from 441 with one hostile cell: that row is quarantined and quoted.
+    communes = district_communes(ref, "441")
+    figures = demo_figures(ref, Period(2024, 4), Period(2024, 4)).drop("period")
+    figures = communes.select("commune_code").join(figures, on="commune_code", how="left")
+    hostile = figures.cast({"poor_new": pl.String}).with_columns(
+        poor_new=pl.when(pl.col("commune_code") == "18316").then(pl.lit(HOSTILE))
+        .otherwise(pl.col("poor_new"))
+    )  # fmt: skip
+    path = write_submission(root / "<script>sửa 441.xlsx", ref.format, "441", "Huyện Vũ Quang",
+                            "2024-Q4", communes, hostile)  # fmt: skip
+    stamp = datetime(2025, 1, 8, 2, tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    ingest_files([path], data_dir, ref, now=NOW)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def report(fixture_dir, ref):
+    return generate_report(fixture_dir, ref, Period(2024, 4), TODAY, run_id="golden")
+
+
+def test_the_pdf_text_matches_the_reviewed_golden_file(report):
+    text = normalised(pdf_text(report.pdf))
+    if os.environ.get("NTM_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8"), "run `make golden` after reviewing"
+    assert report.pages == 13
+
+
+def test_fonts_are_the_bundled_serif_and_cover_every_character(report):
+    assert embedded_fonts(report.pdf) <= {
+        "LiberationSerif", "LiberationSerif-Bold", "LiberationSerif-Italic",
+        "LiberationSerif-BoldItalic",
+    }  # fmt: skip
+    assert report.warnings == []
+    text = unicodedata.normalize("NFC", pdf_text(report.pdf))
+    covered: set[int] = set()
+    for face in ("Regular", "Bold", "Italic"):
+        covered |= set(TTFont(ASSETS / "fonts" / f"LiberationSerif-{face}.ttf").getBestCmap())
+    missing = {c for c in text if not c.isspace() and ord(c) not in covered}
+    assert missing == set()
+    assert {"ắ", "ề", "ổ", "ữ", "ỹ", "Đ", "ặ"} <= set(text)
+
+
+def test_submitted_text_is_printed_literally_and_nothing_is_fetched(report):
+    text = re.sub(r"\s+", "", pdf_text(report.pdf))
+    assert re.sub(r"\s+", "", HOSTILE) in text
+    assert "<script>sửa441.xlsx" in text
+    assert report.refused_urls == []
+    html = report.html.read_text(encoding="utf-8")
+    assert "&lt;img src=&#34;file:///etc/hostname&#34;&gt;{{ 7*7 }}" in html
+    assert "<script>" not in html and "&lt;script&gt;sửa 441.xlsx" in html
+
+
+def test_a_rerun_keeps_the_old_version_and_indexes_both(fixture_dir, ref, report):
+    again = generate_report(fixture_dir, ref, Period(2024, 4), TODAY, run_id="golden")
+    assert again.version == report.version + 1
+    assert report.pdf.exists() and again.pdf.exists()
+    assert normalised(pdf_text(again.pdf)) == normalised(pdf_text(report.pdf))
+    index = pl.read_csv(fixture_dir.reports / "index.csv", schema_overrides={"version": pl.Int64})
+    assert index.select("period", "version").rows() == [("2024-Q4", 1), ("2024-Q4", 2)]
+    assert index["input_snapshot"].n_unique() == 1
+
+
+def test_the_xlsx_twin_holds_values_and_inert_text(report):
+    reader = fastexcel.read_excel(report.xlsx)
+    assert "Chỉ tiêu" in reader.sheet_names
+    indicators = pl.DataFrame(reader.load_sheet("Chỉ tiêu").to_polars())
+    province = indicators.filter(
+        (pl.col("unit_level") == "province") & (pl.col("indicator") == "poor_rate")
+    )
+    assert province.height == 1 and isinstance(province["value"][0], float)
