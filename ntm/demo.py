@@ -124,10 +124,10 @@ def demo_figures(
     rel_near = rel_poor**0.7 * rng.lognormal(0.0, 0.2, n)
     rel_near = np.minimum(rel_near, 2.0 * rel_near.mean())
     worker_share = rng.uniform(0.50, 0.60, n)
-    trained0, trained_rise = rng.uniform(0.60, 0.79, n), rng.uniform(0.01, 0.02, n)
-    certified0, certified_rise = rng.uniform(0.25, 0.40, n), rng.uniform(0.005, 0.012, n)
+    trained0, trained_rise = rng.uniform(0.64, 0.80, n), rng.uniform(0.01, 0.02, n)
+    certified0, certified_rise = rng.uniform(0.28, 0.40, n), rng.uniform(0.005, 0.012, n)
     members0, members_rise = rng.uniform(20, 300, n), rng.uniform(0.0, 5.0, n)
-    women_share = rng.uniform(0.20, 0.50, n)
+    women_share = rng.uniform(0.27, 0.52, n)
 
     def households(quarters: int) -> Ints:  # quarters since the base year-end
         return np.rint(size * (1 + growth) ** (quarters / 4)).astype(np.int64)
