@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ntm.reference import Reference, load_reference
+from ntm.reference import CROSSWALK_SCHEMA, Reference, load_reference
 from transforms.registry import communes_of, reporting_units, successors, valid_on
 
 CROSSWALK = Path(__file__).resolve().parent.parent / "data" / "reference" / "unit_crosswalk.csv"
@@ -42,18 +42,7 @@ LOC_HA_COMMUNES = {
 
 @pytest.fixture(scope="module")
 def crosswalk() -> pl.DataFrame:
-    return pl.read_csv(
-        CROSSWALK,
-        schema={
-            "old_code": pl.String,
-            "old_valid_from": pl.Date,
-            "new_code": pl.String,
-            "new_valid_from": pl.Date,
-            "change_date": pl.Date,
-            "relation": pl.String,
-            "source": pl.String,
-        },
-    )
+    return pl.read_csv(CROSSWALK, schema=CROSSWALK_SCHEMA)
 
 
 def units(ref: Reference, day: date) -> pl.DataFrame:
