@@ -125,6 +125,7 @@ def build_context(
         "quarter": quarter,
         "data_section": _data_section(tables, problems, name_of),
         "targets": _targets(tables, last_year, band),
+        "attainment_chart": _attainment_chart(tables),
         "poverty": _poverty(tables, band, name_of),
         "labour": _labour(tables, name_of),
         "social": _social(tables, name_of),
@@ -270,6 +271,34 @@ def _targets(
     commune_count("child_abuse_handled_rate", "T7")
     province_share("communes_meeting_all_criteria", "T8")
     return out
+
+
+def _attainment_chart(tables: PeriodTables) -> str:
+    """Shares of rural communes meeting each commune-level target (T2, T3, T4, T6, T7)."""
+    labels = {
+        "multidimensional_poverty_rate": "T2 Nghèo đa chiều",
+        "trained_labour_rate": "T3 Lao động qua đào tạo",
+        "certified_labour_rate": "T4 Lao động có bằng cấp, chứng chỉ",
+        "women_coop_share": "T6 Phụ nữ tham gia HTX",
+        "child_abuse_handled_rate": "T7 Xử lý vụ xâm hại trẻ em",
+    }
+    assessed = tables.indicators.filter(
+        (pl.col("unit_level") == "commune")
+        & pl.col("indicator").is_in(list(labels))
+        & pl.col("attained").is_not_null()
+    )
+    if assessed.is_empty():
+        return ""
+    frame = (
+        assessed.group_by("indicator")
+        .agg(met=pl.col("attained").sum().cast(pl.Int64), total=pl.len().cast(pl.Int64))
+        .with_columns(
+            order=pl.col("indicator").replace_strict({k: i for i, k in enumerate(labels)}),
+            label=pl.col("indicator").replace_strict(labels),
+        )
+        .sort("order")
+    )
+    return _svg_uri(charts.attainment_svg(frame.select("label", "met", "total")))
 
 
 def _signed_points(value: int) -> str:
