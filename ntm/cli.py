@@ -7,6 +7,7 @@ Exit status: 0 success; 2 usage error; 3 some file rejected or some row quaranti
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ import polars as pl
 from ntm.exports import write_indicator_workbook
 from ntm.indicators import period_tables
 from ntm.ingest import ingest_files
+from ntm.lock import DataDirBusyError, data_dir_lock
 from ntm.paths import DataDir
 from ntm.reference import Reference, ReferenceError, load_reference
 from ntm.report import generate_report
@@ -91,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="the report's date (YYYY-MM-DD; default: today in Asia/Ho_Chi_Minh)",
     )
 
+    run = commands.add_parser(
+        "run", parents=[common], help="the whole job as a Prefect flow: ingest, indicators, report"
+    )
+    run.add_argument(
+        "--period", type=_period, help="default: the last quarter that has ended (Hà Tĩnh time)"
+    )
+    run.add_argument("--units", nargs="+", help="ingest only these reporting units' files")
+    run.add_argument(
+        "--force", action="store_true", help="render a new report even if nothing changed"
+    )
+
     summary = commands.add_parser("summary", parents=[common], help="completeness per period")
     summary.add_argument("--period", type=_period)
     return parser
@@ -108,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "summary": _summary,
             "indicators": _indicators,
             "report": _report,
+            "run": _run,
         }
         return command[args.command](args, data_dir, ref)
     except UsageError as error:
@@ -115,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except ReferenceError as error:
         print(f"ntm: reference data is not usable: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except DataDirBusyError as error:
+        print(f"ntm: {error}", file=sys.stderr)
         return EXIT_INTERNAL
     except WarehouseBusyError as error:
         print(
@@ -138,7 +155,8 @@ def _ingest(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    outcomes = ingest_files(args.paths, data_dir, ref)
+    with data_dir_lock(data_dir):
+        outcomes = ingest_files(args.paths, data_dir, ref)
     for outcome in outcomes:
         print(outcome.line())
     bad = any(o.status == "rejected" or o.quarantined for o in outcomes)
@@ -170,16 +188,32 @@ def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     if args.messy:
         messy = generate_messy(args.messy, ref)
         print(f"messy submissions: {len(messy)} files in {args.messy}")
-    outcomes = ingest_files([data_dir.inbox], data_dir, ref)
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    print("ingested: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
-    _print_summary(data_dir, ref, None)
-    print(f"feedback workbooks: {data_dir.feedback}")
-    today = datetime.now(ZoneInfo(ref.settings.timezone)).date()
-    report = generate_report(data_dir, ref, args.through, today)
-    print(f"report ({report.pages} pages): {report.pdf}")
+    return _run_flow(data_dir, ref, args.through, None, force=False)
+
+
+def _run(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    return _run_flow(data_dir, ref, args.period, args.units, args.force)
+
+
+def _run_flow(
+    data_dir: DataDir, ref: Reference, period: Period | None, units: list[str] | None, force: bool
+) -> int:
+    # Prefect takes seconds to import and start; only the commands that run the flow pay it.
+    # Without a server, each run starts a temporary one: on a small machine it needs more than
+    # Prefect's default 20 s. Analytics stay off; an operator's own settings win.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.quarterly import quarterly_report  # noqa: PLC0415
+
+    result = quarterly_report(
+        period=str(period) if period else None,
+        units=units,
+        force=force,
+        data_dir=str(data_dir.root),
+    )
+    _print_summary(data_dir, ref, Period.parse(result["period"]))
+    report = result["report"]
+    print(f"report v{report['version']} ({report['pages']} pages): {report['pdf']}")
     return EXIT_OK
 
 
@@ -205,7 +239,8 @@ def _report(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     if not data_dir.warehouse.exists():
         raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
     today = args.today or datetime.now(ZoneInfo(ref.settings.timezone)).date()
-    outcome = generate_report(data_dir, ref, args.period, today)
+    with data_dir_lock(data_dir):
+        outcome = generate_report(data_dir, ref, args.period, today)
     for path in (outcome.pdf, outcome.html, outcome.xlsx):
         print(path)
     return EXIT_OK

@@ -50,6 +50,8 @@ class FileOutcome:
             verdict = f"rejected: {self.reason}"
         elif self.status == "unchanged":
             verdict = "unchanged (already ingested)"
+        elif self.status == "skipped":
+            verdict = "skipped (unit not selected for this run)"
         elif self.issues:
             verdict = f"accepted with {self.issues} issues"
         else:
@@ -183,20 +185,35 @@ def _finish(
 
 
 def ingest_files(
-    paths: Iterable[Path], data_dir: DataDir, ref: Reference, now: datetime | None = None
+    paths: Iterable[Path],
+    data_dir: DataDir,
+    ref: Reference,
+    now: datetime | None = None,
+    units: Iterable[str] | None = None,
 ) -> list[FileOutcome]:
-    """Ingest files into ``data_dir``'s warehouse; one transaction per file."""
+    """Ingest files into ``data_dir``'s warehouse; one transaction per file.
+
+    ``units``: only files of these reporting units are stored; the others are reported as
+    skipped and left for a later run.
+    """
     now = now or datetime.now(UTC)
     today = now.astimezone(ZoneInfo(ref.settings.timezone)).date()
+    selected = frozenset(units) if units is not None else None
     outcomes: list[FileOutcome] = []
     with Warehouse.open(data_dir.warehouse) as warehouse:
         for path in discover(paths):
-            outcomes.append(_ingest_one(path, data_dir, ref, warehouse, now, today))
+            outcomes.append(_ingest_one(path, data_dir, ref, warehouse, now, today, selected))
     return outcomes
 
 
 def _ingest_one(
-    path: Path, data_dir: DataDir, ref: Reference, warehouse: Warehouse, now: datetime, today: date
+    path: Path,
+    data_dir: DataDir,
+    ref: Reference,
+    warehouse: Warehouse,
+    now: datetime,
+    today: date,
+    selected: frozenset[str] | None,
 ) -> FileOutcome:
     try:
         data = path.read_bytes()
@@ -213,6 +230,8 @@ def _ingest_one(
     meta = evaluation.metadata
     unit_code = meta.unit_code if meta else None
     period = str(meta.period) if meta and meta.period else None
+    if selected is not None and unit_code not in selected:
+        return FileOutcome(path, unit_code, period, "skipped")
     findings = evaluation.findings.with_columns(file_name=pl.lit(path.name))
     if evaluation.rejected:
         status = "rejected"

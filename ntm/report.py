@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -92,22 +93,53 @@ def render_html(
     return html, tables, snapshot
 
 
+def _index_rows(data_dir: DataDir, period: Period) -> list[dict[str, str]]:
+    index = data_dir.reports / "index.csv"
+    if not index.exists():
+        return []
+    with index.open(encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if row["period"] == str(period)]
+
+
+def latest_version(data_dir: DataDir, period: Period) -> int | None:
+    rows = _index_rows(data_dir, period)
+    return int(rows[-1]["version"]) if rows else None
+
+
 def generate_report(
-    data_dir: DataDir, ref: Reference, period: Period, today: date, run_id: str | None = None
+    data_dir: DataDir,
+    ref: Reference,
+    period: Period,
+    today: date,
+    run_id: str | None = None,
+    reuse_if_unchanged: bool = False,
 ) -> ReportOutcome:
+    """Render a new version; with ``reuse_if_unchanged``, return the latest version instead
+    when it was made from exactly the same stored submissions."""
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        if reuse_if_unchanged:
+            provenance = warehouse.frame("period_provenance", period=str(period))
+            rows = _index_rows(data_dir, period)
+            if rows and rows[-1]["input_snapshot"] == input_snapshot(provenance):
+                return _existing(data_dir, rows[-1])
         html, tables, snapshot = render_html(warehouse, ref, period, today, run_id)
     folder_root = data_dir.reports / str(period)
     version = 1 + max(
         (int(p.name[1:]) for p in folder_root.glob("v*") if p.name[1:].isdigit()), default=0
     )
+    # Everything is written into a hidden folder that becomes v<N> in one rename: a reader (or
+    # the next run) never sees a version with some of its files missing.
     folder = folder_root / f"v{version}"
-    folder.mkdir(parents=True)
+    staging = folder_root / f".v{version}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     stem = f"bao-cao_{period}_v{version}"
-    pdf, html_path, xlsx = (folder / f"{stem}.{ext}" for ext in ("pdf", "html", "xlsx"))
-    result = render_pdf(html, pdf)
-    render_html_twin(html, html_path)
-    write_indicator_workbook(xlsx, tables)
+    names = [f"{stem}.{ext}" for ext in ("pdf", "html", "xlsx")]
+    result = render_pdf(html, staging / names[0])
+    render_html_twin(html, staging / names[1])
+    write_indicator_workbook(staging / names[2], tables)
+    staging.rename(folder)
+    pdf, html_path, xlsx = (folder / name for name in names)
     _append_index(
         data_dir.reports / "index.csv",
         {
@@ -122,6 +154,14 @@ def generate_report(
     return ReportOutcome(
         pdf, html_path, xlsx, version, result.pages, result.seconds, result.warnings,
         result.refused_urls,
+    )  # fmt: skip
+
+
+def _existing(data_dir: DataDir, row: dict[str, str]) -> ReportOutcome:
+    pdf = data_dir.reports / row["pdf"]
+    return ReportOutcome(
+        pdf, pdf.with_suffix(".html"), pdf.with_suffix(".xlsx"), int(row["version"]),
+        int(row["pages"]), 0.0, [], [],
     )  # fmt: skip
 
 

@@ -1,0 +1,160 @@
+"""The quarterly job as one Prefect flow: ingest the inbox, rebuild the indicators, render the
+report, publish. A few coarse tasks, each a thin wrapper around ``ntm``; files are processed
+inside the tasks (never a task per file, commune or row), and no DuckDB connection crosses a
+task boundary: each task opens the warehouse by path.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import Flow, flow, get_run_logger, runtime, task
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
+from prefect.client.schemas.objects import FlowRun, State
+
+from ntm.alerts import write_alert
+from ntm.exports import write_indicator_workbook
+from ntm.indicators import period_tables
+from ntm.ingest import ingest_files
+from ntm.lock import data_dir_lock
+from ntm.paths import DataDir
+from ntm.reference import load_reference
+from ntm.report import generate_report, latest_version
+from ntm.warehouse import Warehouse
+from transforms.periods import Period, last_ended_quarter
+
+
+@task(name="ingest inbox", retries=1, retry_delay_seconds=5)
+def ingest_inbox(data_dir: str, units: list[str] | None) -> list[dict[str, Any]]:
+    """Every file of the inbox; returns one summary row per file."""
+    directory = DataDir.resolve(data_dir)
+    outcomes = ingest_files([directory.inbox], directory, load_reference(), units=units)
+    logger = get_run_logger()
+    for outcome in outcomes:
+        if outcome.status == "rejected" or outcome.quarantined:
+            logger.warning(outcome.line())
+    return [
+        {
+            "file": outcome.path.name,
+            "unit": outcome.unit_code or "?",
+            "period": outcome.period or "?",
+            "status": outcome.status,
+            "issues": outcome.issues,
+            "quarantined": outcome.quarantined,
+        }
+        for outcome in outcomes
+    ]
+
+
+@task(name="build indicators", retries=1, retry_delay_seconds=5)
+def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
+    """Recompute the period's tables and write them for staff; returns province headlines."""
+    directory = DataDir.resolve(data_dir)
+    ref = load_reference()
+    target = directory.root / "indicators" / f"chi-tieu_{period}.xlsx"
+    with Warehouse.open(directory.warehouse, read_only=True) as warehouse:
+        tables = period_tables(warehouse, ref, Period.parse(period) or _bad(period))
+    write_indicator_workbook(target, tables)
+    province = tables.indicators.filter(tables.indicators["unit_level"] == "province")
+    return {
+        "workbook": str(target),
+        "province": {r["indicator"]: (r["numerator"], r["denominator"])
+                     for r in province.iter_rows(named=True)},
+    }  # fmt: skip
+
+
+@task(name="render report")
+def render_report(data_dir: str, period: str, today: str, force: bool) -> dict[str, Any]:
+    """A new report version, unless the latest one already reads the same inputs."""
+    directory = DataDir.resolve(data_dir)
+    ref = load_reference()
+    parsed = Period.parse(period) or _bad(period)
+    run_id = str(runtime.flow_run.get_id() or "ntm")
+    existing = latest_version(directory, parsed)
+    outcome = generate_report(
+        directory, ref, parsed, datetime.fromisoformat(today).date(), run_id,
+        reuse_if_unchanged=not force,
+    )  # fmt: skip
+    logger = get_run_logger()
+    for warning in outcome.warnings:
+        logger.warning("weasyprint: %s", warning)
+    return {
+        "pdf": str(outcome.pdf),
+        "version": outcome.version,
+        "pages": outcome.pages,
+        "new": existing is None or outcome.version != existing,
+    }
+
+
+@task(name="publish")
+def publish(period: str, files: list[dict[str, Any]], report: dict[str, Any]) -> None:
+    """Artifacts an operator reads in the UI: summary, findings per unit, the PDF."""
+    counts: dict[str, int] = {}
+    for row in files:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    tally = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items()))
+    lines = [
+        f"# Báo cáo {period}",
+        "",
+        f"- Tệp đã xử lý: {len(files)} ({tally})",
+        f"- Báo cáo: phiên bản {report['version']}, {report['pages']} trang"
+        + ("" if report["new"] else " (không đổi, dùng lại phiên bản trước)"),
+        f"- Tệp PDF: `{report['pdf']}`",
+    ]
+    create_markdown_artifact("\n".join(lines), key="quarterly-summary", description=period)
+    create_table_artifact(
+        [row for row in files if row["status"] != "unchanged"] or [{"file": "-", "status": "-"}],
+        key="findings-per-unit",
+        description=f"Files ingested in this run ({period})",
+    )
+    create_link_artifact(
+        Path(report["pdf"]).resolve().as_uri(), link_text=Path(report["pdf"]).name,
+        key="report-pdf",
+    )  # fmt: skip
+
+
+def _bad(period: str) -> Period:
+    raise ValueError(f"{period!r} is not a period like 2024-Q4")
+
+
+def alert_on_failure(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> None:
+    """Log the failure and leave an alert file (and a webhook call if configured)."""
+    data_dir = DataDir.resolve(str(flow_run.parameters.get("data_dir") or "data"))
+    message = state.message or "the run failed"
+    path = write_alert(data_dir, flow_run.name or str(flow_run.id), f"{flow.name}: {message}")
+    get_run_logger().error("alert written to %s: %s", path, message)
+
+
+@flow(name="quarterly-report", on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
+def quarterly_report(
+    period: str | None = None,
+    units: list[str] | None = None,
+    force: bool = False,
+    data_dir: str = "data",
+    today: str | None = None,
+) -> dict[str, Any]:
+    """Ingest what is in the inbox, rebuild the indicators, render and publish the report.
+
+    ``period`` defaults to the last quarter that has ended in Asia/Ho_Chi_Minh; ``units``
+    limits the ingest to those reporting units; ``force`` renders a new version even when the
+    inputs did not change. One run per data dir at a time: a second one waits up to a minute,
+    then fails with a clear message.
+    """
+    ref = load_reference()
+    local_today = datetime.now(ZoneInfo(ref.settings.timezone)).date()
+    day = today or local_today.isoformat()
+    chosen = period or str(last_ended_quarter(datetime.fromisoformat(day).date()))
+    directory = DataDir.resolve(data_dir)
+    with data_dir_lock(directory, wait_seconds=60):
+        files = ingest_inbox(data_dir, units)
+        headlines = build_indicators(data_dir, chosen)
+        report = render_report(data_dir, chosen, day, force)
+        publish(chosen, files, report)
+    return {"period": chosen, "files": len(files), "report": report, **headlines}

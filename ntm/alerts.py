@@ -1,0 +1,37 @@
+"""Alerts when a run fails: a JSON file under the data dir, and an optional webhook.
+
+The webhook address comes only from the environment (NTM_ALERT_WEBHOOK), never from code or
+committed files; without it, the alert file and the log are the whole alert.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ntm.paths import DataDir, atomic_path
+
+
+def write_alert(data_dir: DataDir, run_name: str, message: str) -> Path:
+    now = datetime.now(UTC)
+    payload = {"at": now.isoformat(timespec="seconds"), "run": run_name, "message": message}
+    target = data_dir.root / "alerts" / f"{now:%Y%m%dT%H%M%SZ}-{run_name}.json"
+    with atomic_path(target) as temporary:
+        temporary.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    webhook = os.environ.get("NTM_ALERT_WEBHOOK")
+    if webhook:
+        request = urllib.request.Request(
+            webhook,
+            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+        except OSError as error:  # the alert file stays; a dead webhook must not mask the cause
+            payload["webhook_error"] = str(error)
+    return target
