@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint format typecheck check lock registry roster golden clean
+.PHONY: setup demo test lint format typecheck check lock registry roster golden serve clean
 
 $(BIN)/ntm: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ roster: setup  ## regenerate the demo commune roster from the registry
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+serve: setup  ## a Prefect server, the process work pool and a worker on 127.0.0.1:4200
+	scripts/serve.sh
 
 golden: setup  ## rewrite tests/golden/ from the current report (review the diff before committing)
 	NTM_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_report.py -k golden -q
