@@ -108,7 +108,6 @@ def build_context(
     quarter = vi.quarter(period.year, period.quarter)
     names = ref.registry.select("unit_code", "unit_name").unique("unit_code", keep="last")
     name_of = dict(names.iter_rows())
-    province = ref.settings.province_code
     band = tables.catalogue.fall_band
     header = {
         "superior_body": config.text("superior_body"),
@@ -129,7 +128,7 @@ def build_context(
         "poverty": _poverty(tables, band, name_of),
         "labour": _labour(tables, name_of),
         "social": _social(tables, name_of),
-        "assessment": _assessment(tables, band, name_of, province),
+        "assessment": _assessment(tables, name_of),
         "appendices": _appendices(tables),
         "provenance": {
             "rows": [
@@ -501,9 +500,7 @@ def _social(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _assessment(
-    tables: PeriodTables, band: tuple[int, int], name_of: dict[str, str], province: str
-) -> dict[str, Any]:
+def _assessment(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
     rising = tables.off_track.filter(pl.col("reason") == "poverty_rising")
     below = tables.off_track.filter(pl.col("reason") == "below_target")
     per_commune = (

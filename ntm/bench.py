@@ -1,0 +1,636 @@
+"""Benchmarks of the quarterly job (issue 6): ingest, indicators and report, with floors.
+
+``python -m ntm.bench --scale tiny|province|national --runs N --out BENCHMARKS.md``
+
+Every measurement runs in a fresh child process (``spawn``): its seconds cover only the work
+(imports and reference loading happen before the clock starts), and its peak memory is the
+child's ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, i.e. the whole process's peak resident
+set, interpreter and libraries included. Each row gives the median, min and max of the runs.
+
+Beside our ingest, in the same run and on the same files: the floor (fastexcel reading both
+sheets of every workbook, then one DuckDB group-by over those rows) and the baseline a user
+would write (pandas with openpyxl, then a pandas group-by). CSV files among the demo
+submissions are read by ``polars.read_csv`` in the floor and ``pandas.read_csv`` in the
+baseline.
+"""
+
+# Imports inside the measured functions are deliberate: each child imports only what it
+# measures, and the report's start-up import is itself measured.
+# ruff: noqa: PLC0415
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib import metadata
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+PERIOD = (2024, 4)
+NOW = datetime(2025, 2, 15, 3, 0, tzinfo=UTC)  # after every demo arrival of 2024-Q4
+TODAY = date(2025, 2, 15)
+NATIONAL_UNITS, NATIONAL_COMMUNES = 700, 10_600
+NATIONAL_MAX_RUNS = 3
+INDICATOR_QUARTERS = 12
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+PACKAGES = ("polars", "duckdb", "fastexcel", "pandas", "openpyxl", "xlsxwriter", "weasyprint")
+MIB = 1024 * 1024
+
+
+# --- measurements, each run in its own child process -------------------------------------------
+
+
+def _peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _ingest(files: list[str], work: str) -> dict[str, Any]:
+    import duckdb
+
+    from ntm.ingest import ingest_files
+    from ntm.paths import DataDir
+    from ntm.reference import load_reference
+
+    ref = load_reference()
+    data_dir = DataDir(Path(tempfile.mkdtemp(dir=work)) / "data")
+    start = time.perf_counter()
+    outcomes = ingest_files([Path(f) for f in files], data_dir, ref, now=NOW)
+    seconds = time.perf_counter() - start
+    with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
+        found = con.execute("select sum(rows_read) from submissions").fetchone()
+    rows = int(found[0]) if found and found[0] is not None else 0
+    statuses = sorted({o.status for o in outcomes})
+    return {"seconds": seconds, "rows": rows, "statuses": statuses, "data_dir": str(data_dir.root)}
+
+
+def _floor_frames(files: list[str]) -> list[pl.DataFrame]:
+    """Both sheets of every file as text with fastexcel (CSV: polars), the figure rows kept."""
+    import fastexcel
+
+    from ntm.reference import load_reference
+
+    fmt = load_reference().format
+    keys = [c.key for c in fmt.columns]
+    frames: list[pl.DataFrame] = []
+    for name in files:
+        path = Path(name)
+        unit = path.stem.split("_")[0]
+        if path.suffix == ".csv":
+            table = pl.read_csv(path, infer_schema=False).select(keys)
+        else:
+            reader = fastexcel.read_excel(str(path))
+            reader.load_sheet(fmt.metadata_sheet, header_row=None, dtypes="string").to_polars()
+            grid = reader.load_sheet(
+                fmt.figures_sheet, header_row=None, dtypes="string"
+            ).to_polars()
+            grid = grid.select(grid.columns[: len(keys)])
+            table = grid.rename(dict(zip(grid.columns, keys, strict=True))).filter(
+                pl.col("commune_code").str.contains(r"^\d+$")
+            )
+        frames.append(table.with_columns(unit=pl.lit(unit)))
+    return frames
+
+
+def _floor(files: list[str]) -> dict[str, Any]:
+    import duckdb
+
+    from ntm.reference import load_reference
+
+    figure_keys = load_reference().format.figure_keys
+    start = time.perf_counter()
+    frames = _floor_frames(files)
+    read = time.perf_counter() - start
+    rows = pl.concat(frames, how="diagonal")  # read by DuckDB by its name
+    sums = ", ".join(f'sum(cast("{k}" as double)) as "{k}"' for k in figure_keys)
+    con = duckdb.connect()  # connecting is not timed; the query and its result are
+    start = time.perf_counter()
+    out = con.sql(f"select unit, {sums} from rows group by unit").pl()
+    group = time.perf_counter() - start
+    return {"seconds": read, "group_seconds": group, "rows": rows.height, "groups": out.height}
+
+
+def _pandas(files: list[str]) -> dict[str, Any]:
+    import pandas as pd
+
+    start = time.perf_counter()
+    tables: list[tuple[str, Any]] = []
+    for name in files:
+        path = Path(name)
+        unit = path.stem.split("_")[0]
+        if path.suffix == ".csv":
+            csv = pd.read_csv(path, header=None, dtype=str, encoding="utf-8-sig")
+            tables.append((unit, csv.iloc[:, 2:]))  # unit_code, period, then the columns
+        else:
+            sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", header=None)
+            tables.append((unit, sheets["Biểu 01"]))
+    read = time.perf_counter() - start
+    start = time.perf_counter()
+    parts = []
+    for unit, table in tables:
+        rows = table[table.iloc[:, 0].astype(str).str.fullmatch(r"\d+")]
+        figures = rows.iloc[:, 2:21].apply(pd.to_numeric, errors="coerce")
+        parts.append(figures.assign(unit=unit))
+    combined = pd.concat(parts, ignore_index=True)
+    out = combined.groupby("unit").sum()
+    group = time.perf_counter() - start
+    return {"seconds": read, "group_seconds": group, "rows": len(combined), "groups": len(out)}
+
+
+def _indicators(data_dir: str) -> dict[str, Any]:
+    from ntm.indicators import period_tables
+    from ntm.reference import load_reference
+    from ntm.warehouse import Warehouse
+    from transforms.periods import Period
+
+    ref = load_reference()
+    with Warehouse.open(Path(data_dir) / "warehouse" / "ntm.duckdb", read_only=True) as wh:
+        start = time.perf_counter()
+        tables = period_tables(wh, ref, Period(*PERIOD))
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rows": tables.indicators.height}
+
+
+def _report(data_dir: str, work: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    from ntm.report import generate_report
+
+    imported = time.perf_counter() - start
+    from ntm.paths import DataDir
+    from ntm.reference import load_reference
+    from transforms.periods import Period
+
+    ref = load_reference()
+    copy = Path(tempfile.mkdtemp(dir=work)) / "data"
+    shutil.copytree(data_dir, copy)
+    start = time.perf_counter()
+    outcome = generate_report(DataDir(copy), ref, Period(*PERIOD), TODAY)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "pages": outcome.pages, "import_seconds": imported}
+
+
+def synthetic_country(
+    communes: int, districts: int, quarters: int, seed: int = 6
+) -> tuple[pl.DataFrame, pl.DataFrame, list[pl.DataFrame]]:
+    """Units (province, districts, communes), a roster and one figures frame per quarter."""
+    rng = np.random.default_rng(seed)
+    codes = [f"C{i:05d}" for i in range(communes)]
+    parents = [f"D{i % districts:03d}" for i in range(communes)]
+    kinds = rng.choice(["xã", "phường", "thị trấn"], communes, p=[0.8, 0.12, 0.08])
+    units = pl.DataFrame(
+        {
+            "unit_code": ["P", *[f"D{d:03d}" for d in range(districts)], *codes],
+            "unit_name": ["Tỉnh", *[f"Huyện {d}" for d in range(districts)], *codes],
+            "unit_type": ["tỉnh", *["huyện"] * districts, *kinds.tolist()],
+            "unit_level": ["province", *["district"] * districts, *["commune"] * communes],
+            "parent_code": [None, *["P"] * districts, *parents],
+        }
+    )
+    rural = [c for c, k in zip(codes, kinds, strict=True) if k == "xã"]
+    tiers = rng.choice(["ntm", "advanced", "model"], len(rural), p=[0.6, 0.3, 0.1])
+    roster = pl.DataFrame({"commune_code": rural, "tier": tiers.tolist()})
+    frames = []
+    for _ in range(quarters):
+        households = rng.integers(600, 5000, communes)
+        poor = (households * rng.uniform(0.005, 0.1, communes)).astype(np.int64)
+        near = (households * rng.uniform(0.005, 0.08, communes)).astype(np.int64)
+        workers = (households * rng.uniform(1.5, 2.2, communes)).astype(np.int64)
+        trained = (workers * rng.uniform(0.6, 0.85, communes)).astype(np.int64)
+        members = rng.integers(0, 400, communes)
+        cases = rng.choice(4, communes, p=[0.8, 0.13, 0.05, 0.02])
+        values = {
+            "households": households, "poor_start": poor, "poor_exited": poor // 10,
+            "poor_returned": poor // 50, "poor_new": poor // 20, "poor_end": poor,
+            "near_poor_start": near, "near_poor_exited": near // 10,
+            "near_poor_returned": near // 50, "near_poor_new": near // 20, "near_poor_end": near,
+            "workers": workers, "workers_trained": trained,
+            "workers_certified": (trained * 0.5).astype(np.int64),
+            "coop_members": members, "coop_members_women": members // 3,
+            "child_abuse_cases": cases, "child_abuse_supported": cases,
+            "child_abuse_handled": np.minimum(cases, 1),
+        }  # fmt: skip
+        frames.append(
+            pl.DataFrame({"commune_code": codes, **values}).with_columns(
+                pl.exclude("commune_code").cast(pl.Int64)
+            )
+        )
+    return units, roster, frames
+
+
+def _synthetic_indicators(communes: int, districts: int, quarters: int) -> dict[str, Any]:
+    from ntm.criteria import catalogue_for, load_catalogues
+    from ntm.reference import load_reference
+    from transforms.indicators import CriteriaFrames, compute_indicators
+
+    catalogue = catalogue_for(load_catalogues(load_reference().format), PERIOD[0])
+    assert catalogue is not None
+    criteria = CriteriaFrames(
+        indicators=catalogue.indicators,
+        shares=catalogue.shares,
+        thresholds=catalogue.thresholds,
+        rural_unit_types=catalogue.rural_unit_types,
+    )
+    units, roster, frames = synthetic_country(communes, districts, quarters)
+    start = time.perf_counter()
+    rows = sum(
+        compute_indicators(f, units, roster, criteria, PERIOD[0], "district").height for f in frames
+    )
+    return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "ingest": _ingest,
+    "floor": _floor,
+    "pandas": _pandas,
+    "indicators": _indicators,
+    "report": _report,
+    "synthetic_indicators": _synthetic_indicators,
+}
+
+
+def _run_task(task: str, args: tuple[Any, ...]) -> dict[str, Any]:
+    result = TASKS[task](*args)
+    result["peak_mib"] = _peak_mib()
+    return result
+
+
+def in_child(task: str, *args: Any) -> dict[str, Any]:
+    """Run one measurement in a fresh spawned process; returns its result and peak memory."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_run_task, task, args).result()
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    peak_mib: list[float] = field(default_factory=list)
+    count: float = 0  # files, rows or pages per run, for the rate
+    count_unit: str = ""
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def cells(self) -> list[str]:
+        rate = f"{self.count / self.median:,.1f} {self.count_unit}/s" if self.count else ""
+        peak = f"{statistics.median(self.peak_mib):,.0f}" if self.peak_mib else ""
+        return [
+            self.name,
+            f"{self.median:.3f}",
+            f"{min(self.seconds):.3f}",
+            f"{max(self.seconds):.3f}",
+            str(len(self.seconds)),
+            rate,
+            peak,
+            self.note,
+        ]
+
+
+HEADER = ["measurement", "median s", "min s", "max s", "runs", "rate", "peak RSS MiB", "note"]
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+@dataclass
+class Results:
+    scale: str
+    runs: int
+    rows: dict[str, Row] = field(default_factory=dict)
+    ratios: list[tuple[str, str]] = field(default_factory=list)
+    targets: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def row(self, key: str, name: str, **kwargs: Any) -> Row:
+        return self.rows.setdefault(key, Row(name, **kwargs))
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _measure(
+    results: Results, key: str, name: str, runs: int, task: str, *args: Any, **row: Any
+) -> list[dict[str, Any]]:
+    outputs = []
+    for i in range(runs):
+        _say(f"  {name}: run {i + 1}/{runs}")
+        out = in_child(task, *args)
+        target = results.row(key, name, **row)
+        target.seconds.append(float(out["seconds"]))
+        target.peak_mib.append(float(out["peak_mib"]))
+        outputs.append(out)
+    return outputs
+
+
+def _extra(results: Results, key: str, name: str, values: list[float], **row: Any) -> Row:
+    target = results.row(key, name, **row)
+    target.seconds.extend(values)
+    return target
+
+
+def _demo_files(folder: Path, limit: int | None) -> list[str]:
+    from ntm.demo import generate_demo
+    from ntm.reference import load_reference
+    from transforms.periods import Period
+
+    written = generate_demo(folder, load_reference(), first=Period(*PERIOD), last=Period(*PERIOD))
+    if limit is not None:
+        written = [p for p in written if p.suffix == ".xlsx"][:limit]
+    return [str(p) for p in written]
+
+
+def _national_files(folder: Path) -> list[str]:
+    """~700 synthetic units × ~15 communes, written with the submission writer."""
+    from ntm.reference import load_reference
+    from ntm.workbook import write_submission
+
+    fmt = load_reference().format
+    _, _, [figures] = synthetic_country(NATIONAL_COMMUNES, NATIONAL_UNITS, 1)
+    figures = figures.with_columns(
+        unit=pl.format(
+            "N{}", (pl.int_range(pl.len()) % NATIONAL_UNITS).cast(pl.String).str.zfill(3)
+        )
+    )
+    written = []
+    named = figures.with_columns(commune_name=pl.format("Xã {}", pl.col("commune_code")))
+    for (unit,), rows in named.sort("unit", "commune_code").group_by("unit", maintain_order=True):
+        communes = rows.select("commune_code", "commune_name")
+        written.append(
+            write_submission(
+                folder / f"{unit}_2024-Q4.xlsx",
+                fmt,
+                str(unit),
+                f"Huyện {unit}",
+                "2024-Q4",
+                communes,
+                rows.drop("unit"),
+                prepared_on=TODAY,
+                prepared_by="Nguyễn Văn A",
+            )
+        )
+    return [str(p) for p in written]
+
+
+def _read_side_by_side(
+    results: Results, files: list[str], runs: int, label: str, work: Path, ours: bool
+) -> None:
+    n = len(files)
+    if ours:
+        outs = _measure(
+            results, f"{label}ingest", f"{label}ingest+validate+store ({n} files)", runs,
+            "ingest", files, str(work), count=n, count_unit="files",
+        )  # fmt: skip
+        rows = outs[0]["rows"]
+        statuses = outs[0]["statuses"]
+        results.row(f"{label}ingest", "").note = f"{rows} rows; {', '.join(statuses)}"
+        results.row(
+            f"{label}ingest_rows", f"{label}ingest rows", count=rows, count_unit="rows"
+        ).seconds.extend(results.rows[f"{label}ingest"].seconds)
+    floor = _measure(
+        results, f"{label}floor_read", f"{label}floor: fastexcel read, both sheets", runs,
+        "floor", files, count=n, count_unit="files",
+    )  # fmt: skip
+    floor_group = [float(o["group_seconds"]) for o in floor]
+    _extra(
+        results, f"{label}floor_group", f"{label}floor: DuckDB group-by",
+        floor_group, note=f"{floor[0]['rows']} rows → {floor[0]['groups']} units",
+    )  # fmt: skip
+    floor_total = [float(o["seconds"]) + g for o, g in zip(floor, floor_group, strict=True)]
+    _extra(
+        results, f"{label}floor", f"{label}floor total (read + group-by)", floor_total,
+        count=n, count_unit="files",
+    )  # fmt: skip
+    pandas = _measure(
+        results, f"{label}pandas_read", f"{label}baseline: pandas+openpyxl read", runs,
+        "pandas", files, count=n, count_unit="files",
+    )  # fmt: skip
+    pandas_group = [float(o["group_seconds"]) for o in pandas]
+    _extra(results, f"{label}pandas_group", f"{label}baseline: pandas group-by", pandas_group)
+    pandas_total = [float(o["seconds"]) + g for o, g in zip(pandas, pandas_group, strict=True)]
+    _extra(
+        results, f"{label}pandas", f"{label}baseline total (read + group-by)", pandas_total,
+        count=n, count_unit="files",
+    )  # fmt: skip
+
+
+def run(scale: str, runs: int, with_report: bool, work: Path) -> Results:
+    results = Results(scale, runs)
+    limit = 2 if scale == "tiny" else None
+    _say(f"generating the {scale} submissions")
+    files = _demo_files(work / "inbox", limit)
+    _read_side_by_side(results, files, runs, "", work, ours=True)
+    ours = results.rows["ingest"].median
+    floor = results.rows["floor"].median
+    baseline = results.rows["pandas"].median
+    results.ratios += [
+        ("ours / floor (ingest vs fastexcel read + DuckDB group-by)", f"{ours / floor:.1f}×"),
+        ("baseline / ours (pandas+openpyxl vs ingest)", f"{baseline / ours:.2f}×"),
+        ("ours / fastexcel read alone", f"{ours / results.rows['floor_read'].median:.1f}×"),
+    ]
+    prepared = in_child("ingest", files, str(work))["data_dir"]
+    _measure(results, "indicators", "indicators: period_tables (one period)", runs,
+             "indicators", prepared)  # fmt: skip
+    size = (200, 20, 2) if scale == "tiny" else (NATIONAL_COMMUNES, NATIONAL_UNITS, 12)
+    _measure(
+        results, "synthetic", f"indicators: compute_indicators {size[0]:,} communes × {size[2]} q",
+        runs, "synthetic_indicators", *size, note=f"{size[1]} districts, synthetic frames",
+    )  # fmt: skip
+    if with_report:
+        outs = _measure(results, "report", "report: generate_report (all appendices)", runs,
+                        "report", prepared, str(work))  # fmt: skip
+        pages = int(outs[0]["pages"])
+        report = results.rows["report"]
+        report.count, report.count_unit = pages, "pages"
+        report.note = f"{pages} pages; PDF + HTML + XLSX"
+        imports = [float(o["import_seconds"]) for o in outs]
+        _extra(results, "report_import", "report: `import ntm.report` (start-up, per process)",
+               imports, note="weasyprint, matplotlib")  # fmt: skip
+    if scale == "national":
+        national_runs = min(runs, NATIONAL_MAX_RUNS)
+        _say(f"generating {NATIONAL_UNITS} national workbooks")
+        start = time.perf_counter()
+        national = _national_files(work / "national")
+        results.row(
+            "national_write", f"national: write_submission × {len(national)}",
+            count=len(national), count_unit="files", note="generation, 1 run",
+        ).seconds.append(time.perf_counter() - start)  # fmt: skip
+        _read_side_by_side(results, national, national_runs, "national ", work, ours=False)
+        per_file = ours / len(files)
+        _extra(
+            results, "national_ingest", f"national: our ingest, EXTRAPOLATED province per-file "
+            f"× {len(national)}", [s / len(files) * len(national) for s in
+                                   results.rows["ingest"].seconds],
+            count=len(national), count_unit="files",
+            note="not measured: needs a national registry",
+        )  # fmt: skip
+        n_floor = results.rows["national floor"].median
+        n_pandas = results.rows["national pandas"].median
+        projected = per_file * len(national)
+        results.ratios += [
+            ("national: extrapolated ours / floor", f"{projected / n_floor:.1f}×"),
+            ("national: baseline / extrapolated ours", f"{n_pandas / projected:.2f}×"),
+        ]
+        if national_runs < runs:
+            results.notes.append(
+                f"National rows use {national_runs} runs, not {runs}, to keep the run time-boxed."
+            )
+    _targets(results, with_report)
+    return results
+
+
+def _targets(results: Results, with_report: bool) -> None:
+    rows = results.rows
+    ours, floor, baseline = rows["ingest"].median, rows["floor"].median, rows["pandas"].median
+    met = {True: "met", False: "NOT met"}
+    results.targets += [
+        ("ingest ≤ 3× the fastexcel floor", f"{ours / floor:.1f}×", met[ours <= 3 * floor]),
+        ("ingest ≥ 20× faster than pandas+openpyxl", f"{baseline / ours:.2f}×",
+         met[baseline >= 20 * ours]),
+    ]  # fmt: skip
+    synthetic = rows["synthetic"]
+    full = NATIONAL_COMMUNES if results.scale != "tiny" else 200
+    verdict = met[synthetic.median < 2] if full == NATIONAL_COMMUNES else "not assessed (tiny)"
+    results.targets.append(
+        ("indicators 10,600 communes × 12 quarters < 2 s", f"{synthetic.median:.2f} s", verdict)
+    )
+    if with_report:
+        report = rows["report"]
+        job = ours + rows["indicators"].median + report.median
+        results.targets.append(
+            ("province quarterly job's own work < 5 s (ingest + indicators + report)",
+             f"{job:.2f} s", met[job < 5])
+        )  # fmt: skip
+        pages_per_s = report.count / report.median
+        peak = max(report.peak_mib)
+        results.targets += [
+            ("report ≥ 6 pages/s", f"{pages_per_s:.1f} pages/s", met[pages_per_s >= 6]),
+            ("report peak memory < 1 GiB", f"{peak:,.0f} MiB", met[peak < 1024]),
+        ]
+
+
+# --- machine, output ----------------------------------------------------------------------------
+
+
+def machine() -> str:
+    def shell(command: str) -> str:
+        done = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    versions = []
+    for package in PACKAGES:
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package} (not installed)")
+    return "\n".join(
+        [
+            "```",
+            f"$ nproc\n{shell('nproc')}",
+            f"$ free -h\n{shell('free -h')}",
+            f"$ lscpu | head\n{shell('lscpu | head')}",
+            f"Python {platform.python_version()} on {platform.platform()}",
+            ", ".join(versions),
+            "```",
+        ]
+    )
+
+
+def render(results: Results, command: str) -> str:
+    table = markdown_table(HEADER, [r.cells() for r in results.rows.values() if r.name])
+    parts = [
+        f"Scale `{results.scale}`, {results.runs} runs per row unless the runs column says "
+        f"otherwise. Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by:",
+        f"```sh\n{command}\n```",
+        "### Machine\n\n" + machine(),
+        "### Results\n\n" + table,
+        "### Ratios (medians)\n\n" + markdown_table(["ratio", "value"], results.ratios),
+        "### Targets (issue 6)\n\n"
+        + markdown_table(["target", "measured", "verdict"], results.targets),
+    ]
+    if results.notes:
+        parts.append("\n".join(f"- {n}" for n in results.notes))
+    return "\n\n".join(parts)
+
+
+def write_out(path: Path, generated: str) -> None:
+    """Replace the generated block between the markers; keep any text around it."""
+    block = f"{BEGIN}\n{generated}\n{END}"
+    if path.exists() and BEGIN in (text := path.read_text(encoding="utf-8")) and END in text:
+        before, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+        path.write_text(before + block + after, encoding="utf-8")
+    else:
+        path.write_text(f"# Benchmarks\n\n{block}\n", encoding="utf-8")
+
+
+def profile_ingest(work: Path, top: int = 30) -> str:
+    """cProfile of one province ingest in this process (after a warm-up on another data dir)."""
+    from ntm.ingest import ingest_files
+    from ntm.paths import DataDir
+    from ntm.reference import load_reference
+
+    ref = load_reference()
+    files = [Path(f) for f in _demo_files(work / "inbox", None)]
+    ingest_files(files, DataDir(work / "warm"), ref, now=NOW)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    ingest_files(files, DataDir(work / "profiled"), ref, now=NOW)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return re.sub(r"/\S*/(site-packages|main)/", "", out.getvalue())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ntm.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=("tiny", "province", "national"), default="province")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, help="write the results into this markdown file")
+    parser.add_argument("--no-report", action="store_true", help="skip the PDF report")
+    parser.add_argument("--profile", action="store_true", help="cProfile one province ingest")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="ntm-bench-") as folder:
+        if args.profile:
+            print(profile_ingest(Path(folder)))
+            return 0
+        results = run(args.scale, args.runs, not args.no_report, Path(folder))
+    command = "python -m ntm.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    generated = render(results, command.strip())
+    print(generated)
+    if args.out:
+        write_out(args.out, generated)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
