@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint format typecheck check lock registry roster golden serve clean
+.PHONY: setup demo test lint format typecheck check lock registry roster golden serve clean bench
 
 $(BIN)/ntm: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,8 @@ serve: setup  ## a Prefect server, the process work pool and a worker on 127.0.0
 
 golden: setup  ## rewrite tests/golden/ from the current report (review the diff before committing)
 	NTM_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_report.py -k golden -q
+
+SCALE ?= province
+RUNS ?= 5
+bench: setup  ## benchmarks (issue 6): SCALE=tiny|province|national RUNS=N, written to BENCHMARKS.md
+	$(BIN)/python -m ntm.bench --scale $(SCALE) --runs $(RUNS) --out BENCHMARKS.md

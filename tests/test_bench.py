@@ -1,0 +1,41 @@
+"""The benchmark runs end to end at the tiny scale and prints the expected rows (no timings)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+EXPECTED_ROWS = (
+    "| ingest+validate+store (2 files) |",
+    "| ingest rows |",
+    "| floor: fastexcel read, both sheets |",
+    "| floor: DuckDB group-by |",
+    "| floor total (read + group-by) |",
+    "| baseline: pandas+openpyxl read |",
+    "| baseline: pandas group-by |",
+    "| baseline total (read + group-by) |",
+    "| indicators: period_tables (one period) |",
+    "| indicators: compute_indicators 200 communes × 2 q |",
+    "| ours / floor (ingest vs fastexcel read + DuckDB group-by) |",
+    "| baseline / ours (pandas+openpyxl vs ingest) |",
+    "| ingest ≤ 3× the fastexcel floor |",
+    "| ingest ≥ 20× faster than pandas+openpyxl |",
+)
+
+
+def test_tiny_benchmark_prints_every_row(tmp_path: Path) -> None:
+    out = tmp_path / "BENCH.md"
+    out.write_text("# Notes\n\nkept\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n\ntail\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "ntm.bench", "--scale", "tiny", "--runs", "1", "--no-report",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for row in EXPECTED_ROWS:
+        assert row in done.stdout, row
+    assert "21 rows; accepted" in done.stdout
+    written = out.read_text(encoding="utf-8")
+    assert written.startswith("# Notes\n\nkept\n") and written.endswith("\n\ntail\n")
+    assert "old" not in written and "| ingest rows |" in written
