@@ -30,6 +30,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate what this test started, and make sure it is gone."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_for(url: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -62,11 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         wait_for(f"http://127.0.0.1:{port}/api/health", 180)
         yield env
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 
@@ -96,11 +102,7 @@ def test_an_adhoc_deployment_run_produces_the_report(server, tmp_path, ref):
             timeout=600,
         )  # fmt: skip
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop(worker)
     assert "Completed" in output
     pdfs = list((data_dir.reports / "2024-Q4").glob("v*/*.pdf"))
     assert len(pdfs) == 1
