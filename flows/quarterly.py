@@ -26,7 +26,7 @@ from ntm.ingest import ingest_files
 from ntm.lock import data_dir_lock
 from ntm.paths import DataDir
 from ntm.reference import load_reference
-from ntm.report import generate_report, latest_version
+from ntm.report import generate_report
 from ntm.warehouse import Warehouse
 from transforms.periods import Period, last_ended_quarter
 
@@ -77,7 +77,6 @@ def render_report(data_dir: str, period: str, today: str, force: bool) -> dict[s
     ref = load_reference()
     parsed = Period.parse(period) or _bad(period)
     run_id = str(runtime.flow_run.get_id() or "ntm")
-    existing = latest_version(directory, parsed)
     outcome = generate_report(
         directory, ref, parsed, datetime.fromisoformat(today).date(), run_id,
         reuse_if_unchanged=not force,
@@ -89,7 +88,7 @@ def render_report(data_dir: str, period: str, today: str, force: bool) -> dict[s
         "pdf": str(outcome.pdf),
         "version": outcome.version,
         "pages": outcome.pages,
-        "new": existing is None or outcome.version != existing,
+        "new": not outcome.reused,
     }
 
 

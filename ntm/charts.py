@@ -209,6 +209,14 @@ def _bar_figure(count: int, pitch: float, extra_pt: float) -> tuple[Figure, Axes
 # --- 1. poverty trend ----------------------------------------------------------------------
 
 
+def _label_point(ax: Axes, year: float, rate: float, **style: Any) -> None:
+    """The rate written just above and to the right of its point."""
+    ax.annotate(
+        format_percent(rate), (year, rate), xytext=(4, 4), textcoords="offset points",
+        ha="left", va="bottom", fontsize=SMALL_FONT_PT, zorder=5, **style,
+    )  # fmt: skip
+
+
 def poverty_trend_svg(
     series: pl.DataFrame,
     band: tuple[float, float],
@@ -268,40 +276,14 @@ def poverty_trend_svg(
                 runs.append([i])
             else:
                 runs[-1].append(i)
+        series_style: dict[str, Any] = {
+            "color": BLACK, "linewidth": 1.4, "marker": "o", "markersize": 4,
+        }  # fmt: skip
         for run in runs:
-            ax.plot(
-                [years[i] for i in run],
-                [rates[i] for i in run],
-                color=BLACK,
-                linewidth=1.4,
-                marker="o",
-                markersize=4,
-                zorder=4,
-            )
-        handles.insert(
-            0,
-            Line2D(
-                [],
-                [],
-                color=BLACK,
-                linewidth=1.4,
-                marker="o",
-                markersize=4,
-                label="Tỷ lệ hộ nghèo cuối năm",
-            ),
-        )
+            ax.plot([years[i] for i in run], [rates[i] for i in run], zorder=4, **series_style)
+        handles.insert(0, Line2D([], [], label="Tỷ lệ hộ nghèo cuối năm", **series_style))
         for year, rate in zip(years, rates, strict=True):
-            ax.annotate(
-                format_percent(rate),
-                (year, rate),
-                xytext=(4, 4),
-                textcoords="offset points",
-                ha="left",
-                va="bottom",
-                fontsize=SMALL_FONT_PT,
-                bbox={**_HALO, "alpha": 0.8},
-                zorder=5,
-            )
+            _label_point(ax, year, rate, bbox={**_HALO, "alpha": 0.8})
 
         if projection is not None:
             p_year, p_rate = projection
@@ -324,17 +306,7 @@ def poverty_trend_svg(
                 linestyle="none",
                 zorder=4,
             )
-            ax.annotate(
-                format_percent(p_rate),
-                (p_year, p_rate),
-                xytext=(4, 4),
-                textcoords="offset points",
-                ha="left",
-                va="bottom",
-                fontsize=SMALL_FONT_PT,
-                color=ACCENT,
-                zorder=5,
-            )
+            _label_point(ax, p_year, p_rate, color=ACCENT)
             handles.append(
                 Line2D(
                     [],

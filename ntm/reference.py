@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.checks import RowRule
+from transforms.checks import RowRule, figure_keys
 from transforms.layout import Column
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
@@ -95,7 +95,7 @@ class SubmissionFormat:
 
     @property
     def figure_keys(self) -> list[str]:
-        return [c.key for c in self.columns if c.kind == "figure"]
+        return figure_keys(list(self.columns))
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class ReportOutcome:
     seconds: float
     warnings: list[str]
     refused_urls: list[str]
+    reused: bool = False  # the latest version already read these inputs; nothing was rendered
 
 
 def environment() -> jinja2.Environment:
@@ -101,11 +102,6 @@ def _index_rows(data_dir: DataDir, period: Period) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(handle) if row["period"] == str(period)]
 
 
-def latest_version(data_dir: DataDir, period: Period) -> int | None:
-    rows = _index_rows(data_dir, period)
-    return int(rows[-1]["version"]) if rows else None
-
-
 def generate_report(
     data_dir: DataDir,
     ref: Reference,
@@ -161,7 +157,7 @@ def _existing(data_dir: DataDir, row: dict[str, str]) -> ReportOutcome:
     pdf = data_dir.reports / row["pdf"]
     return ReportOutcome(
         pdf, pdf.with_suffix(".html"), pdf.with_suffix(".xlsx"), int(row["version"]),
-        int(row["pages"]), 0.0, [], [],
+        int(row["pages"]), 0.0, [], [], reused=True,
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ of the department's action programme.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -74,10 +75,22 @@ def _value(frame: pl.DataFrame, level: str, code: str | None, indicator: str) ->
 
 
 def _rate(row: dict[str, Any]) -> int | None:
-    if not row or not row["denominator"]:
-        return None
-    value = pl.select(hundredths(pl.lit(row["numerator"]), pl.lit(row["denominator"]))).item()
-    return int(value)
+    """The row's rate in hundredths (precomputed by ``_with_rates``), or None."""
+    return row.get("rate") if row else None
+
+
+def _with_rates(tables: PeriodTables) -> PeriodTables:
+    """Every table the report quotes, with its rate in hundredths computed once, set-wise."""
+    return dataclasses.replace(
+        tables,
+        indicators=tables.indicators.with_columns(
+            rate=hundredths(pl.col("numerator"), pl.col("denominator"))
+        ),
+        changes=tables.changes.with_columns(rate=hundredths(pl.col("poor"), pl.col("households"))),
+        off_track=tables.off_track.with_columns(
+            rate=hundredths(pl.col("numerator"), pl.col("denominator"))
+        ),
+    )
 
 
 def _verdict(fall: int | None, band: tuple[int, int]) -> str:
@@ -104,6 +117,8 @@ def build_context(
     software: str,
 ) -> dict[str, Any]:
     """Everything the template shows, formatted."""
+    tables = _with_rates(tables)
+    last_year = _with_rates(last_year) if last_year else None
     period = tables.period
     quarter = vi.quarter(period.year, period.quarter)
     names = ref.registry.select("unit_code", "unit_name").unique("unit_code", keep="last")
@@ -315,7 +330,7 @@ def _poverty(
             "year": str(r["year"]),
             "poor": vi.count(r["poor"]),
             "households": vi.count(r["households"]),
-            "rate": vi.percent(_rate({"numerator": r["poor"], "denominator": r["households"]})),
+            "rate": vi.percent(r["rate"]),
             "fall": (_signed_points(-r["fall"]) if r["fall"] is not None else "-")
             + (" (đổi chuẩn nghèo)" if r["method_break"] else ""),
         }
@@ -326,10 +341,10 @@ def _poverty(
     chart = ""
     if changes.height:
         last = changes.row(-1, named=True)
-        last_rate = _rate({"numerator": last["poor"], "denominator": last["households"]})
+        last_rate = last["rate"]
         if changes.height > 1 and last["fall"] is not None:
             prev = changes.row(-2, named=True)
-            prev_rate = _rate({"numerator": prev["poor"], "denominator": prev["households"]})
+            prev_rate = prev["rate"]
             movement = "giảm" if last["fall"] > 0 else "tăng"
             sentence = (
                 f"Tỷ lệ hộ nghèo toàn tỉnh {movement} từ {vi.percent(prev_rate)} (cuối năm "
@@ -351,10 +366,7 @@ def _poverty(
                     f"{vi.points(max(t['needed_fall'], 0))}/năm để đạt mức tối thiểu của chỉ tiêu"
                 )
             sentence += "."
-        rated = (
-            (int(r["year"]), _rate({"numerator": r["poor"], "denominator": r["households"]}))
-            for r in changes.iter_rows(named=True)
-        )
+        rated = ((int(r["year"]), r["rate"]) for r in changes.iter_rows(named=True))
         rates = [(year, rate) for year, rate in rated if rate is not None]
         projection = None
         if t and t["projected_rate"] is not None:
@@ -444,7 +456,7 @@ def _labour(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
             charts.rates_by_unit_svg(
                 districts.select(
                     unit_name=pl.col("unit_name"),
-                    value=hundredths(pl.col("numerator"), pl.col("denominator")) / 100,
+                    value=pl.col("rate") / 100,
                 ),
                 "Tỷ lệ lao động qua đào tạo (%)",
                 70.0,
@@ -562,11 +574,7 @@ def _appendices(tables: PeriodTables) -> list[dict[str, Any]]:
     ]  # fmt: skip
     communes = tables.indicators.filter(
         (pl.col("unit_level") == "commune") & pl.col("indicator").is_in(wanted)
-    ).with_columns(
-        shown=pl.struct(
-            rate=hundredths(pl.col("numerator"), pl.col("denominator")), attained="attained"
-        )
-    )
+    ).with_columns(shown=pl.struct("rate", "attained"))
     wide = communes.pivot(on="indicator", index="unit_code", values="shown")
     units = tables.units.filter(pl.col("unit_level") == "commune").select(
         "unit_code", "unit_name", "parent_code"

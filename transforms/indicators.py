@@ -15,10 +15,6 @@ import polars as pl
 from transforms.rates import at_least, at_most, format_hundredths, hundredths
 
 LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
-INDICATOR_COLUMNS = (
-    "period", "unit_code", "unit_level", "indicator", "numerator", "denominator", "value",
-    "target", "attained",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
