@@ -37,10 +37,21 @@ class PeriodTables:
     roster: pl.DataFrame  # commune_code, tier, ... of the communes in ``units``
 
 
-def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> PeriodTables:
+@dataclass(frozen=True)
+class _Basis:
+    """What every table of a period is computed from."""
+
+    catalogue: Catalogue
+    level: str  # who reports: "district" or "commune"
+    units: pl.DataFrame
+    roster: pl.DataFrame
+    figures: pl.DataFrame
+    indicators: pl.DataFrame
+
+
+def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
     day = period.last_day
-    direct = ref.settings.communes_report_from
-    level = reporting_level(day, direct)
+    level = reporting_level(day, ref.settings.communes_report_from)
     catalogue = catalogue_for(load_catalogues(ref.format), period.year)
     if catalogue is None:
         raise LookupError(f"no criteria catalogue covers {period.year}")
@@ -58,6 +69,20 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
         rural_unit_types=catalogue.rural_unit_types,
     )
     indicators = compute_indicators(figures, units, roster, criteria, period.year, level)
+    return _Basis(catalogue, level, units, roster, figures, indicators)
+
+
+def period_indicators(warehouse: Warehouse, ref: Reference, period: Period) -> pl.DataFrame:
+    """Only the indicators of a period (exact), without trends, lists or completeness."""
+    return _basis(warehouse, ref, period).indicators
+
+
+def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> PeriodTables:
+    day = period.last_day
+    direct = ref.settings.communes_report_from
+    basis = _basis(warehouse, ref, period)
+    catalogue, level, units, roster = basis.catalogue, basis.level, basis.units, basis.roster
+    figures, indicators = basis.figures, basis.indicators
 
     keys = trends.unit_keys(units, level)
     year_ends = warehouse.frame("year_end_figures", period=str(period))

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from ntm import __version__
 from ntm.exports import write_indicator_workbook
-from ntm.indicators import PeriodTables, period_tables
+from ntm.indicators import PeriodTables, period_indicators, period_tables
 from ntm.paths import DataDir, atomic_path
 from ntm.reference import Reference
 from ntm.render import ASSETS, render_html_twin, render_pdf
@@ -72,7 +72,7 @@ def render_html(
     tables = period_tables(warehouse, ref, period)
     previous = Period(period.year - 1, period.quarter)
     try:
-        last_year: PeriodTables | None = period_tables(warehouse, ref, previous)
+        last_year: pl.DataFrame | None = period_indicators(warehouse, ref, previous)
     except LookupError:
         last_year = None
     provenance = warehouse.frame("period_provenance", period=str(period))

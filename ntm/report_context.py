@@ -79,17 +79,20 @@ def _rate(row: dict[str, Any]) -> int | None:
     return row.get("rate") if row else None
 
 
+def _rated(
+    frame: pl.DataFrame, numerator: str = "numerator", denominator: str = "denominator"
+) -> pl.DataFrame:
+    """``frame`` with ``rate``: numerator / denominator in hundredths of a percent."""
+    return frame.with_columns(rate=hundredths(pl.col(numerator), pl.col(denominator)))
+
+
 def _with_rates(tables: PeriodTables) -> PeriodTables:
     """Every table the report quotes, with its rate in hundredths computed once, set-wise."""
     return dataclasses.replace(
         tables,
-        indicators=tables.indicators.with_columns(
-            rate=hundredths(pl.col("numerator"), pl.col("denominator"))
-        ),
-        changes=tables.changes.with_columns(rate=hundredths(pl.col("poor"), pl.col("households"))),
-        off_track=tables.off_track.with_columns(
-            rate=hundredths(pl.col("numerator"), pl.col("denominator"))
-        ),
+        indicators=_rated(tables.indicators),
+        changes=_rated(tables.changes, "poor", "households"),
+        off_track=_rated(tables.off_track),
     )
 
 
@@ -107,7 +110,7 @@ def _verdict(fall: int | None, band: tuple[int, int]) -> str:
 
 def build_context(
     tables: PeriodTables,
-    last_year: PeriodTables | None,
+    last_year: pl.DataFrame | None,
     problems: pl.DataFrame,
     provenance: pl.DataFrame,
     ref: Reference,
@@ -116,9 +119,11 @@ def build_context(
     run_id: str,
     software: str,
 ) -> dict[str, Any]:
-    """Everything the template shows, formatted."""
+    """Everything the template shows, formatted. ``last_year``: the indicators of the same
+    quarter a year earlier (for the "so với cùng kỳ" column), or None."""
     tables = _with_rates(tables)
-    last_year = _with_rates(last_year) if last_year else None
+    if last_year is not None:
+        last_year = _rated(last_year)
     period = tables.period
     quarter = vi.quarter(period.year, period.quarter)
     names = ref.registry.select("unit_code", "unit_name").unique("unit_code", keep="last")
@@ -215,7 +220,7 @@ def _data_section(
 
 
 def _targets(
-    tables: PeriodTables, last_year: PeriodTables | None, band: tuple[int, int]
+    tables: PeriodTables, last_year: pl.DataFrame | None, band: tuple[int, int]
 ) -> list[dict[str, str]]:
     ind = tables.indicators
     trend = tables.trend.filter(pl.col("unit_level") == "province")
@@ -258,7 +263,7 @@ def _targets(
 
     def province_share(indicator: str, target: str) -> None:
         row = _value(ind, "province", None, indicator)
-        before = _value(last_year.indicators, "province", None, indicator) if last_year else {}
+        before = _value(last_year, "province", None, indicator) if last_year is not None else {}
         now, then = _rate(row), _rate(before)
         change = "-" if now is None or then is None else _signed_points(now - then)
         out.append(
