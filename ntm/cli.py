@@ -23,7 +23,6 @@ from ntm.ingest import ingest_files
 from ntm.lock import DataDirBusyError, data_dir_lock
 from ntm.paths import DataDir
 from ntm.reference import Reference, ReferenceError, load_reference
-from ntm.report import generate_report
 from ntm.summary import stored_periods, summary_lines
 from ntm.warehouse import Warehouse, WarehouseBusyError
 from ntm.workbook import write_submission
@@ -240,6 +239,9 @@ def _report(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
         raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
     today = args.today or datetime.now(ZoneInfo(ref.settings.timezone)).date()
     with data_dir_lock(data_dir):
+        # WeasyPrint and matplotlib take seconds to import: only the commands that render pay.
+        from ntm.report import generate_report  # noqa: PLC0415
+
         outcome = generate_report(data_dir, ref, args.period, today)
     for path in (outcome.pdf, outcome.html, outcome.xlsx):
         print(path)

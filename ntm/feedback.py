@@ -41,7 +41,9 @@ def write_feedback(target: Path, summary: str, findings: pl.DataFrame) -> Path:
         pl.col("message"),
     ).rows()
     with atomic_path(target) as temporary:
-        workbook = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False})
+        workbook = xlsxwriter.Workbook(
+            str(temporary), {"strings_to_formulas": False, "in_memory": True}
+        )
         bold = workbook.add_format({"bold": True})
         title = workbook.add_format({"bold": True, "font_size": 13})
         header = workbook.add_format(

@@ -3,6 +3,9 @@
 Figures are never typed by the reader: a workbook is read with every cell as a string and parsed
 strictly in ``transforms.figures`` (Polars' and fastexcel's own numeric types truncate or misread
 Vietnamese separators). Anything wrong with the file itself becomes a finding, never an exception.
+
+Reading is the only per-file step: ``read_file`` turns one file's bytes into grids of text
+cells, and ``tabulate`` finds the tables and the metadata of a whole batch of them at once.
 """
 
 from __future__ import annotations
@@ -10,72 +13,88 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import fastexcel
+import numpy as np
 import polars as pl
 
 from ntm.reference import Limits, SubmissionFormat
-from transforms.findings import findings_frame
-from transforms.layout import Column, Table, extract_table, with_excel_rows
-from transforms.text import match_key
+from transforms.findings import FILE_ID, FINDING_SCHEMA, with_file
+from transforms.layout import Column, cells, extract_tables
+from transforms.text import match_key, match_key_expr
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _CHUNK = 1 << 20
+CSV_SHEET = "CSV"
+
+Finding = dict[str, object]
 
 
 @dataclass
-class ReadResult:
-    sheet: str
-    metadata: dict[str, str | None] = field(default_factory=dict)
-    table: Table | None = None
-    findings: pl.DataFrame = field(default_factory=findings_frame)
+class FileRead:
+    """One file as read: its grids of text cells (columns c0, c1, ...), or why it stopped."""
+
+    sheet: str = ""  # the figures sheet's name as found, "CSV" for a CSV file
+    grid: pl.DataFrame | None = None  # the figures sheet, or the whole CSV
+    metadata_grid: pl.DataFrame | None = None  # the metadata sheet (workbooks only)
+    metadata_sheet: str = ""  # its name as found
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
-        """True when the file could not be read far enough to check its rows."""
-        return self.table is None
+        """True when the file could not be read far enough to look for its table."""
+        return self.grid is None
+
+    @property
+    def is_csv(self) -> bool:
+        return self.sheet == CSV_SHEET
 
 
-def file_finding(rule: str, sheet: str = "", **values: str | None) -> pl.DataFrame:
-    return findings_frame([{"sheet": sheet, "rule_id": rule, **values}])
+def _stopped(rule: str, sheet: str = "", **values: str | None) -> FileRead:
+    return FileRead(findings=[{"sheet": sheet, "rule_id": rule, **values}])
 
 
-def read_submission(
-    data: bytes, extension: str, fmt: SubmissionFormat, limits: Limits
-) -> ReadResult:
+def read_file(data: bytes, extension: str, fmt: SubmissionFormat, limits: Limits) -> FileRead:
     """Read a submission's bytes; ``extension`` is the file name's, lower case, with its dot."""
     if extension not in fmt.accepted_extensions:
-        return ReadResult("", findings=file_finding("file_type", value_found=extension or "?"))
+        return _stopped("file_type", value_found=extension or "?")
     if len(data) > limits.max_file_bytes:
         size = f"{len(data) / 1_048_576:.1f} MiB" if len(data) >= 1_048_576 else f"{len(data)} byte"
-        return ReadResult("", findings=file_finding("file_too_large", value_found=size))
+        return _stopped("file_too_large", value_found=size)
     if extension == ".csv":
-        return _read_csv(data, fmt)
+        return _read_csv(data)
     return _read_xlsx(data, fmt, limits)
+
+
+def _numbered(grid: pl.DataFrame) -> pl.DataFrame:
+    """The grid's columns named c0, c1, ... in sheet order, whatever the reader called them."""
+    grid.columns = [f"c{i}" for i in range(grid.width)]
+    return grid
 
 
 # ---------------------------------------------------------------------------- xlsx
 
 
-def _unsafe_zip(data: bytes, limits: Limits) -> pl.DataFrame | None:
-    """A finding when the bytes are not a sane zip: encrypted, legacy, corrupt, or a bomb."""
+def _unsafe_zip(data: bytes, limits: Limits) -> FileRead | None:
+    """Why the bytes are not a sane zip (encrypted, legacy, corrupt, a bomb), or None."""
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTED_MARK in data:
-            return file_finding("file_encrypted")
-        return file_finding("file_unreadable", detail="tệp .xls cũ đổi tên thành .xlsx")
+            return _stopped("file_encrypted")
+        return _stopped("file_unreadable", detail="tệp .xls cũ đổi tên thành .xlsx")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        return file_finding("file_unreadable", detail="nội dung không phải một tệp .xlsx")
+        return _stopped("file_unreadable", detail="nội dung không phải một tệp .xlsx")
     declared = sum(m.file_size for m in members)
     compressed = max(1, sum(m.compress_size for m in members))
     if declared > limits.max_uncompressed_bytes or declared > limits.max_compression_ratio * max(
         compressed, 65_536
     ):
-        return file_finding("file_unsafe", value_found=f"{declared / 1_048_576:.0f} MiB")
+        return _stopped("file_unsafe", value_found=f"{declared / 1_048_576:.0f} MiB")
     # The sizes above are what the archive claims; inflate with a cap to be sure they are true.
     budget = limits.max_uncompressed_bytes
     try:
@@ -84,10 +103,10 @@ def _unsafe_zip(data: bytes, limits: Limits) -> pl.DataFrame | None:
                 while chunk := stream.read(_CHUNK):
                     budget -= len(chunk)
                     if budget < 0:
-                        return file_finding("file_unsafe", value_found="> giới hạn")
+                        return _stopped("file_unsafe", value_found="> giới hạn")
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as error:
         # RuntimeError: a zip-level password; NotImplementedError: an unknown compression.
-        return file_finding("file_unreadable", detail=f"tệp nén bị hỏng ({type(error).__name__})")
+        return _stopped("file_unreadable", detail=f"tệp nén bị hỏng ({type(error).__name__})")
     return None
 
 
@@ -107,50 +126,54 @@ def _sheet_grid(reader: fastexcel.ExcelReader, name: str) -> pl.DataFrame:
     """
     sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
     batch, errors = sheet.to_arrow_with_errors()
-    grid = pl.DataFrame(batch)
-    if not grid.width:
-        return with_excel_rows(grid)
+    grid = _numbered(pl.DataFrame(batch))
+    found = errors.errors if errors else []
+    if not found or not grid.width:
+        return grid
     by_column: dict[str, dict[int, str]] = {}
-    for error in errors.errors if errors else []:
+    for error in found:
         kind = _ERROR_KIND.search(error.detail)
         if kind is not None:
             row, column = error.offset_position
             text = _EXCEL_ERRORS.get(kind.group(1), f"#{kind.group(1)}")
             by_column.setdefault(grid.columns[column], {})[row] = text
-    grid = with_excel_rows(grid, first_row=0)
-    grid = grid.with_columns(
+    position = pl.int_range(pl.len(), dtype=pl.Int64)
+    return grid.with_columns(
         pl.col(column).fill_null(
-            pl.col("excel_row").replace_strict(mapping, default=None, return_dtype=pl.String)
+            position.replace_strict(mapping, default=None, return_dtype=pl.String)
         )
         for column, mapping in by_column.items()
     )
-    return grid.with_columns(pl.col("excel_row") + 1)
 
 
-def _read_xlsx(data: bytes, fmt: SubmissionFormat, limits: Limits) -> ReadResult:
+def _read_xlsx(data: bytes, fmt: SubmissionFormat, limits: Limits) -> FileRead:
     unsafe = _unsafe_zip(data, limits)
     if unsafe is not None:
-        return ReadResult("", findings=unsafe)
+        return unsafe
     try:
         reader = fastexcel.read_excel(data)
         names = list(reader.sheet_names)
     except Exception as error:  # fastexcel raises its own types and OSError for corrupt files
-        return ReadResult("", findings=file_finding("file_unreadable", detail=str(error)[:200]))
+        return _stopped("file_unreadable", detail=str(error)[:200])
     by_key: dict[str, str] = {}
     for name in names:
         by_key.setdefault(match_key(name), name)
     meta_name = by_key.get(match_key(fmt.metadata_sheet))
     figures_name = by_key.get(match_key(fmt.figures_sheet))
-    missing = [
-        file_finding("sheet_missing", expected=wanted)
-        for wanted, found in ((fmt.metadata_sheet, meta_name), (fmt.figures_sheet, figures_name))
-        if found is None
-    ]
     if meta_name is None or figures_name is None:
-        return ReadResult("", findings=pl.concat(missing))
+        return FileRead(
+            findings=[
+                {"sheet": "", "rule_id": "sheet_missing", "expected": wanted}
+                for wanted, found in (
+                    (fmt.metadata_sheet, meta_name),
+                    (fmt.figures_sheet, figures_name),
+                )
+                if found is None
+            ]
+        )
     known = {match_key(s) for s in (fmt.metadata_sheet, fmt.figures_sheet, fmt.instructions_sheet)}
-    extra = [
-        file_finding("extra_sheet", sheet=name, value_found=name)
+    extra: list[Finding] = [
+        {"sheet": name, "rule_id": "extra_sheet", "value_found": name}
         for name in names
         if match_key(name) not in known
     ]
@@ -158,52 +181,19 @@ def _read_xlsx(data: bytes, fmt: SubmissionFormat, limits: Limits) -> ReadResult
         meta_grid = _sheet_grid(reader, meta_name)
         grid = _sheet_grid(reader, figures_name)
     except Exception as error:  # a sheet calamine cannot decode is a corrupt file to the clerk
-        return ReadResult("", findings=file_finding("file_unreadable", detail=str(error)[:200]))
-    metadata, meta_findings = _metadata_from_grid(meta_grid, fmt, meta_name)
-    table = extract_table(grid, list(fmt.columns), figures_name, fmt.total_row_label)
-    findings = pl.concat([*extra, meta_findings, table.findings])
-    return ReadResult(figures_name, metadata, table, findings)
-
-
-def _metadata_from_grid(
-    grid: pl.DataFrame, fmt: SubmissionFormat, sheet: str
-) -> tuple[dict[str, str | None], pl.DataFrame]:
-    """Labels in the first column, values in the second, any row order."""
-    cells = [c for c in grid.columns if c != "excel_row"]
-    if len(cells) < 2:
-        return {}, findings_frame()
-    pairs = grid.select(
-        "excel_row", label=pl.col(cells[0]).cast(pl.String), value=pl.col(cells[1]).cast(pl.String)
-    ).filter(pl.col("label").is_not_null())
-    by_label = {match_key(c.label): c.key for c in fmt.metadata}
-    values: dict[str, str | None] = {}
-    extra: list[dict[str, object]] = []
-    for excel_row, label, value in pairs.iter_rows():
-        key = by_label.get(match_key(label))
-        if key is None:
-            if match_key(label):
-                extra.append(
-                    {
-                        "sheet": sheet,
-                        "excel_row": excel_row,
-                        "value_found": label,
-                        "rule_id": "metadata_extra",
-                    }
-                )
-        else:
-            values.setdefault(key, value)
-    return values, findings_frame(extra)
+        return _stopped("file_unreadable", detail=str(error)[:200])
+    return FileRead(figures_name, grid, meta_grid, meta_name, extra)
 
 
 # ---------------------------------------------------------------------------- csv
 
 
-def _read_csv(data: bytes, fmt: SubmissionFormat) -> ReadResult:
+def _read_csv(data: bytes) -> FileRead:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         detail = f"byte thứ {error.start + 1} không đọc được theo UTF-8"
-        return ReadResult("", findings=file_finding("csv_encoding", detail=detail))
+        return _stopped("csv_encoding", detail=detail)
     try:
         grid = pl.read_csv(
             io.StringIO(text),
@@ -212,43 +202,181 @@ def _read_csv(data: bytes, fmt: SubmissionFormat) -> ReadResult:
             truncate_ragged_lines=False,
         )
     except pl.exceptions.PolarsError as error:
-        return ReadResult("", findings=file_finding("file_unreadable", detail=str(error)[:200]))
-    grid = with_excel_rows(grid)
+        return _stopped("file_unreadable", detail=str(error)[:200])
+    return FileRead(CSV_SHEET, _numbered(grid))
+
+
+# ---------------------------------------------------------------------------- a batch
+
+
+@dataclass(frozen=True)
+class Tabulated:
+    """The tables and metadata of a batch of files; every frame is keyed by ``file_id``."""
+
+    files: pl.DataFrame  # file_id, sheet, read_failed
+    rows: pl.DataFrame  # file_id, excel_row, one text column per column key
+    total: pl.DataFrame  # the total rows, same shape
+    metadata: pl.DataFrame  # file_id and one text column per metadata key
+    findings: pl.DataFrame  # file_id and the finding columns
+
+
+def stack(grids: Sequence[tuple[int, pl.DataFrame]]) -> pl.DataFrame:
+    """Grids of several files as one frame: file_id, excel_row (from 1), c0, c1, ..."""
+    kept = [(file_id, grid) for file_id, grid in grids if grid.height and grid.width]
+    if not kept:
+        return pl.DataFrame(schema={FILE_ID: pl.Int64, "excel_row": pl.Int64})
+    stacked = pl.concat([grid for _, grid in kept], how="diagonal")
+    ids = np.repeat([file_id for file_id, _ in kept], [grid.height for _, grid in kept])
+    return stacked.with_columns(
+        pl.Series(FILE_ID, ids, dtype=pl.Int64),
+    ).with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(FILE_ID).alias("excel_row"),
+    )
+
+
+def tabulate(reads: Sequence[tuple[int, FileRead]], fmt: SubmissionFormat) -> Tabulated:
+    """Find the table and the metadata of every file read, all files at once."""
+    files = pl.DataFrame(
+        {
+            FILE_ID: [file_id for file_id, _ in reads],
+            "sheet": [read.sheet for _, read in reads],
+            "read_failed": [read.failed for _, read in reads],
+        },
+        schema={FILE_ID: pl.Int64, "sheet": pl.String, "read_failed": pl.Boolean},
+    )
+    reading = pl.DataFrame(
+        [{FILE_ID: file_id, **finding} for file_id, read in reads for finding in read.findings],
+        schema={FILE_ID: pl.Int64, **FINDING_SCHEMA},
+    )
+    workbooks = [(i, r) for i, r in reads if not r.failed and not r.is_csv]
+    csvs = [(i, r) for i, r in reads if not r.failed and r.is_csv]
+    figures = _tables(workbooks, files, list(fmt.columns), fmt.total_row_label)
+    meta_values, meta_findings = _workbook_metadata(workbooks, fmt)
     meta_columns = [Column(k, k, "meta") for k in fmt.csv_metadata_columns]
-    table = extract_table(grid, [*fmt.columns, *meta_columns], "CSV", fmt.total_row_label)
-    meta_keys = set(fmt.csv_metadata_columns)
-    findings = table.findings.with_columns(
-        rule_id=pl.when(pl.col("expected").is_in(list(meta_keys)))
+    csv_tables = _tables(csvs, files, [*fmt.columns, *meta_columns], fmt.total_row_label)
+    csv_values, csv_findings, csv_table_findings = _csv_metadata(csv_tables, fmt)
+    keys = [c.key for c in fmt.columns]
+    metadata_keys = [c.key for c in fmt.metadata]
+    return Tabulated(
+        files=files,
+        rows=pl.concat([figures.rows, csv_tables.rows.select(FILE_ID, "excel_row", *keys)]),
+        total=pl.concat([figures.total, csv_tables.total.select(FILE_ID, "excel_row", *keys)]),
+        metadata=files.select(FILE_ID).join(
+            pl.concat(
+                [_all_keys(meta_values, metadata_keys), _all_keys(csv_values, metadata_keys)]
+            ),
+            on=FILE_ID,
+            how="left",
+        ),
+        findings=pl.concat(
+            [reading, meta_findings, figures.findings, csv_table_findings, csv_findings]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Found:
+    rows: pl.DataFrame
+    total: pl.DataFrame
+    findings: pl.DataFrame
+
+
+def _tables(
+    reads: list[tuple[int, FileRead]], files: pl.DataFrame, columns: list[Column], total: str
+) -> _Found:
+    grids = [(file_id, read.grid) for file_id, read in reads if read.grid is not None]
+    ids = [file_id for file_id, _ in reads]
+    tables = extract_tables(stack(grids), files.filter(pl.col(FILE_ID).is_in(ids)), columns, total)
+    return _Found(tables.rows, tables.total, tables.findings)
+
+
+def _workbook_metadata(
+    reads: list[tuple[int, FileRead]], fmt: SubmissionFormat
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Labels in the first column, values in the second, any row order; first label wins."""
+    grids = [
+        (file_id, read.metadata_grid)
+        for file_id, read in reads
+        if read.metadata_grid is not None and read.metadata_grid.width >= 2
+    ]
+    sheets = pl.DataFrame(
+        {FILE_ID: [file_id for file_id, _ in reads], "sheet": [r.metadata_sheet for _, r in reads]},
+        schema={FILE_ID: pl.Int64, "sheet": pl.String},
+    )
+    found = cells(stack(grids)).filter(pl.col("position") <= 1)
+    labels = found.filter(pl.col("position") == 0).select(
+        FILE_ID, "excel_row", label="text", match=match_key_expr(pl.col("text"))
+    )
+    values = found.filter(pl.col("position") == 1).select(FILE_ID, "excel_row", value="text")
+    by_label = pl.DataFrame(
+        {"match": [match_key(c.label) for c in fmt.metadata], "key": [c.key for c in fmt.metadata]}
+    )
+    pairs = (
+        labels.join(values, on=[FILE_ID, "excel_row"], how="left")
+        .join(by_label, on="match", how="left")
+        .sort(FILE_ID, "excel_row")
+    )
+    extra = (
+        pairs.filter(pl.col("key").is_null() & (pl.col("match") != ""))
+        .join(sheets, on=FILE_ID)
+        .select(
+            FILE_ID, "excel_row", "sheet", value_found="label", rule_id=pl.lit("metadata_extra")
+        )
+    )
+    first = pairs.filter(pl.col("key").is_not_null()).unique(
+        [FILE_ID, "key"], keep="first", maintain_order=True
+    )
+    wide = (
+        first.pivot(on="key", index=FILE_ID, values="value")
+        if first.height
+        else pl.DataFrame(schema={FILE_ID: pl.Int64})
+    )
+    return wide, with_file(extra)
+
+
+def _csv_metadata(
+    found: _Found, fmt: SubmissionFormat
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """A CSV's unit and period from its columns: one value each, the same on every row.
+
+    Returns the values, the csv_inconsistent findings, and the table findings with a missing
+    metadata column reported as missing metadata.
+    """
+    keys = list(fmt.csv_metadata_columns)
+    distinct = (
+        found.rows.select(FILE_ID, "excel_row", *keys)
+        .unpivot(index=[FILE_ID, "excel_row"], variable_name="key", value_name="value")
+        .filter(pl.col("value").is_not_null())
+        .sort(FILE_ID, "excel_row")
+        .with_columns(pl.col("value").str.strip_chars().str.to_uppercase())
+        .unique([FILE_ID, "key", "value"], keep="first", maintain_order=True)
+        .group_by(FILE_ID, "key", maintain_order=True)
+        .agg(pl.col("value"))
+    )
+    inconsistent = distinct.filter(pl.col("value").list.len() > 1).select(
+        FILE_ID,
+        sheet=pl.lit(CSV_SHEET),
+        expected="key",
+        value_found=pl.col("value").list.head(5).list.join(", "),
+        rule_id=pl.lit("csv_inconsistent"),
+    )
+    values = (
+        distinct.with_columns(pl.col("value").list.first())
+        .pivot(on="key", index=FILE_ID, values="value")
+        .with_columns(template_version=pl.lit(fmt.template_version))
+        if distinct.height
+        else found.rows.select(FILE_ID).unique()
+    )
+    renamed = found.findings.with_columns(
+        rule_id=pl.when(pl.col("expected").is_in(keys))
         .then(pl.lit("metadata_missing"))
         .otherwise(pl.col("rule_id"))
     )
-    metadata: dict[str, str | None] = {"template_version": fmt.template_version}
-    inconsistent: list[pl.DataFrame] = []
-    for key in fmt.csv_metadata_columns:
-        if key not in table.rows.columns:
-            continue
-        distinct = (
-            table.rows[key]
-            .drop_nulls()
-            .str.strip_chars()
-            .str.to_uppercase()
-            .unique(maintain_order=True)
-        )
-        if distinct.len() > 1:
-            inconsistent.append(
-                file_finding(
-                    "csv_inconsistent",
-                    "CSV",
-                    expected=key,
-                    value_found=", ".join(distinct.head(5).to_list()),
-                )
-            )
-        metadata[key] = distinct[0] if distinct.len() else None
-    rows = table.rows.drop([k for k in meta_keys if k in table.rows.columns])
-    table = Table(
-        rows,
-        table.total.drop([k for k in meta_keys if k in table.total.columns]),
-        table.header_row,
-        findings,
+    return values, with_file(inconsistent), renamed
+
+
+def _all_keys(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    return frame.select(
+        pl.col(FILE_ID).cast(pl.Int64),
+        *[pl.col(k) if k in frame.columns else pl.lit(None, pl.String).alias(k) for k in keys],
     )
-    return ReadResult("CSV", metadata, table, pl.concat([findings, *inconsistent]))

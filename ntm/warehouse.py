@@ -31,18 +31,18 @@ class WarehouseBusyError(Exception):
 
 
 @dataclass(frozen=True)
-class NewSubmission:
-    """Everything one checked file stores, written in a single transaction."""
+class NewBatch:
+    """Everything a batch of checked files stores, written in a single transaction.
 
-    sha256: str
-    file_type: str
-    content: bytes
-    submission: dict[str, Any]  # the submissions columns but submission_id and version
-    raw_rows: pl.DataFrame
-    rows: pl.DataFrame
-    findings: pl.DataFrame
-    unit_code: str | None
-    period: str | None
+    Every frame but ``files`` has an ``arrival`` column: the file's place among the batch's
+    stored submissions, from 1, which becomes its submission id (after the last one stored).
+    """
+
+    files: pl.DataFrame  # content_sha256, file_type, size_bytes, content, first_seen_at
+    submissions: pl.DataFrame  # arrival and the submissions columns but submission_id, version
+    raw_rows: pl.DataFrame  # arrival and the raw_submission_rows columns
+    rows: pl.DataFrame  # arrival and the stg_commune_figures columns
+    findings: pl.DataFrame  # arrival and the findings columns
     recorded_at: datetime
 
 
@@ -74,9 +74,9 @@ class Warehouse:
         frame: pl.DataFrame = self.con.sql(sql(name), params=params).pl()
         return frame
 
-    def known_file(self, sha256: str) -> dict[str, Any] | None:
-        found = self.frame("known_file", sha256=sha256)
-        return found.row(0, named=True) if found.height else None
+    def known_files(self, sha256s: list[str]) -> pl.DataFrame:
+        """The latest stored outcome of each of these contents that was checked before."""
+        return self.frame("known_files", sha256s=sha256s)
 
     def previous_figures(self, communes: pl.DataFrame, period: str, year_end: str) -> pl.DataFrame:
         """prev_* and prev_year_q4_* figures of ``communes`` (commune_code, valid_from)."""
@@ -91,60 +91,37 @@ class Warehouse:
     def submissions_for_period(self, period: str) -> pl.DataFrame:
         return self.frame("submissions_for_period", period=period)
 
-    def store(self, new: NewSubmission) -> tuple[int, int | None]:
-        """Store one checked file atomically; returns (submission_id, version or None)."""
-        frames = {"incoming_findings": new.findings}
-        if new.submission["status"] != "rejected":
-            frames |= {"incoming_raw_rows": new.raw_rows, "incoming_rows": new.rows}
+    def store(self, new: NewBatch) -> pl.DataFrame:
+        """Store a batch of checked files atomically: all of it, or nothing.
+
+        Returns arrival, submission_id and version (null when rejected) of each submission.
+        """
+        frames = {
+            "incoming_files": new.files,
+            "incoming_submissions": new.submissions,
+            "incoming_raw_rows": new.raw_rows,
+            "incoming_rows": new.rows,
+            "incoming_findings": new.findings,
+        }
         # Frames are registered outside the transaction: a failed statement aborts it, and
         # nothing but ROLLBACK may run in an aborted transaction.
         with self._registered(**frames):
             self.con.execute("BEGIN TRANSACTION")
             try:
-                result = self._store(new)
+                ((last_id,),) = self.run("last_submission_id")
+                self.run("insert_raw_files")
+                ids = self.run("insert_submissions", last_id=last_id)
+                self.run("insert_raw_rows", last_id=last_id)
+                self.run("insert_stg_rows", last_id=last_id)
+                self.run("insert_findings", last_id=last_id)
+                self.run("audit_changes", last_id=last_id, recorded_at=new.recorded_at)
                 self.con.execute("COMMIT")
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise
-        return result
-
-    def _store(self, new: NewSubmission) -> tuple[int, int | None]:
-        self.run(
-            "insert_raw_file",
-            sha256=new.sha256,
-            file_type=new.file_type,
-            size_bytes=len(new.content),
-            content=new.content,
-            first_seen_at=new.recorded_at,
-        )
-        rejected = new.submission["status"] == "rejected"
-        current_id: int | None = None
-        version: int | None = None
-        if not rejected:
-            current_id, version = self.run(
-                "current_version", unit_code=new.unit_code, period=new.period
-            )[0]
-        ((submission_id,),) = self.run("insert_submission", **new.submission, version=version)
-        if not rejected:
-            self.run("insert_raw_rows", submission_id=submission_id)
-            self.run(
-                "insert_stg_rows",
-                submission_id=submission_id,
-                unit_code=new.unit_code,
-                period=new.period,
-            )
-        if new.findings.height:
-            self.run("insert_findings", submission_id=submission_id)
-        if current_id is not None:
-            self.run(
-                "audit_changes",
-                old_id=current_id,
-                new_id=submission_id,
-                unit_code=new.unit_code,
-                period=new.period,
-                recorded_at=new.recorded_at,
-            )
-        return int(submission_id), version
+        return pl.DataFrame(
+            ids, schema={"submission_id": pl.Int64, "version": pl.Int32}, orient="row"
+        ).with_columns(arrival=pl.col("submission_id") - last_id)
 
     @contextmanager
     def _registered(self, **frames: pl.DataFrame) -> Iterator[None]:

@@ -1,6 +1,8 @@
-"""Row-level checks of a submission's commune rows: parsing, membership, rules, totals.
+"""Row-level checks of submissions' commune rows: parsing, membership, rules, totals.
 
-Everything is set-based: one expression per column or per rule, never a loop over rows.
+Everything is set-based, over every file of a batch at once (rows carry ``file_id``): one
+expression per column or per rule, never a loop over rows or files. Findings come out with
+``file_id`` and without a sheet; the caller knows each file's sheet.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.figures import figure_problem, figure_value
-from transforms.findings import conform, findings_frame
+from transforms.findings import FILE_ID, with_file
 from transforms.layout import Column
 from transforms.text import clean_text_expr, match_key_expr
 
@@ -30,7 +32,7 @@ class RowRule:
 
 @dataclass(frozen=True)
 class CheckedRows:
-    rows: pl.DataFrame  # excel_row, commune_code, commune_name, figures (Int64), row_status
+    rows: pl.DataFrame  # file_id, excel_row, commune_code, commune_name, figures (Int64)
     findings: pl.DataFrame
 
 
@@ -38,80 +40,93 @@ def figure_keys(columns: list[Column]) -> list[str]:
     return [c.key for c in columns if c.kind == "figure"]
 
 
-def parse_rows(rows: pl.DataFrame, columns: list[Column], sheet: str) -> CheckedRows:
+def parse_rows(rows: pl.DataFrame, columns: list[Column]) -> CheckedRows:
     """Type the text rows: codes and names NFC, figures parsed strictly.
 
     A cell that is not a whole number becomes null and a finding that names it.
     """
     labels = {c.key: c.label for c in columns}
     figures = figure_keys(columns)
-    typed = rows.select(
-        "excel_row",
-        clean_text_expr(pl.col("commune_code")).alias("commune_code"),
-        clean_text_expr(pl.col("commune_name")).alias("commune_name")
-        if "commune_name" in rows.columns
-        else pl.lit(None, pl.String).alias("commune_name"),
-        *[figure_value(f) for f in figures],
+    index = [FILE_ID, "excel_row"]
+    # One lazy query for values and problems: they share each cell's normalised text.
+    both = (
+        rows.lazy()
+        .select(
+            *index,
+            clean_text_expr(pl.col("commune_code")).alias("commune_code"),
+            clean_text_expr(pl.col("commune_name")).alias("commune_name"),
+            *[figure_value(f) for f in figures],
+            *[figure_problem(f).alias(f"{f}__problem") for f in figures],
+        )
+        .collect()
     )
+    typed = both.select(*index, "commune_code", "commune_name", *figures)
     problems = (
-        rows.select("excel_row", *[figure_problem(f) for f in figures])
-        .unpivot(index="excel_row", variable_name="key", value_name="rule_id")
+        both.select(*index, *[pl.col(f"{f}__problem").alias(f) for f in figures])
+        .unpivot(index=index, variable_name="key", value_name="rule_id")
         .filter(pl.col("rule_id").is_not_null())
         .join(
-            rows.select("excel_row", *figures).unpivot(
-                index="excel_row", variable_name="key", value_name="value_found"
+            rows.select(*index, *figures).unpivot(
+                index=index, variable_name="key", value_name="value_found"
             ),
-            on=["excel_row", "key"],
+            on=[*index, "key"],
             how="left",
+            maintain_order="left",
         )
-        .with_columns(
-            sheet=pl.lit(sheet),
-            column_label=pl.col("key").replace_strict(labels),
-        )
+        .with_columns(column_label=pl.col("key").replace_strict(labels))
     )
     bad_codes = typed.filter(
         pl.col("commune_code").is_null() | ~pl.col("commune_code").str.contains(_COMMUNE_CODE)
     ).select(
-        "excel_row",
-        sheet=pl.lit(sheet),
+        *index,
         column_label=pl.lit(labels["commune_code"]),
         value_found=pl.col("commune_code"),
         rule_id=pl.lit("commune_code_invalid"),
     )
-    return CheckedRows(typed, pl.concat([conform(problems), conform(bad_codes)]))
+    return CheckedRows(typed, pl.concat([with_file(problems), with_file(bad_codes)]))
 
 
 def membership_findings(
     typed: pl.DataFrame,
     expected: pl.DataFrame,
     labels: dict[str, str],
-    sheet: str,
     period_end_text: str,
 ) -> pl.DataFrame:
-    """Communes that do not belong to the unit, appear twice, are missing, or are misnamed.
+    """Communes that do not belong to their file's unit, appear twice, are missing, or are
+    misnamed.
 
-    ``expected`` holds the unit's communes on the period's last day (commune_code, commune_name).
+    ``expected`` holds each file's communes on the period's last day (file_id, commune_code,
+    commune_name).
     """
     valid = typed.filter(pl.col("commune_code").str.contains(_COMMUNE_CODE))
+    expected = expected.select(FILE_ID, "commune_code", "commune_name")
+    on = [FILE_ID, "commune_code"]
     code_label = labels["commune_code"]
-    foreign = valid.join(expected, on="commune_code", how="anti").select(
+    foreign = valid.join(expected, on=on, how="anti").select(
+        FILE_ID,
         "excel_row",
         value_found=pl.col("commune_code"),
         rule_id=pl.lit("commune_foreign"),
         expected=pl.lit(period_end_text),
         column_label=pl.lit(code_label),
     )
-    duplicate = valid.filter(pl.len().over("commune_code") > 1).select(
+    duplicate = valid.filter(pl.len().over(on) > 1).select(
+        FILE_ID,
         "excel_row",
         value_found=pl.col("commune_code"),
         rule_id=pl.lit("commune_duplicate"),
         column_label=pl.lit(code_label),
     )
-    missing = expected.join(valid, on="commune_code", how="anti").select(
-        value_found=pl.col("commune_code"),
-        expected=pl.col("commune_name"),
-        rule_id=pl.lit("commune_missing"),
-        column_label=pl.lit(code_label),
+    missing = (
+        expected.join(valid, on=on, how="anti")
+        .sort(on)
+        .select(
+            FILE_ID,
+            value_found=pl.col("commune_code"),
+            expected=pl.col("commune_name"),
+            rule_id=pl.lit("commune_missing"),
+            column_label=pl.lit(code_label),
+        )
     )
 
     def short(expr: pl.Expr) -> pl.Expr:
@@ -119,9 +134,10 @@ def membership_findings(
 
     misnamed = (
         valid.filter(pl.col("commune_name").is_not_null())
-        .join(expected.rename({"commune_name": "registry_name"}), on="commune_code", how="inner")
+        .join(expected.rename({"commune_name": "registry_name"}), on=on, how="inner")
         .filter(short(pl.col("commune_name")) != short(pl.col("registry_name")))
         .select(
+            FILE_ID,
             "excel_row",
             value_found=pl.col("commune_name"),
             expected=pl.col("registry_name"),
@@ -129,8 +145,7 @@ def membership_findings(
             column_label=pl.lit(labels.get("commune_name", "commune_name")),
         )
     )
-    found = pl.concat([conform(f) for f in (foreign, duplicate, missing, misnamed)])
-    return found.with_columns(sheet=pl.lit(sheet))
+    return pl.concat([with_file(f) for f in (foreign, duplicate, missing, misnamed)])
 
 
 def rule_findings(
@@ -138,21 +153,25 @@ def rule_findings(
     history: pl.DataFrame,
     rules: list[RowRule],
     labels: dict[str, str],
-    sheet: str,
 ) -> pl.DataFrame:
     """Evaluate every row rule on every row at once; a row fails a rule when its check is false.
 
     ``history`` has commune_code and prev_* / prev_year_q4_* figures; absent history gives
     null checks, which pass.
     """
-    frame = typed.join(history, on="commune_code", how="left") if history.width > 1 else typed
+    frame = (
+        typed.join(history, on="commune_code", how="left", maintain_order="left")
+        if history.width > 1
+        else typed
+    )
     for missing_column in {c for c in history.columns if c not in frame.columns}:
         frame = frame.with_columns(pl.lit(None, pl.Int64).alias(missing_column))
     # Rules multiply figures (rate comparisons cross-multiply two periods): Int128 holds the
     # product of three 15-digit figures, Int64 would wrap silently.
-    frame = frame.with_columns(pl.col(pl.Int64).cast(pl.Int128))
+    frame = frame.with_columns(pl.col(pl.Int64).exclude(FILE_ID, "excel_row").cast(pl.Int128))
     failures = [
         frame.filter(pl.sql_expr(rule.check).not_()).select(
+            FILE_ID,
             "excel_row",
             value_found=pl.col(rule.column).cast(pl.String),
             expected=(
@@ -166,51 +185,76 @@ def rule_findings(
         for rule in rules
     ]
     if not failures:
-        return findings_frame()
-    return pl.concat([conform(f) for f in failures]).with_columns(sheet=pl.lit(sheet))
+        return with_file(pl.DataFrame(schema={FILE_ID: pl.Int64}))
+    return pl.concat([with_file(f) for f in failures])
 
 
-def total_findings(
-    typed: pl.DataFrame, total: pl.DataFrame, columns: list[Column], sheet: str
-) -> pl.DataFrame:
-    """Compare a total row with the column sums of the rows above it.
+def total_findings(typed: pl.DataFrame, total: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
+    """Compare each file's total row with the column sums of the rows above it.
 
     A column with a cell that is not a whole number cannot be summed; its row finding speaks.
     """
-    if total.is_empty():
-        return findings_frame()
-    figures = [f for f in figure_keys(columns) if f in total.columns]
+    figures = figure_keys(columns)
     labels = {c.key: c.label for c in columns}
-    sums = typed.select(
-        *[pl.col(f).sum().alias(f) for f in figures],
-        *[pl.col(f).null_count().alias(f"{f}__nulls") for f in figures],
-    ).row(0, named=True)
-    totals = total.select("excel_row", *[figure_value(f) for f in figures]).row(0, named=True)
-    texts = total.row(0, named=True)
-    mismatches = [
-        {
-            "sheet": sheet,
-            "excel_row": totals["excel_row"],
-            "column_label": labels[f],
-            "value_found": texts[f],
-            "rule_id": "total_mismatch",
-            "expected": str(sums[f]),
-        }
-        for f in figures
-        if sums[f"{f}__nulls"] == 0 and totals[f] != sums[f]
-    ]
-    return findings_frame(mismatches)
+    index = [FILE_ID, "excel_row"]
+    sums = (
+        typed.group_by(FILE_ID)
+        .agg(
+            *[pl.col(f).sum().alias(f) for f in figures],
+            *[pl.col(f).null_count().cast(pl.Int64).alias(f"{f}__nulls") for f in figures],
+        )
+        .unpivot(index=FILE_ID, variable_name="key", value_name="sum")
+    )
+    sums = sums.filter(~pl.col("key").str.ends_with("__nulls")).join(
+        sums.filter(pl.col("key").str.ends_with("__nulls")).select(
+            FILE_ID, key=pl.col("key").str.strip_suffix("__nulls"), nulls="sum"
+        ),
+        on=[FILE_ID, "key"],
+    )
+    totals = (
+        total.select(*index, *[figure_value(f) for f in figures])
+        .unpivot(index=index, variable_name="key", value_name="total")
+        .join(
+            total.select(*index, *figures).unpivot(
+                index=index, variable_name="key", value_name="value_found"
+            ),
+            on=[*index, "key"],
+            maintain_order="left",
+        )
+    )
+    mismatches = (
+        totals.join(sums, on=[FILE_ID, "key"], maintain_order="left")
+        .filter((pl.col("nulls") == 0) & pl.col("total").ne_missing(pl.col("sum")))
+        .select(
+            *index,
+            "value_found",
+            column_label=pl.col("key").replace_strict(labels),
+            rule_id=pl.lit("total_mismatch"),
+            expected=pl.col("sum").cast(pl.String),
+        )
+        .sort(FILE_ID, maintain_order=True)
+    )
+    return with_file(mismatches)
 
 
 def quarantine(
     typed: pl.DataFrame, findings: pl.DataFrame, row_error_rules: list[str]
 ) -> pl.DataFrame:
     """Mark each row accepted or quarantined: a row with any row-level error is quarantined."""
-    bad = findings.filter(
-        pl.col("rule_id").is_in(row_error_rules) & pl.col("excel_row").is_not_null()
-    ).select("excel_row")
-    return typed.with_columns(
-        row_status=pl.when(pl.col("excel_row").is_in(bad["excel_row"].implode()))
-        .then(pl.lit("quarantined"))
-        .otherwise(pl.lit("accepted"))
+    bad = (
+        findings.filter(
+            pl.col("rule_id").is_in(row_error_rules) & pl.col("excel_row").is_not_null()
+        )
+        .select(FILE_ID, "excel_row")
+        .unique()
+        .with_columns(bad=pl.lit(True))
+    )
+    return (
+        typed.join(bad, on=[FILE_ID, "excel_row"], how="left", maintain_order="left")
+        .with_columns(
+            row_status=pl.when(pl.col("bad"))
+            .then(pl.lit("quarantined"))
+            .otherwise(pl.lit("accepted"))
+        )
+        .drop("bad")
     )

@@ -14,6 +14,8 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "detail": pl.String(),
 }
 
+FILE_ID = "file_id"  # which file of a batch a row or a finding belongs to
+
 SEVERITY_ORDER = {"file_error": 0, "row_error": 1, "warning": 2}
 
 
@@ -29,6 +31,13 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
             pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
             for name, dtype in FINDING_SCHEMA.items()
         ]
+    )
+
+
+def with_file(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s findings conformed, with its ``file_id`` in front."""
+    return pl.concat(
+        [frame.select(pl.col(FILE_ID).cast(pl.Int64)), conform(frame)], how="horizontal"
     )
 
 
@@ -58,6 +67,7 @@ def render(findings: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
         .with_columns(problem=fill("message"), fix=fill("fix"))
         .with_columns(message=pl.col("problem") + " " + pl.col("fix"))
         .sort(
+            *([pl.col(FILE_ID)] if FILE_ID in findings.columns else []),
             pl.col("severity").replace_strict(SEVERITY_ORDER, default=9),
             pl.col("excel_row").fill_null(0),
             "column_label",

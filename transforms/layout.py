@@ -1,8 +1,10 @@
-"""From the cells of a sheet (or a CSV) to one row per commune, keyed by column key.
+"""From the cells of sheets (or CSVs) to one row per commune, keyed by column key.
 
-A grid is a frame of text cells as read from the file, one frame row per sheet row, so that the
-Excel row number is the frame row index + 1. The header row is found by its labels, anywhere
-below any title rows; data rows follow it and end at the first empty row or at the total row.
+A grid is a frame of text cells as read from files: ``file_id``, ``excel_row`` (the frame row's
+position in its sheet + 1) and one text column per sheet column. Grids of many files are
+stacked and worked on together, so that a batch of 700 files costs a few set-wise statements,
+not 700 times a few. In each file the header row is found by its labels, anywhere below any
+title rows; data rows follow it and end at the first empty row or at the total row.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.findings import conform, findings_frame
+from transforms.findings import FILE_ID, with_file
 from transforms.text import match_key, match_key_expr
 
 # A header row must hold at least this many known labels; fewer means the header is missing.
@@ -26,16 +28,187 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Tables:
+    """The tables found in a batch of grids; every frame carries ``file_id``."""
+
+    rows: pl.DataFrame  # file_id, excel_row, then one text column per column key
+    total: pl.DataFrame  # the total rows in the same shape, at most one per file
+    headers: pl.DataFrame  # file_id, header_row (Excel row number), for files with a header
+    findings: pl.DataFrame  # file_id and the finding columns
+
+
+@dataclass(frozen=True)
 class Table:
+    """One file's table (``extract_table``)."""
+
     rows: pl.DataFrame  # excel_row, then one text column per key found
-    total: pl.DataFrame  # the total row in the same shape, or no row
-    header_row: int | None  # Excel row number of the header
+    total: pl.DataFrame
+    header_row: int | None
     findings: pl.DataFrame
 
 
 def with_excel_rows(grid: pl.DataFrame, first_row: int = 1) -> pl.DataFrame:
     return grid.with_row_index("excel_row", offset=first_row).with_columns(
         pl.col("excel_row").cast(pl.Int64)
+    )
+
+
+def cells(grid: pl.DataFrame) -> pl.DataFrame:
+    """The non-empty cells of stacked grids: file_id, excel_row, position, text."""
+    columns = [c for c in grid.columns if c not in (FILE_ID, "excel_row")]
+    if not columns:
+        return pl.DataFrame(
+            schema={
+                FILE_ID: pl.Int64,
+                "excel_row": pl.Int64,
+                "position": pl.Int64,
+                "text": pl.String,
+            }
+        )
+    return (
+        grid.select(FILE_ID, "excel_row", *[pl.col(c).cast(pl.String) for c in columns])
+        .unpivot(index=[FILE_ID, "excel_row"], variable_name="cell", value_name="text")
+        .filter(pl.col("text").is_not_null())
+        .select(
+            pl.col(FILE_ID).cast(pl.Int64),
+            "excel_row",
+            # Columns keep their sheet order; the number at the end of a name is its position.
+            pl.col("cell").str.extract(r"(\d+)$").cast(pl.Int64).alias("position"),
+            "text",
+        )
+    )
+
+
+def extract_tables(
+    grid: pl.DataFrame,
+    files: pl.DataFrame,
+    columns: list[Column],
+    total_label: str,
+    ignored_headers: frozenset[str] = frozenset(),
+) -> Tables:
+    """Find each file's header, map its cells to column keys and cut out its commune rows.
+
+    ``grid``: stacked text grids (``cells``' input). ``files``: file_id and sheet (the name
+    findings quote) of every file in the batch, including files whose grid is empty. A header
+    cell matches a column by its label or by its key (CSV files use keys).
+    ``ignored_headers`` are match keys of header cells that belong to the file format but not
+    to the table (the CSV's unit_code and period).
+    """
+    files = files.select(pl.col(FILE_ID).cast(pl.Int64), "sheet")
+    keys = [c.key for c in columns]
+    wanted = pl.DataFrame(
+        {
+            "match": [match_key(c.label) for c in columns] + [match_key(c.key) for c in columns],
+            "key": keys * 2,
+        }
+    ).unique("match")
+    # Most cells are figures, which match no label; only other text is normalised.
+    text = pl.col("text")
+    every = cells(grid).with_columns(
+        match=pl.when(text.str.contains(r"^[0-9.,]+$")).then(text).otherwise(match_key_expr(text))
+    )
+    labelled = every.filter(pl.col("match") != "").join(wanted, on="match", how="inner")
+    headers = (
+        labelled.group_by(FILE_ID, "excel_row")
+        .agg(pl.col("key").n_unique().alias("n"))
+        .filter(pl.col("n") >= MIN_HEADER_MATCHES)
+        .sort([FILE_ID, "n", "excel_row"], descending=[False, True, False])
+        .unique(FILE_ID, keep="first")
+        .select(FILE_ID, header_row="excel_row")
+    )
+    header_cells = every.join(headers, on=FILE_ID).filter(
+        (pl.col("excel_row") == pl.col("header_row")) & (pl.col("match") != "")
+    )
+    # The first cell holding a label wins if a label is repeated.
+    mapping = (
+        header_cells.join(wanted, on="match", how="inner")
+        .sort(FILE_ID, "position")
+        .unique([FILE_ID, "key"], keep="first")
+        .select(FILE_ID, "position", "key")
+    )
+    missing = (
+        files.join(pl.DataFrame({"key": keys, "expected": [c.label for c in columns]}), how="cross")
+        .join(mapping, on=[FILE_ID, "key"], how="anti")
+        .with_columns(
+            rule_id=pl.lit("column_missing"),
+            order=pl.col("key").replace_strict(keys, list(range(len(keys))), return_dtype=pl.Int64),
+        )
+        .sort(FILE_ID, "order")
+    )
+    extra = (
+        header_cells.join(mapping, on=[FILE_ID, "position"], how="anti")
+        .filter(~pl.col("match").is_in(list(ignored_headers)))
+        .sort(FILE_ID, "position")
+        .join(files, on=FILE_ID)
+        .select(
+            FILE_ID,
+            "sheet",
+            "excel_row",
+            column_label="text",
+            value_found="text",
+            rule_id=pl.lit("extra_column"),
+        )
+    )
+    findings = pl.concat([with_file(missing), with_file(extra)])
+
+    body = (
+        every.join(headers, on=FILE_ID)
+        .filter(pl.col("excel_row") > pl.col("header_row"))
+        .join(mapping, on=[FILE_ID, "position"], how="inner")
+    )
+    total_key = match_key(total_label)
+    present = (
+        body.filter(pl.col("text").str.strip_chars() != "")
+        .group_by(FILE_ID, "excel_row", "header_row")
+        .agg(is_total=((pl.col("key") == "commune_code") & (pl.col("match") == total_key)).any())
+        .sort(FILE_ID, "excel_row")
+        # Rows are numbered from the header down: the first number that skips marks an empty
+        # row, where the table ends.
+        .with_columns(
+            gap=pl.col("excel_row")
+            != pl.col("header_row") + pl.int_range(1, pl.len() + 1).over(FILE_ID)
+        )
+    )
+    first_gap = (
+        present.with_columns(rank=pl.int_range(1, pl.len() + 1).over(FILE_ID))
+        .filter(pl.col("gap"))
+        .group_by(FILE_ID)
+        .agg(blank_row=(pl.col("header_row") + pl.col("rank")).min())
+    )
+    first_total = (
+        present.filter(pl.col("is_total"))
+        .group_by(FILE_ID)
+        .agg(total_row=pl.col("excel_row").min())
+    )
+    ends = (
+        headers.join(first_gap, on=FILE_ID, how="left")
+        .join(first_total, on=FILE_ID, how="left")
+        .select(
+            FILE_ID,
+            stop=pl.min_horizontal("blank_row", "total_row"),
+            total_row=pl.when(
+                pl.col("blank_row").is_null() | (pl.col("total_row") < pl.col("blank_row"))
+            ).then(pl.col("total_row")),
+        )
+    )
+    kept = body.join(ends, on=FILE_ID)
+    rows = _wide(
+        kept.filter(pl.col("stop").is_null() | (pl.col("excel_row") < pl.col("stop"))), keys
+    )
+    total = _wide(kept.filter(pl.col("excel_row") == pl.col("total_row")), keys)
+    return Tables(rows, total, headers, findings)
+
+
+def _wide(long: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """file_id, excel_row and one text column per key (null where the file has no such cell)."""
+    rows = long.select(FILE_ID, "excel_row").unique().sort(FILE_ID, "excel_row")
+    if long.is_empty():
+        return rows.with_columns(pl.lit(None, pl.String).alias(k) for k in keys)
+    spread = long.pivot(on="key", index=[FILE_ID, "excel_row"], values="text")
+    return rows.join(spread, on=[FILE_ID, "excel_row"], how="left").select(
+        FILE_ID,
+        "excel_row",
+        *[pl.col(k) if k in spread.columns else pl.lit(None, pl.String).alias(k) for k in keys],
     )
 
 
@@ -46,97 +219,20 @@ def extract_table(
     total_label: str,
     ignored_headers: frozenset[str] = frozenset(),
 ) -> Table:
-    """Find the header, map its cells to column keys and cut the commune rows out of ``grid``.
-
-    ``grid`` holds text cells and an ``excel_row`` column. A header cell matches a column by its
-    label or by its key (CSV files use keys). ``ignored_headers`` are match keys of header cells
-    that belong to the file format but not to the table (the CSV's unit_code and period).
-    """
-    cells = [c for c in grid.columns if c != "excel_row"]
-    empty = pl.DataFrame(schema={"excel_row": pl.Int64})
-    if not cells:
-        return Table(empty, empty, None, _missing_columns([c.label for c in columns], sheet))
-    wanted = pl.DataFrame(
-        {
-            "match": [match_key(c.label) for c in columns] + [match_key(c.key) for c in columns],
-            "key": [c.key for c in columns] * 2,
-        }
-    ).unique("match")
-    long = (
-        grid.select("excel_row", *[pl.col(c).cast(pl.String) for c in cells])
-        .unpivot(index="excel_row", variable_name="cell", value_name="text")
-        .filter(pl.col("text").is_not_null())
-        .with_columns(match=match_key_expr(pl.col("text")))
-        .filter(pl.col("match") != "")
+    """``extract_tables`` for one file's grid, without file_id; columns not found are left out."""
+    tables = extract_tables(
+        grid.with_columns(pl.lit(0, pl.Int64).alias(FILE_ID)),
+        pl.DataFrame({FILE_ID: [0], "sheet": [sheet]}),
+        columns,
+        total_label,
+        ignored_headers,
     )
-    matched = long.join(wanted, on="match", how="inner")
-    per_row = (
-        matched.group_by("excel_row")
-        .agg(pl.col("key").n_unique().alias("n"))
-        .filter(pl.col("n") >= MIN_HEADER_MATCHES)
-        .sort(["n", "excel_row"], descending=[True, False])
-    )
-    if per_row.is_empty():
-        missing = [c.label for c in columns]
-        return Table(empty, empty, None, _missing_columns(missing, sheet))
-
-    header_row = int(per_row["excel_row"][0])
-    header = long.filter(pl.col("excel_row") == header_row)
-    # The first cell holding a label wins if a label is repeated.
-    mapping = (
-        header.join(wanted, on="match", how="inner")
-        .with_columns(position=pl.col("cell").str.extract(r"(\d+)$").cast(pl.Int64))
-        .sort("position")
-        .unique("key", keep="first", maintain_order=True)
-    )
-    found_keys = set(mapping["key"].to_list())
-    missing = [c.label for c in columns if c.key not in found_keys]
-    extra = header.filter(
-        ~pl.col("cell").is_in(mapping["cell"].implode())
-        & ~pl.col("match").is_in(list(ignored_headers))
-    )
-    findings = [
-        _missing_columns(missing, sheet),
-        conform(
-            extra.select(
-                pl.lit(sheet).alias("sheet"),
-                "excel_row",
-                pl.col("text").alias("column_label"),
-                pl.col("text").alias("value_found"),
-                pl.lit("extra_column").alias("rule_id"),
-            )
-        ),
-    ]
-    rename = dict(zip(mapping["cell"].to_list(), mapping["key"].to_list(), strict=True))
-    body = grid.filter(pl.col("excel_row") > header_row).select(
-        "excel_row", *[pl.col(cell).cast(pl.String).alias(key) for cell, key in rename.items()]
-    )
-    keys = list(rename.values())
-    blank = pl.all_horizontal(
-        [pl.col(k).is_null() | (pl.col(k).str.strip_chars() == "") for k in keys]
-    )
-    is_total = (
-        match_key_expr(pl.col("commune_code")) == match_key(total_label)
-        if "commune_code" in keys
-        else pl.lit(False)
-    )
-    body = body.with_columns(_blank=blank, _total=is_total)
-    stops = body.filter(pl.col("_blank") | pl.col("_total"))
-    stop_row = int(stops["excel_row"][0]) if stops.height else None
-    if stop_row is None:
-        rows, total = body, body.clear()
-    else:
-        rows = body.filter(pl.col("excel_row") < stop_row)
-        total = body.filter((pl.col("excel_row") == stop_row) & pl.col("_total"))
+    found = set(tables.findings.filter(pl.col("rule_id") == "column_missing")["expected"])
+    keep = ["excel_row", *[c.key for c in columns if c.label not in found]]
+    header = tables.headers["header_row"]
     return Table(
-        rows=rows.drop("_blank", "_total"),
-        total=total.drop("_blank", "_total"),
-        header_row=header_row,
-        findings=pl.concat(findings),
-    )
-
-
-def _missing_columns(labels: list[str], sheet: str) -> pl.DataFrame:
-    return findings_frame(
-        [{"sheet": sheet, "rule_id": "column_missing", "expected": label} for label in labels]
+        tables.rows.select(keep),
+        tables.total.select(keep),
+        int(header[0]) if header.len() else None,
+        tables.findings.drop(FILE_ID),
     )

@@ -1,115 +1,174 @@
-"""Checks on a submission's metadata: who reports, for which period, on which template."""
+"""Checks on submissions' metadata: who reports, for which period, on which template.
+
+One row per file (``file_id``), all files of a batch at once.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 
-from transforms.findings import findings_frame
-from transforms.periods import Period
-from transforms.registry import find_reporting_unit
+from transforms.findings import FILE_ID, with_file
+from transforms.registry import reporting_level_expr, valid_on_expr
+
+# The formats of a prepared-on date: an Excel date cell read back as ISO text, or typed.
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+_PERIOD = r"^(\d{4})-Q([1-4])$"
+
+METADATA_SCHEMA: dict[str, pl.DataType] = {
+    FILE_ID: pl.Int64(),
+    "unit_code": pl.String(),
+    "unit_name": pl.String(),
+    "period": pl.String(),
+    "period_first_day": pl.Date(),
+    "period_last_day": pl.Date(),
+    "prepared_on": pl.Date(),
+    "prepared_by": pl.String(),
+    "template_version": pl.String(),
+}
 
 
-@dataclass(frozen=True)
-class Metadata:
-    unit_code: str | None
-    unit_name: str | None
-    period: Period | None
-    prepared_on: date | None
-    prepared_by: str | None
-    template_version: str | None
+def text_expr(key: str) -> pl.Expr:
+    """The value as typed, trimmed; blank is null."""
+    stripped = pl.col(key).str.strip_chars()
+    return pl.when(stripped != "").then(stripped).alias(key)
 
 
-_WHOLE_FLOAT = re.compile(r"^(\d+)\.0+$")
+def clean_code_expr(expr: pl.Expr) -> pl.Expr:
+    """A GSO code as typed: a number cell read back as ``441.0`` becomes ``441``."""
+    return expr.str.replace(r"^(\d+)\.0+$", "$1")
 
 
-def clean_code(text: str | None) -> str | None:
-    """A GSO code as typed: trimmed; a number cell read back as ``441.0`` becomes ``441``."""
-    if text is None or not text.strip():
-        return None
-    stripped = text.strip()
-    whole = _WHOLE_FLOAT.match(stripped)
-    return whole.group(1) if whole else stripped
-
-
-def parse_date(text: str | None) -> date | None:
-    """An Excel date cell (read back as ISO text) or a typed ``dd/mm/yyyy``; else None."""
-    if text is None:
-        return None
-    stripped = text.strip()
-    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(stripped, pattern).date()
-        except ValueError:
-            continue
-    return None
+def parse_date_expr(expr: pl.Expr) -> pl.Expr:
+    """The first of the accepted date formats that reads the whole text, else null."""
+    text = expr.str.strip_chars()
+    return pl.coalesce(
+        [text.str.to_datetime(f, strict=False, exact=True).dt.date() for f in _DATE_FORMATS]
+    )
 
 
 def check_metadata(
-    values: dict[str, str | None],
+    values: pl.DataFrame,
     labels: dict[str, str],
     required: list[str],
     template_version: str,
     registry: pl.DataFrame,
     today: date,
     communes_report_from: date,
-    sheet: str,
-) -> tuple[Metadata, pl.DataFrame]:
-    """Parse and check the metadata ``values`` (key -> text as found).
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse and check the metadata of each file.
 
-    ``labels`` maps keys to the labels staff see; ``required`` lists keys that must be present.
-    Returns the metadata and file-level findings (an empty frame when all is well).
+    ``values``: file_id, sheet (the name findings quote) and one text column per metadata key,
+    as found. ``labels`` maps keys to the labels staff see; ``required`` lists keys that must
+    be present. Returns the metadata (``METADATA_SCHEMA``; period as ``YYYY-Qn``, unit_name
+    from the registry when the unit is known) and the file-level findings.
     """
-    problems: list[dict[str, object]] = []
+    keys = [*required, "template_version", "period", "unit_code", "unit_name", "prepared_by"]
+    for key in {*keys, "prepared_on"} - set(values.columns):
+        values = values.with_columns(pl.lit(None, pl.String).alias(key))
+    period_match = (
+        pl.col("period").str.to_uppercase().str.extract_groups(_PERIOD).alias("period_parts")
+    )
+    parsed = (
+        values.with_columns(text_expr(k) for k in dict.fromkeys(keys))
+        .with_columns(
+            clean_code_expr(pl.col("template_version")),
+            clean_code_expr(pl.col("unit_code")),
+            period_match,
+        )
+        .with_columns(
+            year=pl.col("period_parts").struct.field("1").cast(pl.Int32),
+            quarter=pl.col("period_parts").struct.field("2").cast(pl.Int8),
+        )
+        .with_columns(
+            period_code=pl.format("{}-Q{}", "year", "quarter"),
+            period_first_day=pl.date("year", pl.col("quarter") * 3 - 2, 1),
+            period_last_day=pl.date("year", pl.col("quarter") * 3, 1).dt.month_end(),
+            prepared_on=parse_date_expr(pl.col("prepared_on")),
+        )
+    )
+    # A known unit is one of the reporting level on the period's last day.
+    units = registry.select(
+        "unit_code", "unit_level", "valid_from", "valid_to", registry_name="unit_name"
+    )
+    known = (
+        parsed.filter(pl.col("unit_code").is_not_null() & (pl.col("period_first_day") <= today))
+        .select(FILE_ID, "unit_code", "period_last_day")
+        .join(units, on="unit_code")
+        .filter(
+            valid_on_expr(pl.col("period_last_day"))
+            & (
+                pl.col("unit_level")
+                == reporting_level_expr("period_last_day", communes_report_from)
+            )
+        )
+        .unique(FILE_ID, keep="first")
+        .select(FILE_ID, "registry_name")
+    )
+    checked = parsed.join(known, on=FILE_ID, how="left")
 
-    def problem(rule: str, key: str, value: str | None = None, expected: str | None = None) -> None:
-        problems.append(
-            {
-                "sheet": sheet,
-                "column_label": labels.get(key, key),
-                "value_found": value,
-                "rule_id": rule,
-                "expected": expected if expected is not None else labels.get(key, key),
-            }
+    def problem(
+        rule: str, key: str, when: pl.Expr, value: pl.Expr, expected: pl.Expr
+    ) -> pl.DataFrame:
+        return checked.filter(when).select(
+            FILE_ID,
+            "sheet",
+            column_label=pl.lit(labels.get(key, key)),
+            value_found=value,
+            rule_id=pl.lit(rule),
+            expected=expected,
         )
 
-    def text(key: str) -> str | None:
-        value = values.get(key)
-        return value.strip() if value is not None and value.strip() else None
-
-    for key in required:
-        if text(key) is None:
-            problem("metadata_missing", key)
-
-    version = clean_code(text("template_version"))
-    if version is not None and version != template_version:
-        problem("metadata_invalid", "template_version", version)
-
-    period_text = text("period")
-    period = Period.parse(period_text) if period_text else None
-    if period_text is not None and period is None:
-        problem("period_invalid", "period", period_text, "")
-    if period is not None and period.first_day > today:
-        problem("period_future", "period", period_text, "")
-
-    unit_code = clean_code(text("unit_code"))
-    unit_name = text("unit_name")
-    if unit_code is not None and period is not None and period.first_day <= today:
-        unit = find_reporting_unit(registry, unit_code, period.last_day, communes_report_from)
-        if unit is None:
-            problem("unit_unknown", "unit_code", unit_code, str(period))
-        else:
-            unit_name = str(unit["unit_name"])
-
-    metadata = Metadata(
-        unit_code=unit_code,
-        unit_name=unit_name,
-        period=period,
-        prepared_on=parse_date(values.get("prepared_on")),
-        prepared_by=text("prepared_by"),
-        template_version=version,
-    )
-    return metadata, findings_frame(problems)
+    label = {k: pl.lit(labels.get(k, k)) for k in keys}
+    empty = pl.lit("")
+    findings = [
+        *[
+            problem("metadata_missing", k, pl.col(k).is_null(), pl.lit(None, pl.String), label[k])
+            for k in required
+        ],
+        problem(
+            "metadata_invalid",
+            "template_version",
+            pl.col("template_version").is_not_null()
+            & (pl.col("template_version") != template_version),
+            pl.col("template_version"),
+            label["template_version"],
+        ),
+        problem(
+            "period_invalid",
+            "period",
+            pl.col("period").is_not_null() & pl.col("year").is_null(),
+            pl.col("period"),
+            empty,
+        ),
+        problem(
+            "period_future",
+            "period",
+            pl.col("period_first_day") > today,
+            pl.col("period"),
+            empty,
+        ),
+        problem(
+            "unit_unknown",
+            "unit_code",
+            pl.col("unit_code").is_not_null()
+            & (pl.col("period_first_day") <= today)
+            & pl.col("registry_name").is_null(),
+            pl.col("unit_code"),
+            pl.col("period_code"),
+        ),
+    ]
+    metadata = checked.select(
+        FILE_ID,
+        "unit_code",
+        unit_name=pl.coalesce("registry_name", "unit_name"),
+        period="period_code",
+        period_first_day="period_first_day",
+        period_last_day="period_last_day",
+        prepared_on="prepared_on",
+        prepared_by="prepared_by",
+        template_version="template_version",
+    ).cast(METADATA_SCHEMA)  # type: ignore[arg-type]
+    found = pl.concat([with_file(f) for f in findings]).sort(FILE_ID, maintain_order=True)
+    return metadata, found

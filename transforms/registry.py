@@ -13,10 +13,24 @@ from datetime import date
 import polars as pl
 
 
+def valid_on_expr(day: pl.Expr | date) -> pl.Expr:
+    """True for registry rows valid on ``day`` (a date, or a date column of each row)."""
+    return (pl.col("valid_from") <= day) & (
+        pl.col("valid_to").is_null() | (pl.col("valid_to") > day)
+    )
+
+
 def valid_on(registry: pl.DataFrame, day: date) -> pl.DataFrame:
     """The units that exist on ``day``."""
-    return registry.filter(
-        (pl.col("valid_from") <= day) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > day))
+    return registry.filter(valid_on_expr(day))
+
+
+def reporting_level_expr(day: str, communes_report_from: date) -> pl.Expr:
+    """``reporting_level`` of each row's date column ``day``."""
+    return (
+        pl.when(pl.col(day) >= communes_report_from)
+        .then(pl.lit("commune"))
+        .otherwise(pl.lit("district"))
     )
 
 
@@ -62,6 +76,28 @@ def communes_of(
         "unit_type",
         "valid_from",
     ).sort("commune_code")
+
+
+def expected_communes(
+    registry: pl.DataFrame, units: pl.DataFrame, day: date, communes_report_from: date
+) -> pl.DataFrame:
+    """``communes_of`` for many reporting units at once.
+
+    ``units`` has unit_code and any other columns (a file_id, say), which are kept; one row
+    per unit and commune, with commune_code, commune_name, unit_type and valid_from.
+    """
+    communes = valid_on(registry, day).filter(pl.col("unit_level") == "commune")
+    by = "unit_code" if reporting_level(day, communes_report_from) == "commune" else "parent_code"
+    return units.join(
+        communes.select(
+            pl.col(by).alias("unit_code"),
+            pl.col("unit_code").alias("commune_code"),
+            pl.col("unit_name").alias("commune_name"),
+            "unit_type",
+            "valid_from",
+        ),
+        on="unit_code",
+    )
 
 
 def find_reporting_unit(

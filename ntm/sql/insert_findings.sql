@@ -1,2 +1,4 @@
+-- What the checks found in a batch's files (registered frame incoming_findings).
 INSERT INTO findings BY NAME
-SELECT $submission_id AS submission_id, * FROM incoming_findings
+SELECT $last_id + arrival AS submission_id, * EXCLUDE (arrival)
+FROM incoming_findings

@@ -1,3 +1,4 @@
--- The commune rows of one submission as found in the file (registered frame incoming_raw_rows).
+-- The commune rows of a batch's files as found in them (registered frame incoming_raw_rows).
 INSERT INTO raw_submission_rows BY NAME
-SELECT $submission_id AS submission_id, * FROM incoming_raw_rows
+SELECT $last_id + arrival AS submission_id, * EXCLUDE (arrival)
+FROM incoming_raw_rows

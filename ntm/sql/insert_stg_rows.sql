@@ -1,4 +1,4 @@
--- The typed rows of one submission (registered frame incoming_rows).
+-- The typed rows of a batch's files (registered frame incoming_rows, with unit and period).
 INSERT INTO stg_commune_figures BY NAME
-SELECT $submission_id AS submission_id, $unit_code AS unit_code, $period AS period, *
+SELECT $last_id + arrival AS submission_id, * EXCLUDE (arrival)
 FROM incoming_rows

@@ -4,8 +4,6 @@
 --   the views current_* and accepted_*: what every query reads (latest version wins)
 -- Nothing is updated in place or deleted: a new version is new rows.
 
-CREATE SEQUENCE IF NOT EXISTS submission_id_seq START 1;
-
 CREATE TABLE IF NOT EXISTS raw_files (
     content_sha256   VARCHAR PRIMARY KEY,
     file_type        VARCHAR NOT NULL,
@@ -15,6 +13,7 @@ CREATE TABLE IF NOT EXISTS raw_files (
 );
 
 -- Every file that was checked, accepted or rejected. version is null for rejected files.
+-- submission_id follows arrival order (last_submission_id.sql).
 CREATE TABLE IF NOT EXISTS submissions (
     submission_id     BIGINT PRIMARY KEY,
     content_sha256    VARCHAR NOT NULL REFERENCES raw_files (content_sha256),

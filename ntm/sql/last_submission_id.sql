@@ -1,0 +1,3 @@
+-- Submission ids are given in arrival order: the files of a batch get last + 1, last + 2, ...
+-- Read inside the batch's transaction, and only one process writes the warehouse at a time.
+SELECT CAST(coalesce(max(submission_id), 0) AS BIGINT) FROM submissions
