@@ -18,7 +18,7 @@ from ntm.warehouse import Warehouse
 from transforms import lists, trends
 from transforms.indicators import CriteriaFrames, compute_indicators
 from transforms.periods import Period
-from transforms.registry import communes_of, reporting_level, successors, valid_on
+from transforms.registry import expected_communes, reporting_level, successors, valid_on
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,6 @@ def period_indicators(warehouse: Warehouse, ref: Reference, period: Period) -> p
 
 def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> PeriodTables:
     day = period.last_day
-    direct = ref.settings.communes_report_from
     basis = _basis(warehouse, ref, period)
     catalogue, level, units, roster = basis.catalogue, basis.level, basis.units, basis.roster
     figures, indicators = basis.figures, basis.indicators
@@ -103,12 +102,9 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
     flows = trends.poverty_flows(figures, keys)
 
     completeness = period_completeness(warehouse, period, ref)
-    expected = pl.concat(
-        [
-            communes_of(ref.registry, unit, day, direct).with_columns(reporting_unit=pl.lit(unit))
-            for unit in completeness["unit_code"].to_list()
-        ]
-    )
+    expected = expected_communes(
+        ref.registry, completeness.select("unit_code"), day, ref.settings.communes_report_from
+    ).rename({"unit_code": "reporting_unit"})
     quarantined = warehouse.frame("quarantined_rows", period=str(period))
     return PeriodTables(
         period=period,

@@ -4,17 +4,33 @@ Every rate is Σ numerator / Σ denominator of the accepted commune rows below i
 rates; values are integers until ``format_indicators`` rounds them half up for display.
 Attainment compares the exact fraction with the threshold that applies to the unit's level, the
 commune's tier and type, and the period's year.
+
+The work is done on one row per commune, with columns per indicator of the catalogue (``n<k>``,
+``d<k>``, ``t<k>``, ``g<k>``, ``a<k>`` for the k-th: numerator, denominator, threshold, target,
+attained) and per share (``s<j>``: the commune meets it); districts and the province are sums
+of those rows. Only the output has one row per unit and indicator.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from transforms.rates import at_least, at_most, format_hundredths, hundredths
 
-LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
+_COLUMNS = {
+    "unit_code": pl.String,
+    "unit_name": pl.String,
+    "unit_level": pl.String,
+    "indicator": pl.String,
+    "numerator": pl.Int64,
+    "denominator": pl.Int64,
+    "threshold": pl.Int64,
+    "target_id": pl.String,
+    "attained": pl.Boolean,
+}
 
 
 @dataclass(frozen=True)
@@ -27,52 +43,13 @@ class CriteriaFrames:
     rural_unit_types: tuple[str, ...]
 
 
-def commune_values(figures: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
-    """One row per commune and indicator: commune_code, indicator, numerator, denominator."""
-    parts = [
-        figures.select(
-            "commune_code",
-            indicator=pl.lit(row["id"]),
-            numerator=pl.sum_horizontal(row["numerator"]).cast(pl.Int64),
-            denominator=pl.col(row["denominator"]).cast(pl.Int64),
-        )
-        for row in indicators.iter_rows(named=True)
-    ]
-    return pl.concat(parts) if parts else pl.DataFrame()
+@dataclass(frozen=True)
+class _Share:
+    """A share judged on at least one indicator."""
 
-
-def _rules(criteria: CriteriaFrames) -> pl.DataFrame:
-    """Direction and zero-denominator rule of every indicator and share (shares: higher)."""
-    return pl.concat(
-        [
-            criteria.indicators.select(
-                pl.col("id").alias("indicator"), "direction", "zero_denominator"
-            ),
-            criteria.shares.select(
-                pl.col("id").alias("indicator"),
-                direction=pl.lit("higher"),
-                zero_denominator=pl.lit("not_assessed"),
-            ),
-        ]
-    )
-
-
-def _attainment(frame: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
-    """Add ``attained`` from numerator, denominator and threshold (null where none applies)."""
-    joined = frame.join(rules, on="indicator", how="left")
-    num, den, threshold = pl.col("numerator"), pl.col("denominator"), pl.col("threshold")
-    compared = (
-        pl.when(pl.col("direction") == "lower")
-        .then(at_most(num, den, threshold))
-        .otherwise(at_least(num, den, threshold))
-    )
-    return joined.with_columns(
-        attained=pl.when(threshold.is_null())
-        .then(None)
-        .when(den == 0)
-        .then(pl.when(pl.col("zero_denominator") == "met").then(True).otherwise(None))
-        .otherwise(compared)
-    ).drop("direction", "zero_denominator")
+    id: str
+    levels: list[str]
+    meets: pl.Expr  # whether a commune meets it, on the commune frame
 
 
 def compute_indicators(
@@ -92,126 +69,264 @@ def compute_indicators(
     Columns out: unit_code, unit_name, unit_level, indicator, numerator, denominator,
     threshold, target_id, attained (exact; format with ``format_indicators``).
     """
-    communes = units.filter(pl.col("unit_level") == "commune").select(
-        pl.col("unit_code").alias("commune_code"), "unit_name", "unit_type", "parent_code"
+    indicators = criteria.indicators.rows(named=True)  # the catalogue: a few rows
+    shares = _shares(criteria, indicators)
+    thresholds = criteria.thresholds.lazy().filter(pl.col("year") == year)
+    communes = _commune_frame(figures, units, roster, criteria, indicators, shares, thresholds)
+    by_district = (
+        communes.lazy()
+        .group_by("parent_code")
+        .agg(
+            *(pl.col(f"{part}{k}").sum() for k in range(len(indicators)) for part in "nd"),
+            *((pl.col(f"s{j}") & pl.col("rural")).sum() for j in range(len(shares))),
+            pl.col("rural").sum(),  # rural communes reported
+        )
+        .collect(engine="in-memory")
+        .lazy()
     )
-    values = commune_values(figures, criteria.indicators).join(
-        communes, on="commune_code", how="inner"
+    province = units.filter(pl.col("unit_level") == "province")["unit_code"][0]
+    totals = [
+        by_district.with_columns(unit_code=pl.lit(province))
+        .group_by("unit_code")  # by a column: no row at all when no commune reported
+        .agg(pl.exclude("parent_code").sum()),
+        by_district.rename({"parent_code": "unit_code"}),
+    ]
+    levels = ["province"] + (["district"] if reporting_level == "district" else [])
+    aggregates = _aggregates(
+        pl.concat(
+            [
+                frame.with_columns(unit_level=pl.lit(level), rank=pl.lit(rank))
+                for rank, (level, frame) in enumerate(zip(levels, totals, strict=False))
+            ],
+            how="diagonal",
+        ),
+        levels,
+        units,
+        criteria,
+        indicators,
+        shares,
+        thresholds,
     )
-    thresholds = criteria.thresholds.filter(pl.col("year") == year)
+    return pl.concat(
+        [aggregates, _commune_rows(communes, indicators)], how="vertical_relaxed"
+    ).collect(engine="in-memory")
+
+
+def _attained(
+    num: pl.Expr,
+    den: pl.Expr,
+    threshold: pl.Expr,
+    lower: pl.Expr | bool,
+    met_if_none: pl.Expr | bool,
+) -> pl.Expr:
+    """Whether a rate meets its threshold (at most it when ``lower``, else at least it): null
+    where no threshold applies; with a zero denominator, met if ``met_if_none``, else null.
+    ``lower`` and ``met_if_none`` are columns, or constants when known for the whole column."""
+    if isinstance(lower, bool):
+        compared = (at_most if lower else at_least)(num, den, threshold)
+    else:
+        compared = (
+            pl.when(lower)
+            .then(at_most(num, den, threshold))
+            .otherwise(at_least(num, den, threshold))
+        )
+    if isinstance(met_if_none, bool):
+        none = pl.lit(True if met_if_none else None, pl.Boolean)
+    else:
+        none = pl.when(met_if_none).then(True).otherwise(None)
+    return pl.when(threshold.is_null()).then(None).when(den == 0).then(none).otherwise(compared)
+
+
+def _shares(criteria: CriteriaFrames, indicators: list[dict[str, Any]]) -> list[_Share]:
+    """The shares judged on at least one indicator ("all": every indicator).
+
+    A commune meets a share when none of the thresholds that apply to it among the share's
+    indicators is missed; one with no threshold assessed for them does not meet it. Only rural
+    communes count (see ``compute_indicators``).
+    """
+    found = []
+    for share in criteria.shares.iter_rows(named=True):
+        judged = [
+            pl.col(f"a{k}")
+            for k, indicator in enumerate(indicators)
+            if "all" in share["of"] or indicator["id"] in share["of"]
+        ]
+        if judged:
+            missed = pl.any_horizontal(a.not_().fill_null(False) for a in judged)
+            assessed = pl.any_horizontal(a.is_not_null() for a in judged)
+            found.append(_Share(share["id"], share["levels"], ~missed & assessed))
+    return found
+
+
+def _commune_frame(
+    figures: pl.DataFrame,
+    units: pl.DataFrame,
+    roster: pl.DataFrame,
+    criteria: CriteriaFrames,
+    indicators: list[dict[str, Any]],
+    shares: list[_Share],
+    thresholds: pl.LazyFrame,
+) -> pl.DataFrame:
+    """One row per reported commune of ``units``, sorted by code: commune_code, unit_name,
+    parent_code, rural, then n<k>, d<k>, t<k>, g<k>, a<k> per indicator and s<j> per share.
+    Thresholds (those of the commune's tier) apply to rural communes only."""
+    communes = (
+        units.lazy()
+        .filter(pl.col("unit_level") == "commune")
+        .select(pl.col("unit_code").alias("commune_code"), "unit_name", "unit_type", "parent_code")
+    )
+    # One row per tier: t<k>, g<k> of each indicator (null where none applies).
+    positions = criteria.indicators.lazy().select(
+        pl.col("id").alias("indicator"), k=pl.int_range(pl.len())
+    )
+    by_tier = (
+        thresholds.filter((pl.col("level") == "commune") & pl.col("tier").is_not_null())
+        .join(positions, on="indicator", how="inner")
+        .group_by("tier")
+        .agg(
+            *(
+                pl.col(value).filter(pl.col("k") == k).first().alias(f"{part}{k}")
+                for k in range(len(indicators))
+                for part, value in (("t", "threshold"), ("g", "target"))
+            )
+        )
+    )
     rural = pl.col("unit_type").is_in(list(criteria.rural_unit_types))
-    commune_rows = (
-        values.join(roster.select("commune_code", "tier"), on="commune_code", how="left")
-        .join(
-            thresholds.filter(pl.col("level") == "commune").select(
-                "indicator", "tier", "threshold", pl.col("target").alias("target_id")
+    values: list[pl.Expr] = []
+    for k, indicator in enumerate(indicators):
+        values += [
+            pl.sum_horizontal(indicator["numerator"]).cast(pl.Int64).alias(f"n{k}"),
+            pl.col(indicator["denominator"]).cast(pl.Int64).alias(f"d{k}"),
+            pl.col(f"t{k}", f"g{k}"),
+        ]
+    attained = [
+        _attained(
+            pl.col(f"n{k}"),
+            pl.col(f"d{k}"),
+            pl.col(f"t{k}"),
+            indicator["direction"] == "lower",
+            indicator["zero_denominator"] == "met",
+        ).alias(f"a{k}")
+        for k, indicator in enumerate(indicators)
+    ]
+    return (
+        figures.lazy()
+        .join(communes, on="commune_code", how="inner")
+        .join(roster.lazy().select("commune_code", "tier"), on="commune_code", how="left")
+        .with_columns(rural.alias("rural"))
+        .with_columns(tier=pl.when("rural").then("tier"))  # no threshold for urban communes
+        .join(by_tier, on="tier", how="left")
+        .sort("commune_code")
+        .select("commune_code", "unit_name", "parent_code", "rural", *values)
+        .with_columns(attained)
+        .with_columns(share.meets.alias(f"s{j}") for j, share in enumerate(shares))
+        .collect(engine="in-memory")
+    )
+
+
+def _commune_rows(communes: pl.DataFrame, indicators: list[dict[str, Any]]) -> pl.LazyFrame:
+    """The output rows of the communes: commune by commune, in the catalogue's order."""
+    count = len(indicators)
+    return (
+        pl.concat(
+            communes.lazy().select(
+                pl.col("commune_code").alias("unit_code"),
+                "unit_name",
+                unit_level=pl.lit("commune"),
+                indicator=pl.lit(indicator["id"], pl.String),
+                numerator=f"n{k}",
+                denominator=f"d{k}",
+                threshold=f"t{k}",
+                target_id=f"g{k}",
+                attained=f"a{k}",
+                position=pl.int_range(pl.len()) * count + k,
+            )
+            for k, indicator in enumerate(indicators)
+        )
+        .sort("position")
+        .select(*_COLUMNS)
+    )
+
+
+def _aggregates(
+    totals: pl.LazyFrame,
+    levels: list[str],
+    units: pl.DataFrame,
+    criteria: CriteriaFrames,
+    indicators: list[dict[str, Any]],
+    shares: list[_Share],
+    thresholds: pl.LazyFrame,
+) -> pl.LazyFrame:
+    """The output rows of the province and the districts from their totals (one row per unit:
+    unit_code, unit_level, rank, and the sums of ``compute_indicators``): Σ numerator /
+    Σ denominator, and for each share the rural communes meeting it over the rural communes
+    reported (no row for a unit without any)."""
+    named = (
+        totals.join(units.lazy().select("unit_code", "unit_name"), on="unit_code", how="left")
+        .sort("rank", "unit_code")
+        .with_columns(row=pl.int_range(pl.len()))
+    )
+
+    def at(wanted: list[str]) -> pl.Expr:
+        return pl.col("unit_level").is_in([level for level in levels if level in wanted])
+
+    slots = len(indicators) + len(shares)
+    parts = [
+        named.filter(at(indicator["levels"])).select(
+            "unit_code", "unit_name", "unit_level", "row", slot=pl.lit(k),
+            indicator=pl.lit(indicator["id"]), numerator=f"n{k}", denominator=f"d{k}",
+        )
+        for k, indicator in enumerate(indicators)
+    ] + [
+        named.filter(at(share.levels) & (pl.col("rural") > 0)).select(
+            "unit_code", "unit_name", "unit_level", "row", slot=pl.lit(len(indicators) + j),
+            indicator=pl.lit(share.id), numerator=f"s{j}", denominator="rural",
+        )
+        for j, share in enumerate(shares)
+    ]  # fmt: skip
+    if not parts:
+        return pl.LazyFrame(schema=_COLUMNS)
+    rules = pl.concat(
+        [
+            criteria.indicators.lazy().select(
+                pl.col("id").alias("indicator"), "direction", "zero_denominator"
             ),
-            on=["indicator", "tier"],
+            criteria.shares.lazy().select(
+                pl.col("id").alias("indicator"),
+                direction=pl.lit("higher"),
+                zero_denominator=pl.lit("not_assessed"),
+            ),
+        ]
+    )
+    return (
+        pl.concat(parts, how="vertical_relaxed")
+        .join(
+            thresholds.select(
+                "indicator",
+                pl.col("level").alias("unit_level"),
+                "threshold",
+                pl.col("target").alias("target_id"),
+            ),
+            on=["indicator", "unit_level"],
             how="left",
         )
+        .join(rules, on="indicator", how="left")
         .with_columns(
-            threshold=pl.when(rural).then(pl.col("threshold")),
-            target_id=pl.when(rural).then(pl.col("target_id")),
+            pl.col("numerator", "denominator").cast(pl.Int64),
+            position=pl.col("row") * slots + pl.col("slot"),
         )
-    )
-    rules = _rules(criteria)
-    commune_rows = _attainment(commune_rows, rules)
-    levels = ["province"] + (["district"] if reporting_level == "district" else [])
-    aggregates = [
-        _aggregate(values, commune_rows, units, level, criteria, thresholds, rules)
-        for level in levels
-    ]
-    commune_out = commune_rows.select(
-        pl.col("commune_code").alias("unit_code"),
-        "unit_name",
-        unit_level=pl.lit("commune"),
-        indicator="indicator",
-        numerator="numerator",
-        denominator="denominator",
-        threshold="threshold",
-        target_id="target_id",
-        attained="attained",
-    )
-    order = {name: i for i, name in enumerate([*criteria.indicators["id"], *criteria.shares["id"]])}
-    return pl.concat([*aggregates, commune_out], how="vertical_relaxed").sort(
-        pl.col("unit_level").replace_strict(LEVEL_ORDER),
-        "unit_code",
-        pl.col("indicator").replace_strict(order, default=len(order)),
-    )
-
-
-def _aggregate(
-    values: pl.DataFrame,
-    commune_rows: pl.DataFrame,
-    units: pl.DataFrame,
-    level: str,
-    criteria: CriteriaFrames,
-    thresholds: pl.DataFrame,
-    rules: pl.DataFrame,
-) -> pl.DataFrame:
-    """Σ numerator / Σ denominator per district or for the province, and the commune shares."""
-    if level == "province":
-        key = pl.lit(units.filter(pl.col("unit_level") == "province")["unit_code"][0])
-    else:
-        key = pl.col("parent_code")
-    wanted = criteria.indicators.filter(pl.col("levels").list.contains(level))["id"]
-    sums = (
-        values.filter(pl.col("indicator").is_in(wanted.implode()))
-        .with_columns(unit_code=key)
-        .group_by("unit_code", "indicator")
-        .agg(pl.col("numerator").sum(), pl.col("denominator").sum())
-    )
-    shares = _shares(commune_rows, criteria, key, level)
-    rows = pl.concat([sums, shares], how="diagonal_relaxed").join(
-        thresholds.filter(pl.col("level") == level).select(
-            "indicator", "threshold", pl.col("target").alias("target_id")
-        ),
-        on="indicator",
-        how="left",
-    )
-    rows = _attainment(rows, rules)
-    names = units.select("unit_code", "unit_name")
-    return rows.join(names, on="unit_code", how="left").select(
-        "unit_code",
-        "unit_name",
-        unit_level=pl.lit(level),
-        indicator="indicator",
-        numerator=pl.col("numerator").cast(pl.Int64),
-        denominator=pl.col("denominator").cast(pl.Int64),
-        threshold="threshold",
-        target_id="target_id",
-        attained="attained",
-    )
-
-
-def _shares(
-    commune_rows: pl.DataFrame, criteria: CriteriaFrames, key: pl.Expr, level: str
-) -> pl.DataFrame:
-    """For each share: rural communes meeting its thresholds over rural communes reported."""
-    rural = commune_rows.filter(pl.col("unit_type").is_in(list(criteria.rural_unit_types)))
-    parts = []
-    for share in criteria.shares.filter(pl.col("levels").list.contains(level)).iter_rows(
-        named=True
-    ):
-        judged = rural if "all" in share["of"] else rural.filter(
-            pl.col("indicator").is_in(share["of"])
-        )  # fmt: skip
-        # A commune meets a share when none of its applicable thresholds is missed; one with
-        # no threshold assessed for the share's indicators does not meet it.
-        per_commune = judged.group_by("commune_code", "parent_code").agg(
-            meets=(pl.col("attained") == False).not_().all()  # noqa: E712 (null is not missed)
-            & pl.col("attained").is_not_null().any()
-        )
-        parts.append(
-            per_commune.with_columns(unit_code=key)
-            .group_by("unit_code")
-            .agg(
-                numerator=pl.col("meets").sum().cast(pl.Int64),
-                denominator=pl.len().cast(pl.Int64),
+        .with_columns(
+            attained=_attained(
+                pl.col("numerator"),
+                pl.col("denominator"),
+                pl.col("threshold"),
+                pl.col("direction") == "lower",
+                pl.col("zero_denominator") == "met",
             )
-            .with_columns(indicator=pl.lit(share["id"]))
         )
-    return pl.concat(parts) if parts else pl.DataFrame()
+        .sort("position")
+        .select(*_COLUMNS)
+    )
 
 
 def format_indicators(frame: pl.DataFrame, period: str) -> pl.DataFrame:

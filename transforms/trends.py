@@ -85,22 +85,28 @@ def yearly_changes(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
     """Each year-end with its fall since the previous one, in hundredths of a percentage point
     (positive = the rate fell). A fall across a change of poverty standard is marked
     ``method_break`` and not counted in averages."""
-    p0, h0 = pl.col("poor").shift(1), pl.col("households").shift(1)
-    p1, h1 = pl.col("poor"), pl.col("households")
     over = ("unit_level", "unit_code")
+    p0, h0 = pl.col("previous_poor"), pl.col("previous_households")
+    p1, h1 = pl.col("poor"), pl.col("households")
     return (
-        series.sort(*over, "year")
+        series.lazy()
+        .sort(*over, "year")
         .with_columns(standard=_standard_of(pl.col("year"), programme.standards))
+        .with_columns(  # the previous year-end of the same unit
+            pl.col("year").shift(1).over(over).alias("previous_year"),
+            pl.col("poor", "households", "standard").shift(1).over(over).name.prefix("previous_"),
+        )
         .with_columns(
-            previous_year=pl.col("year").shift(1).over(over),
             fall=divide_half_up(
                 (p0.cast(pl.Int128) * h1 - p1.cast(pl.Int128) * h0) * 10_000, h0 * h1
-            ).over(over),
-            method_break=(pl.col("standard") != pl.col("standard").shift(1)).over(over),
+            ),
+            method_break=pl.col("standard") != pl.col("previous_standard"),
         )
         .with_columns(
             fall=pl.when(pl.col("previous_year") == pl.col("year") - 1).then(pl.col("fall"))
         )
+        .drop("previous_poor", "previous_households", "previous_standard")
+        .collect(engine="in-memory")
     )
 
 
@@ -113,7 +119,9 @@ def trend_summary(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
     """
     low, high = programme.fall_band
     end = programme.last_year
-    with_standard = series.with_columns(standard=_standard_of(pl.col("year"), programme.standards))
+    with_standard = series.lazy().with_columns(
+        standard=_standard_of(pl.col("year"), programme.standards)
+    )
     latest = with_standard.sort("year").group_by("unit_level", "unit_code").last()
     base = (
         with_standard.join(
@@ -146,24 +154,28 @@ def trend_summary(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
         hb * h_l * remaining,
     )
     has_average = pl.col("last_year") > pl.col("base_year")
-    return both.select(
-        "unit_level",
-        "unit_code",
-        "base_year",
-        "last_year",
-        base_rate=divide_half_up(pb * 10_000, hb),
-        last_rate=divide_half_up(p_l * 10_000, h_l),
-        average_fall=pl.when(has_average).then(average),
-        status=pl.when(~has_average)
-        .then(None)
-        .when(~at_least(drop, hb * h_l * years, pl.lit(low)))
-        .then(pl.lit("behind"))
-        .when(at_most(drop, hb * h_l * years, pl.lit(high)))
-        .then(pl.lit("on_track"))
-        .otherwise(pl.lit("ahead")),
-        projected_rate=pl.when(has_average & (remaining > 0)).then(projected),
-        needed_fall=pl.when(remaining > 0).then(needed),
-    ).sort("unit_level", "unit_code")
+    return (
+        both.select(
+            "unit_level",
+            "unit_code",
+            "base_year",
+            "last_year",
+            base_rate=divide_half_up(pb * 10_000, hb),
+            last_rate=divide_half_up(p_l * 10_000, h_l),
+            average_fall=pl.when(has_average).then(average),
+            status=pl.when(~has_average)
+            .then(None)
+            .when(~at_least(drop, hb * h_l * years, pl.lit(low)))
+            .then(pl.lit("behind"))
+            .when(at_most(drop, hb * h_l * years, pl.lit(high)))
+            .then(pl.lit("on_track"))
+            .otherwise(pl.lit("ahead")),
+            projected_rate=pl.when(has_average & (remaining > 0)).then(projected),
+            needed_fall=pl.when(remaining > 0).then(needed),
+        )
+        .sort("unit_level", "unit_code")
+        .collect(engine="in-memory")
+    )
 
 
 def poverty_flows(figures: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
