@@ -42,9 +42,11 @@ from transforms.metadata import check_metadata
 from transforms.periods import Period
 from transforms.registry import expected_communes
 
-# Files read into memory at once. A chunk's bytes and cells are what ingest holds, whatever
-# the inbox holds: ~10 MiB of workbooks per 500 district files.
+# Files read into memory at once: a chunk's bytes and cells are what ingest holds, whatever
+# the inbox holds. A chunk ends at BATCH_FILES files or BATCH_BYTES of files, whichever comes
+# first (500 district workbooks are ~5 MiB).
 BATCH_FILES = 500
+BATCH_BYTES = 64 * 1024 * 1024
 THREADS = min(4, os.cpu_count() or 1)
 
 FINDING_COLUMNS = (
@@ -311,12 +313,28 @@ def ingest_files(
     files = discover(paths)
     outcomes: list[FileOutcome] = []
     with Warehouse.open(data_dir.warehouse) as warehouse:
-        for start in range(0, len(files), BATCH_FILES):
-            chunk = _Chunk(
-                files[start : start + BATCH_FILES], data_dir, ref, warehouse, now, feedback
-            )
+        for part in _chunks(files):
+            chunk = _Chunk(part, data_dir, ref, warehouse, now, feedback)
             outcomes.extend(chunk.ingest(selected))
     return outcomes
+
+
+def _chunks(files: list[Path]) -> Iterable[list[Path]]:
+    """``files`` in order, cut at BATCH_FILES files or BATCH_BYTES bytes per chunk."""
+    chunk: list[Path] = []
+    size = 0
+    for path in files:
+        try:
+            length = path.stat().st_size
+        except OSError:
+            length = 0  # reading it will say why
+        if chunk and (len(chunk) >= BATCH_FILES or size + length > BATCH_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(path)
+        size += length
+    if chunk:
+        yield chunk
 
 
 class _Chunk:

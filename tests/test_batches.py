@@ -66,21 +66,27 @@ def feedback_files(data_dir: DataDir) -> list[str]:
 def test_one_batch_stores_exactly_what_one_file_at_a_time_stores(
     tmp_path: Path, inbox: Path, ref: Reference, monkeypatch: pytest.MonkeyPatch
 ):
-    batch, single, chunked = (DataDir(tmp_path / name) for name in ("batch", "single", "chunked"))
+    batch, single, chunked, sized = (
+        DataDir(tmp_path / name) for name in ("batch", "single", "chunked", "sized")
+    )
     together = ingest_files([inbox], batch, ref, now=NOW)
     one_by_one = [
         o for path in discover([inbox]) for o in ingest_files([path], single, ref, now=NOW)
     ]
     monkeypatch.setattr(ntm.ingest, "BATCH_FILES", 4)
     in_chunks = ingest_files([inbox], chunked, ref, now=NOW)
+    monkeypatch.setattr(ntm.ingest, "BATCH_FILES", 500)
+    monkeypatch.setattr(ntm.ingest, "BATCH_BYTES", 30_000)  # about three workbooks
+    by_size = ingest_files([inbox], sized, ref, now=NOW)
 
     assert [o.line() for o in together] == [o.line() for o in one_by_one]
     assert [o.line() for o in in_chunks] == [o.line() for o in one_by_one]
+    assert [o.line() for o in by_size] == [o.line() for o in one_by_one]
     statuses = {o.status for o in together}
     assert {"accepted", "accepted_with_issues", "rejected", "unchanged"} <= statuses
     assert max(o.version or 0 for o in together) == 2  # a correction in the messy set
     expected = contents(single)
-    for data_dir in (batch, chunked):
+    for data_dir in (batch, chunked, sized):
         found = contents(data_dir)
         for table in TABLES:
             assert found[table].equals(expected[table]), table
