@@ -11,6 +11,10 @@ pyplot, no ``matplotlib.use``), under ``matplotlib.rc_context``, with the font m
 "font not found" warnings held back while it draws. The output is deterministic: a fixed hash
 salt for the SVG ids and no date in the metadata, so the same frame gives the same string.
 
+matplotlib is imported by the functions that draw, not by this module: it takes about a second
+to import, and importing the report (``ntm.report``, the quarterly flow) should not pay for it
+when nothing is drawn, e.g. when the latest version is reused.
+
 Colours: black and greys, and one accent, a dark blue that prints as a dark grey.
 """
 
@@ -24,17 +28,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import polars as pl
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.colors import to_rgba
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, MaxNLocator
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import Formatter
     from matplotlib.typing import RcKeyType
 
 __all__ = [
@@ -131,19 +130,24 @@ def _decimals_for(values: Sequence[float], most: int = 3) -> int:
     return most
 
 
-class _TickFormatter(Formatter):
-    """Tick labels with Vietnamese separators and the same number of decimals on one axis."""
+def _tick_formatter(suffix: str = "") -> Formatter:
+    """Tick labels with Vietnamese separators and the same number of decimals on one axis.
 
-    def __init__(self, suffix: str = "") -> None:
-        self.suffix = suffix
-        self.decimals = 0
+    The class is defined here, not at module level, because its base is matplotlib's.
+    """
+    from matplotlib.ticker import Formatter  # noqa: PLC0415 (see the module docstring)
 
-    def set_locs(self, locs: list[float]) -> None:
-        super().set_locs(locs)
-        self.decimals = _decimals_for(list(locs))
+    class TickFormatter(Formatter):
+        decimals = 0
 
-    def __call__(self, x: float, pos: int | None = None) -> str:
-        return format_number(x, self.decimals) + self.suffix
+        def set_locs(self, locs: list[float]) -> None:
+            super().set_locs(locs)
+            self.decimals = _decimals_for(list(locs))
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return format_number(x, self.decimals) + suffix
+
+    return TickFormatter()
 
 
 _HALO: dict[str, Any] = {"boxstyle": "square,pad=0.12", "facecolor": "white", "edgecolor": "none"}
@@ -175,11 +179,16 @@ def _quiet_font_manager() -> Iterator[None]:
 
 @contextmanager
 def _chart() -> Iterator[None]:
+    import matplotlib as mpl  # noqa: PLC0415 (see the module docstring)
+
     with _quiet_font_manager(), mpl.rc_context(_RC):
         yield
 
 
 def _new_axes(height_cm: float, width_cm: float = WIDTH_CM) -> tuple[Figure, Axes]:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
     figure = Figure(figsize=(width_cm * CM, height_cm * CM), layout="constrained")
     FigureCanvasSVG(figure)
     return figure, figure.add_subplot()
@@ -231,6 +240,11 @@ def poverty_trend_svg(
     ``breaks``: years whose rate is on a new poverty standard; a dotted line stands between the
     year before and that year, and the line is not drawn across it (the rates do not compare).
     """
+    from matplotlib.colors import to_rgba  # noqa: PLC0415 (see the module docstring)
+    from matplotlib.lines import Line2D  # noqa: PLC0415
+    from matplotlib.patches import Patch  # noqa: PLC0415
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator  # noqa: PLC0415
+
     ordered = series.sort("year")
     years = [int(y) for y in ordered["year"].to_list()]
     rates = [float(r) for r in ordered["rate"].to_list()]
@@ -345,7 +359,7 @@ def poverty_trend_svg(
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(_year_label))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-        ax.yaxis.set_major_formatter(_TickFormatter())
+        ax.yaxis.set_major_formatter(_tick_formatter())
         ax.grid(axis="y", color=LIGHT, linewidth=0.5)
         ax.set_axisbelow(True)
         ax.set_xlabel("Năm")
@@ -365,6 +379,8 @@ def rates_by_unit_svg(frame: pl.DataFrame, value_label: str, threshold: float | 
     ``value_label`` names the axis; ``threshold`` draws a dashed line "Chỉ tiêu 70%".
     Grows with the number of units: 13 districts at 9 pt, 69 communes in smaller type.
     """
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 (see the module docstring)
+
     names = [str(n) for n in frame["unit_name"].to_list()]
     values: list[float | None] = [None if v is None else float(v) for v in frame["value"].to_list()]
     count = len(names)
@@ -396,7 +412,7 @@ def rates_by_unit_svg(frame: pl.DataFrame, value_label: str, threshold: float | 
         ax.spines["left"].set_visible(False)
         ax.set_xlim(0, 100 if 50 < top <= 100 else max(top * 1.1, 1.0))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-        ax.xaxis.set_major_formatter(_TickFormatter())
+        ax.xaxis.set_major_formatter(_tick_formatter())
         ax.grid(axis="x", color=LIGHT, linewidth=0.5)
         ax.set_axisbelow(True)
         ax.set_xlabel(value_label)
@@ -423,6 +439,9 @@ def attainment_svg(frame: pl.DataFrame) -> str:
 
     ``frame``: label (str), met (int), total (int), one row a target, drawn from the top.
     """
+    from matplotlib.patches import Patch  # noqa: PLC0415 (see the module docstring)
+    from matplotlib.ticker import FixedLocator  # noqa: PLC0415
+
     labels = [str(s) for s in frame["label"].to_list()]
     mets = [int(m) for m in frame["met"].to_list()]
     totals = [int(t) for t in frame["total"].to_list()]
@@ -480,7 +499,7 @@ def attainment_svg(frame: pl.DataFrame) -> str:
         ax.spines["left"].set_visible(False)
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_locator(FixedLocator([0, 25, 50, 75, 100]))
-        ax.xaxis.set_major_formatter(_TickFormatter(suffix="%"))
+        ax.xaxis.set_major_formatter(_tick_formatter(suffix="%"))
         figure.legend(
             handles=[Patch(color=ACCENT, label="Đạt"), Patch(color=LIGHT, label="Chưa đạt")],
             loc="outside upper left",

@@ -3,11 +3,16 @@
 Each run writes a new version under ``reports/<period>/v<N>/`` and never touches older ones;
 files are written under temporary names and renamed, and the index is replaced last, so a run
 killed half-way leaves either the old state or the new one.
+
+WeasyPrint (``ntm.render``) and matplotlib (``ntm.charts``) take seconds to import; they are
+imported when a report is rendered, not with this module, so a process that imports it and
+then reuses the latest version (or renders nothing) does not pay for them.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import shutil
@@ -24,12 +29,12 @@ from ntm.exports import write_indicator_workbook
 from ntm.indicators import PeriodTables, period_indicators, period_tables
 from ntm.paths import DataDir, atomic_path
 from ntm.reference import Reference
-from ntm.render import ASSETS, render_html_twin, render_pdf
 from ntm.report_context import build_context, load_report_config
 from ntm.warehouse import Warehouse
 from transforms.periods import Period
 
-TEMPLATES = ASSETS.parent
+TEMPLATES = Path(__file__).resolve().parents[1] / "report_templates"
+ASSETS = TEMPLATES / "assets"  # the same folder as ntm.render.ASSETS, without importing WeasyPrint
 INDEX_COLUMNS = ("period", "version", "created_at", "input_snapshot", "pages", "pdf")
 
 
@@ -46,8 +51,12 @@ class ReportOutcome:
     reused: bool = False  # the latest version already read these inputs; nothing was rendered
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
-    """Autoescaped, strict: a missing value is an error, text from submissions stays text."""
+    """Autoescaped, strict: a missing value is an error, text from submissions stays text.
+
+    One per process, so its compiled template is reused by every report the process renders.
+    """
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -119,6 +128,8 @@ def generate_report(
             if rows and rows[-1]["input_snapshot"] == input_snapshot(provenance):
                 return _existing(data_dir, rows[-1])
         html, tables, snapshot = render_html(warehouse, ref, period, today, run_id)
+    from ntm.render import render_html_twin, render_pdf  # noqa: PLC0415 (see the module docstring)
+
     folder_root = data_dir.reports / str(period)
     version = 1 + max(
         (int(p.name[1:]) for p in folder_root.glob("v*") if p.name[1:].isdigit()), default=0

@@ -423,19 +423,22 @@ def _poverty(
 def _by_district(
     tables: PeriodTables, indicators: list[str], name_of: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """One row per district (or, after districts are abolished, the province alone)."""
+    """One row per district (or, after districts are abolished, the province alone).
+
+    The rates are looked up in one pass over the frame, not with a filter per cell.
+    """
     ind = tables.indicators.filter(pl.col("unit_level") != "commune")
-    rows = []
-    for code in ind.sort(pl.col("unit_level") == "province", "unit_code")["unit_code"].unique(
-        maintain_order=True
-    ):
-        cells = [_rate(_value(ind, _level_of(ind, code), code, i)) for i in indicators]
-        rows.append({"unit": name_of.get(code, code), "cells": [vi.percent(v) for v in cells]})
-    return rows
-
-
-def _level_of(frame: pl.DataFrame, code: str) -> str:
-    return str(frame.filter(pl.col("unit_code") == code)["unit_level"][0])
+    rates: dict[tuple[str, str], int | None] = {}
+    for code, indicator, rate in ind.select("unit_code", "indicator", "rate").iter_rows():
+        rates.setdefault((code, indicator), rate)  # the first row, as ``_value`` would take
+    codes = ind.sort(pl.col("unit_level") == "province", "unit_code")["unit_code"]
+    return [
+        {
+            "unit": name_of.get(code, code),
+            "cells": [vi.percent(rates.get((code, indicator))) for indicator in indicators],
+        }
+        for code in codes.unique(maintain_order=True)
+    ]
 
 
 def _labour(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ look inside the PDF (embedded font programs, extracted text) instead of trusting
 from __future__ import annotations
 
 import base64
+import gc
 import importlib.util
 import logging
 import re
@@ -348,11 +349,25 @@ def test_a_failed_render_leaves_the_target_untouched_and_no_temporary_file(
     with pytest.raises(error):
         render_pdf(document("<p>Hà Tĩnh</p>"), target)
 
+    assert gc.isenabled()  # paused for the render only
     if existing:
         assert target.read_bytes() == b"previous report"
         assert list(target.parent.iterdir()) == [target]
     else:
         assert list(target.parent.iterdir()) == []
+
+
+def test_the_garbage_collector_is_left_as_the_caller_had_it(tmp_path: Path) -> None:
+    """Paused during a render (a fifth of the report's render went on its passes), then back."""
+    assert gc.isenabled()
+    assert render_pdf(document("<p>Hà Tĩnh</p>"), tmp_path / "on.pdf").pages == 1
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert render_pdf(document("<p>Kỳ Anh</p>"), tmp_path / "off.pdf").pages == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_html_twin_is_utf8_and_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -122,3 +124,11 @@ def test_the_xlsx_twin_holds_values_and_inert_text(report):
         (pl.col("unit_level") == "province") & (pl.col("indicator") == "poor_rate")
     )
     assert province.height == 1 and isinstance(province["value"][0], float)
+
+
+def test_importing_the_report_loads_neither_weasyprint_nor_matplotlib() -> None:
+    """Each takes a second or more to import: only a render pays, not a process that imports
+    the report (the quarterly flow) and then reuses the latest version."""
+    code = "import sys, ntm.report; print(sorted({'weasyprint', 'matplotlib'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
