@@ -182,6 +182,9 @@ def _indicators(data_dir: str) -> dict[str, Any]:
 
 def _report(data_dir: str, work: str) -> dict[str, Any]:
     start = time.perf_counter()
+    import matplotlib.figure  # noqa: F401  (the renderers ntm.report imports on first use)
+
+    import ntm.render  # noqa: F401
     from ntm.report import generate_report
 
     imported = time.perf_counter() - start
@@ -563,8 +566,8 @@ def run(scale: str, runs: int, with_report: bool, work: Path) -> Results:
         report.count, report.count_unit = pages, "pages"
         report.note = f"{pages} pages; PDF + HTML + XLSX"
         imports = [float(o["import_seconds"]) for o in outs]
-        _extra(results, "report_import", "report: `import ntm.report` (start-up, per process)",
-               imports, note="weasyprint, matplotlib")  # fmt: skip
+        _extra(results, "report_import", "report: imports (start-up, per rendering process)",
+               imports, note="ntm.report, WeasyPrint, matplotlib")  # fmt: skip
     if scale in COUNTRY:
         # The tiny scale skips `ntm run`: its Prefect start-up alone would dwarf the smoke test.
         _national(results, runs, work, *COUNTRY[scale], job=scale == "national")

@@ -129,6 +129,10 @@ def build_context(
     names = ref.registry.select("unit_code", "unit_name").unique("unit_code", keep="last")
     name_of = dict(names.iter_rows())
     band = tables.catalogue.fall_band
+    # Commune by commune, the PDF stays readable (and its render bounded) up to a province's
+    # size; above it, the lists are in the XLSX twin, which always has every commune.
+    communes = tables.units.filter(pl.col("unit_level") == "commune").height
+    listed = communes <= int(config.values["pdf_max_communes"])
     header = {
         "superior_body": config.text("superior_body"),
         "issuing_committee": config.text("issuing_committee"),
@@ -149,7 +153,8 @@ def build_context(
         "labour": _labour(tables, name_of),
         "social": _social(tables, name_of),
         "assessment": _assessment(tables, name_of),
-        "appendices": _appendices(tables),
+        "appendices": _appendices(tables) if listed else [],
+        "commune_lists": _commune_lists(tables, listed),
         "provenance": {
             "rows": [
                 {
@@ -571,6 +576,17 @@ def _assessment(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]
     )
     return {"sentences": sentences, "off_track": off_rows, "late": late_rows,
             "missing": missing_rows}  # fmt: skip
+
+
+def _commune_lists(tables: PeriodTables, listed: bool) -> dict[str, Any]:
+    """Whether the PDF lists communes one by one, and if not, where the lists are."""
+    communes = tables.units.filter(pl.col("unit_level") == "commune").height
+    note = (
+        f"Báo cáo này bao gồm {vi.count(communes)} xã, phường, thị trấn: danh sách từng xã chưa "
+        f"đạt chỉ tiêu và số liệu chi tiết của từng xã không in trong báo cáo mà có trong tệp "
+        f"Excel kèm theo (trang tính “Chỉ tiêu” và “Xã chưa đạt”)."
+    )
+    return {"listed": listed, "note": "" if listed else note}
 
 
 def _appendices(tables: PeriodTables) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -18,6 +19,7 @@ from fontTools.ttLib import TTFont
 from ntm.demo import demo_figures, generate_demo
 from ntm.ingest import ingest_files
 from ntm.paths import DataDir
+from ntm.reference import REFERENCE_DIR
 from ntm.render import ASSETS, embedded_fonts, pdf_text
 from ntm.report import generate_report
 from ntm.workbook import write_submission
@@ -132,3 +134,26 @@ def test_importing_the_report_loads_neither_weasyprint_nor_matplotlib() -> None:
     code = "import sys, ntm.report; print(sorted({'weasyprint', 'matplotlib'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_above_the_configured_size_communes_are_listed_in_the_workbook_only(
+    fixture_dir, ref, report, tmp_path, monkeypatch
+):
+    """A national-size run must not become a thousand-page PDF: the lists go to the XLSX."""
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, reference)
+    config = reference / "report.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "pdf_max_communes = 1000", "pdf_max_communes = 10"
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("NTM_REFERENCE_DIR", str(reference))
+    small = generate_report(fixture_dir, ref, Period(2024, 4), TODAY, run_id="small")
+    html = small.html.read_text(encoding="utf-8")
+    full = report.html.read_text(encoding="utf-8")
+    assert "Phụ lục 2." in full and "Phụ lục 2." not in html
+    assert "không in trong báo cáo mà có trong tệp Excel kèm theo" in html
+    assert "không in trong báo cáo" not in full
+    assert small.pages < report.pages
