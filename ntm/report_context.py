@@ -43,6 +43,11 @@ LATE_VI = {
 }
 
 
+# A bar per district reads well up to a few dozen (a province has at most ~30 districts); a
+# national run's 700 bars would be an unreadable chart that takes matplotlib ~10 s to draw.
+CHART_MAX_UNITS = 60
+
+
 @dataclass(frozen=True)
 class ReportConfig:
     values: dict[str, Any]
@@ -464,7 +469,7 @@ def _labour(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
         (pl.col("unit_level") == "district") & (pl.col("indicator") == "trained_labour_rate")
     )
     chart = ""
-    if districts.height:
+    if 0 < districts.height <= CHART_MAX_UNITS:
         chart = _svg_uri(
             charts.rates_by_unit_svg(
                 districts.select(

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from fontTools.ttLib import TTFont
 
+from ntm import report_context
 from ntm.demo import demo_figures, generate_demo
 from ntm.ingest import ingest_files
 from ntm.paths import DataDir
@@ -136,7 +137,7 @@ def test_importing_the_report_loads_neither_weasyprint_nor_matplotlib() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_above_the_configured_size_communes_are_listed_in_the_workbook_only(
+def test_national_size_lists_communes_in_the_workbook_and_draws_no_district_chart(
     fixture_dir, ref, report, tmp_path, monkeypatch
 ):
     """A national-size run must not become a thousand-page PDF: the lists go to the XLSX."""
@@ -150,6 +151,8 @@ def test_above_the_configured_size_communes_are_listed_in_the_workbook_only(
         encoding="utf-8",
     )
     monkeypatch.setenv("NTM_REFERENCE_DIR", str(reference))
+    # More districts than a bar chart can show: the labour chart is left out, its table stays.
+    monkeypatch.setattr(report_context, "CHART_MAX_UNITS", 1)
     small = generate_report(fixture_dir, ref, Period(2024, 4), TODAY, run_id="small")
     html = small.html.read_text(encoding="utf-8")
     full = report.html.read_text(encoding="utf-8")
@@ -157,3 +160,5 @@ def test_above_the_configured_size_communes_are_listed_in_the_workbook_only(
     assert "không in trong báo cáo mà có trong tệp Excel kèm theo" in html
     assert "không in trong báo cáo" not in full
     assert small.pages < report.pages
+    chart = 'alt="Tỷ lệ lao động qua đào tạo theo đơn vị"'
+    assert chart in full and chart not in html
