@@ -318,15 +318,18 @@ def national_reference(folder: Path, districts: int, communes: int, seed: int = 
     return root
 
 
-def _generate(reference: str, inbox: str) -> dict[str, Any]:
-    """The demo generator's files for PERIOD on the synthetic country."""
+def _generate(reference: str, inbox: str, quarters: int = 1) -> dict[str, Any]:
+    """The demo generator's files for the ``quarters`` up to PERIOD on the synthetic country."""
     from ntm.demo import generate_demo
     from ntm.reference import load_reference
     from transforms.periods import Period
 
     _use_reference(reference)
+    last = first = Period(*PERIOD)
+    for _ in range(quarters - 1):
+        first = first.previous()
     start = time.perf_counter()
-    written = generate_demo(Path(inbox), load_reference(), Period(*PERIOD), Period(*PERIOD))
+    written = generate_demo(Path(inbox), load_reference(), first, last)
     return {"seconds": time.perf_counter() - start, "files": [str(p) for p in written]}
 
 
@@ -601,6 +604,15 @@ def _national(
     _read_side_by_side(results, national, national_runs, "national ", work, reference)
     if not job:
         return
+    _say(f"generating {INDICATOR_QUARTERS} quarters of national history")
+    generated = in_child("generate", reference, str(work / "national-history"), INDICATOR_QUARTERS)
+    history = list(generated["files"])
+    _measure(
+        results, "national_history",
+        f"national: ingest {INDICATOR_QUARTERS} quarters of history ({len(history):,} files)", 1,
+        "ingest", history, str(work), reference, True, count=len(history), count_unit="files",
+        note=f"with feedback; {generated['seconds']:.0f} s to generate",
+    )  # fmt: skip
     run = _measure(
         results, "national_job", f"national: `ntm run --period` ({len(national)} files)", 1,
         "job", reference, str(inbox), str(work),
