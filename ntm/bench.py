@@ -496,31 +496,23 @@ def _read_side_by_side(
         runs, "ingest", files, str(work), reference, True, count=n, count_unit="files",
         note="what `ntm ingest` does: one feedback .xlsx per file",
     )  # fmt: skip
-    floor = _measure(
-        results, f"{label}floor_read", f"{label}floor: fastexcel read, both sheets", runs,
-        "floor", files, count=n, count_unit="files",
-    )  # fmt: skip
-    floor_group = [float(o["group_seconds"]) for o in floor]
-    _extra(
-        results, f"{label}floor_group", f"{label}floor: DuckDB group-by",
-        floor_group, note=f"{floor[0]['rows']} rows → {floor[0]['groups']} units",
-    )  # fmt: skip
-    floor_total = [float(o["seconds"]) + g for o, g in zip(floor, floor_group, strict=True)]
-    _extra(
-        results, f"{label}floor", f"{label}floor total (read + group-by)", floor_total,
-        count=n, count_unit="files",
-    )  # fmt: skip
-    pandas = _measure(
-        results, f"{label}pandas_read", f"{label}baseline: pandas+openpyxl read", runs,
-        "pandas", files, count=n, count_unit="files",
-    )  # fmt: skip
-    pandas_group = [float(o["group_seconds"]) for o in pandas]
-    _extra(results, f"{label}pandas_group", f"{label}baseline: pandas group-by", pandas_group)
-    pandas_total = [float(o["seconds"]) + g for o, g in zip(pandas, pandas_group, strict=True)]
-    _extra(
-        results, f"{label}pandas", f"{label}baseline total (read + group-by)", pandas_total,
-        count=n, count_unit="files",
-    )  # fmt: skip
+    # The floor and the baseline: a read per file, then one group-by; the total is their sum.
+    for key, task, read_name, group_name in (
+        ("floor", "floor", "floor: fastexcel read, both sheets", "floor: DuckDB group-by"),
+        ("pandas", "pandas", "baseline: pandas+openpyxl read", "baseline: pandas group-by"),
+    ):
+        reads = _measure(
+            results, f"{label}{key}_read", f"{label}{read_name}", runs, task, files,
+            count=n, count_unit="files",
+        )  # fmt: skip
+        groups = [float(o["group_seconds"]) for o in reads]
+        note = f"{reads[0]['rows']} rows → {reads[0]['groups']} units" if key == "floor" else ""
+        _extra(results, f"{label}{key}_group", f"{label}{group_name}", groups, note=note)
+        total = [float(o["seconds"]) + g for o, g in zip(reads, groups, strict=True)]
+        _extra(
+            results, f"{label}{key}", f"{label}{read_name.split(':')[0]} total (read + group-by)",
+            total, count=n, count_unit="files",
+        )  # fmt: skip
     ours = results.rows[f"{label}ingest"].median
     floor_median = results.rows[f"{label}floor"].median
     baseline = results.rows[f"{label}pandas"].median

@@ -120,6 +120,7 @@ class Screened:
     metadata: pl.DataFrame  # METADATA_SCHEMA, for files whose reading raised no file error
     findings: pl.DataFrame  # file_id and the finding columns, reading and metadata stages
     row_files: pl.DataFrame  # file_id of the files whose rows are to be checked
+    rows_read: pl.DataFrame  # file_id, rows_read: table rows of the files that passed reading
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -180,7 +181,12 @@ def screen(reads: list[tuple[int, FileRead]], ref: Reference, today: date) -> Sc
     findings = pl.concat([tables.findings, meta_findings, with_file(no_rows)]).sort(
         FILE_ID, maintain_order=True
     )
-    return Screened(tables, metadata, findings, row_files)
+    rows_read = (
+        tables.rows.join(metadata.select(FILE_ID), on=FILE_ID, how="semi")
+        .group_by(FILE_ID)
+        .agg(rows_read=pl.len().cast(pl.Int32))
+    )
+    return Screened(tables, metadata, findings, row_files, rows_read)
 
 
 def check_rows(
@@ -568,17 +574,12 @@ def _summaries(
             schema={FILE_ID: pl.Int64, "rows_checked": pl.Int32, "rows_quarantined": pl.Int32}
         )
     )
-    read = (
-        screened.tables.rows.join(screened.metadata.select(FILE_ID), on=FILE_ID, how="semi")
-        .group_by(FILE_ID)
-        .agg(rows_read=pl.len().cast(pl.Int32))
-    )
     zero = pl.lit(0, pl.Int32)
     return (
         arrivals.join(screened.metadata, on=FILE_ID, how="left", maintain_order="left")
         .join(counts, on=FILE_ID, how="left", maintain_order="left")
         .join(row_counts, on=FILE_ID, how="left", maintain_order="left")
-        .join(read, on=FILE_ID, how="left", maintain_order="left")
+        .join(screened.rows_read, on=FILE_ID, how="left", maintain_order="left")
         .with_columns(
             pl.col("file_errors", "row_errors", "warnings", "rows_read", "rows_checked").fill_null(
                 zero

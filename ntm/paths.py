@@ -13,6 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+# The report's templates and the only assets a render may load (fonts, CSS).
+TEMPLATES = Path(__file__).resolve().parents[1] / "report_templates"
+ASSETS = TEMPLATES / "assets"
+
 
 @dataclass(frozen=True)
 class DataDir:

@@ -22,7 +22,7 @@ import polars as pl
 
 from ntm.reference import Limits, SubmissionFormat
 from transforms.findings import FILE_ID, FINDING_SCHEMA, with_file
-from transforms.layout import Column, cells, extract_tables
+from transforms.layout import Column, cells, extract_tables, text_columns
 from transforms.text import match_key, match_key_expr
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -263,7 +263,10 @@ def tabulate(reads: Sequence[tuple[int, FileRead]], fmt: SubmissionFormat) -> Ta
         total=pl.concat([figures.total, csv_tables.total.select(FILE_ID, "excel_row", *keys)]),
         metadata=files.select(FILE_ID).join(
             pl.concat(
-                [_all_keys(meta_values, metadata_keys), _all_keys(csv_values, metadata_keys)]
+                [
+                    text_columns(meta_values, [FILE_ID], metadata_keys),
+                    text_columns(csv_values, [FILE_ID], metadata_keys),
+                ]
             ),
             on=FILE_ID,
             how="left",
@@ -373,10 +376,3 @@ def _csv_metadata(
         .otherwise(pl.col("rule_id"))
     )
     return values, with_file(inconsistent), renamed
-
-
-def _all_keys(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    return frame.select(
-        pl.col(FILE_ID).cast(pl.Int64),
-        *[pl.col(k) if k in frame.columns else pl.lit(None, pl.String).alias(k) for k in keys],
-    )

@@ -29,10 +29,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ntm.paths import atomic_path
+from ntm.paths import ASSETS, atomic_path
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSETS = ROOT / "report_templates" / "assets"
 FONTS_CSS = ASSETS / "fonts.css"
 FONT_FAMILY = "NTM Serif"
 # Every logger WeasyPrint 70 uses is this one or a child ("weasyprint.progress"), see logger.py.

@@ -27,14 +27,12 @@ from markupsafe import Markup
 from ntm import __version__
 from ntm.exports import write_indicator_workbook
 from ntm.indicators import PeriodTables, period_indicators, period_tables
-from ntm.paths import DataDir, atomic_path
+from ntm.paths import ASSETS, TEMPLATES, DataDir, atomic_path
 from ntm.reference import Reference
 from ntm.report_context import build_context, load_report_config
 from ntm.warehouse import Warehouse
 from transforms.periods import Period
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "report_templates"
-ASSETS = TEMPLATES / "assets"  # the same folder as ntm.render.ASSETS, without importing WeasyPrint
 INDEX_COLUMNS = ("period", "version", "created_at", "input_snapshot", "pages", "pdf")
 
 

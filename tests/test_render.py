@@ -24,8 +24,8 @@ from weasyprint.document import Document
 from weasyprint.urls import FatalURLFetchingError
 
 from ntm import render
+from ntm.paths import ASSETS
 from ntm.render import (
-    ASSETS,
     FONT_FAMILY,
     AssetFetcher,
     RefusedURLError,

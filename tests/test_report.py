@@ -19,9 +19,9 @@ from fontTools.ttLib import TTFont
 from ntm import report_context
 from ntm.demo import demo_figures, generate_demo
 from ntm.ingest import ingest_files
-from ntm.paths import DataDir
+from ntm.paths import ASSETS, DataDir
 from ntm.reference import REFERENCE_DIR
-from ntm.render import ASSETS, embedded_fonts, pdf_text
+from ntm.render import embedded_fonts, pdf_text
 from ntm.report import generate_report
 from ntm.workbook import write_submission
 from tests.conftest import district_communes
@@ -158,6 +158,7 @@ def test_national_size_lists_communes_in_the_workbook_and_draws_no_district_char
     full = report.html.read_text(encoding="utf-8")
     assert "Phụ lục 2." in full and "Phụ lục 2." not in html
     assert "không in trong báo cáo mà có trong tệp Excel kèm theo" in html
+    assert "Báo cáo này bao gồm 216 xã, phường, thị trấn" in html  # the province on 2024-12-31
     assert "không in trong báo cáo" not in full
     assert small.pages < report.pages
     chart = 'alt="Tỷ lệ lao động qua đào tạo theo đơn vị"'

@@ -199,17 +199,22 @@ def extract_tables(
     return Tables(rows, total, headers, findings)
 
 
+def text_columns(frame: pl.DataFrame, index: list[str], keys: list[str]) -> pl.DataFrame:
+    """``index`` then one text column per key, in that order; a key ``frame`` lacks is null."""
+    return frame.select(
+        *index,
+        *[pl.col(k) if k in frame.columns else pl.lit(None, pl.String).alias(k) for k in keys],
+    )
+
+
 def _wide(long: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """file_id, excel_row and one text column per key (null where the file has no such cell)."""
     rows = long.select(FILE_ID, "excel_row").unique().sort(FILE_ID, "excel_row")
+    index = [FILE_ID, "excel_row"]
     if long.is_empty():
-        return rows.with_columns(pl.lit(None, pl.String).alias(k) for k in keys)
-    spread = long.pivot(on="key", index=[FILE_ID, "excel_row"], values="text")
-    return rows.join(spread, on=[FILE_ID, "excel_row"], how="left").select(
-        FILE_ID,
-        "excel_row",
-        *[pl.col(k) if k in spread.columns else pl.lit(None, pl.String).alias(k) for k in keys],
-    )
+        return text_columns(rows, index, keys)
+    spread = long.pivot(on="key", index=index, values="text")
+    return text_columns(rows.join(spread, on=index, how="left"), index, keys)
 
 
 def extract_table(

@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 
 from transforms.findings import FILE_ID, with_file
+from transforms.layout import text_columns
 from transforms.registry import reporting_level_expr, valid_on_expr
 
 # The formats of a prepared-on date: an Excel date cell read back as ISO text, or typed.
@@ -65,8 +66,8 @@ def check_metadata(
     from the registry when the unit is known) and the file-level findings.
     """
     keys = [*required, "template_version", "period", "unit_code", "unit_name", "prepared_by"]
-    for key in {*keys, "prepared_on"} - set(values.columns):
-        values = values.with_columns(pl.lit(None, pl.String).alias(key))
+    present = [c for c in values.columns if c not in (*keys, "prepared_on")]
+    values = text_columns(values, present, list(dict.fromkeys([*keys, "prepared_on"])))
     period_match = (
         pl.col("period").str.to_uppercase().str.extract_groups(_PERIOD).alias("period_parts")
     )
