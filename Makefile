@@ -5,25 +5,43 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint format typecheck check lock registry roster golden serve clean bench
+.PHONY: setup syslibs demo test test-fast lint format typecheck check lock registry roster golden serve clean bench
 
-$(BIN)/ntm: requirements.lock pyproject.toml
+# WeasyPrint needs Pango; HarfBuzz's subsetter makes the PDF fonts small and fast. Checked
+# before anything is installed, so a missing one stops setup with the line that fixes it.
+SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+
+syslibs:
+	@missing=""; for lib in $(SYSTEM_LIBS); do \
+		ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "missing system libraries:$$missing" >&2; \
+		echo "install them with: apt-get install -y $(APT_PACKAGES)" >&2; \
+		exit 1; \
+	fi
+
+$(BIN)/ntm: requirements.lock pyproject.toml | syslibs
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
 
-setup: $(BIN)/ntm  ## create .venv with the locked dependencies and the ntm command
+setup: syslibs $(BIN)/ntm  ## check the system libraries, create .venv (locked) and the ntm command
 
 demo: setup  ## the main job on the embedded default: demo submissions in, summary out
 	$(BIN)/ntm demo
 
-test: setup  ## the whole test suite, lint and type check included
+test: setup  ## the whole test suite, lint and type check included (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+test-fast: setup  ## everything but the tests marked slow (servers, crashes, full renders)
+	$(BIN)/pytest -m "not slow" -q
 
 lint: setup
 	$(BIN)/ruff check .
@@ -61,4 +79,4 @@ golden: setup  ## rewrite tests/golden/ from the current report (review the diff
 SCALE ?= province
 RUNS ?= 5
 bench: setup  ## benchmarks (issue 6): SCALE=tiny|province|national RUNS=N, written to BENCHMARKS.md
-	$(BIN)/python -m ntm.bench --scale $(SCALE) --runs $(RUNS) --out BENCHMARKS.md
+	$(BIN)/python -m bench --scale $(SCALE) --runs $(RUNS) --out BENCHMARKS.md

@@ -19,15 +19,15 @@ from prefect.artifacts import (
 )
 from prefect.client.schemas.objects import FlowRun, State
 
-from ntm.alerts import write_alert
-from ntm.exports import write_indicator_workbook
 from ntm.indicators import period_tables
-from ntm.ingest import ingest_files
-from ntm.lock import data_dir_lock
-from ntm.paths import DataDir
+from ntm.indicators.exports import write_indicator_workbook
+from ntm.intake.ingest import ingest_files
 from ntm.reference import load_reference
 from ntm.report import generate_report
-from ntm.warehouse import Warehouse
+from ntm.store.alerts import write_alert
+from ntm.store.lock import data_dir_lock
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import Warehouse
 from transforms.periods import Period, last_ended_quarter
 
 

@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from ntm.exports import write_indicator_workbook
 from ntm.indicators import period_tables
-from ntm.ingest import ingest_files
-from ntm.lock import DataDirBusyError, data_dir_lock
-from ntm.paths import DataDir
+from ntm.indicators.completeness import stored_periods, summary_lines
+from ntm.indicators.exports import write_indicator_workbook
+from ntm.intake.ingest import ingest_files
+from ntm.intake.workbook import write_submission
 from ntm.reference import Reference, ReferenceError, load_reference
-from ntm.summary import stored_periods, summary_lines
-from ntm.warehouse import Warehouse, WarehouseBusyError
-from ntm.workbook import write_submission
+from ntm.store.lock import DataDirBusyError, data_dir_lock
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import Warehouse, WarehouseBusyError
 from transforms.indicators import format_indicators
 from transforms.periods import Period
 from transforms.registry import communes_of, find_reporting_unit
@@ -179,7 +179,7 @@ def _template(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> in
 
 def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     # Only this command needs the generator (and numpy); the others start without it.
-    from ntm.demo import generate_demo, generate_messy  # noqa: PLC0415
+    from ntm.intake.demo import generate_demo, generate_messy  # noqa: PLC0415
 
     inbox = data_dir.inbox / "demo"
     written = generate_demo(inbox, ref, last=args.through)

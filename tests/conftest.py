@@ -11,8 +11,8 @@ import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from ntm.paths import DataDir
 from ntm.reference import Reference, load_reference
+from ntm.store.paths import DataDir
 from transforms.registry import communes_of
 
 # "Now" for ingest tests: after every demo period, so none is in the future.

@@ -16,12 +16,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import ntm.ingest
-from ntm.demo import generate_demo, generate_messy
-from ntm.ingest import discover, ingest_files
-from ntm.paths import DataDir
+import ntm.intake.ingest
+from ntm.intake.demo import generate_demo, generate_messy
+from ntm.intake.ingest import discover, ingest_files
 from ntm.reference import Reference
-from ntm.warehouse import Warehouse
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import Warehouse
 from transforms.periods import Period
 
 NOW = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
@@ -73,10 +73,10 @@ def test_one_batch_stores_exactly_what_one_file_at_a_time_stores(
     one_by_one = [
         o for path in discover([inbox]) for o in ingest_files([path], single, ref, now=NOW)
     ]
-    monkeypatch.setattr(ntm.ingest, "BATCH_FILES", 4)
+    monkeypatch.setattr(ntm.intake.ingest, "BATCH_FILES", 4)
     in_chunks = ingest_files([inbox], chunked, ref, now=NOW)
-    monkeypatch.setattr(ntm.ingest, "BATCH_FILES", 500)
-    monkeypatch.setattr(ntm.ingest, "BATCH_BYTES", 30_000)  # about three workbooks
+    monkeypatch.setattr(ntm.intake.ingest, "BATCH_FILES", 500)
+    monkeypatch.setattr(ntm.intake.ingest, "BATCH_BYTES", 30_000)  # about three workbooks
     by_size = ingest_files([inbox], sized, ref, now=NOW)
 
     assert [o.line() for o in together] == [o.line() for o in one_by_one]

@@ -37,7 +37,7 @@ def test_tiny_benchmark_prints_every_row(tmp_path: Path) -> None:
     out = tmp_path / "BENCH.md"
     out.write_text("# Notes\n\nkept\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n\ntail\n")
     done = subprocess.run(
-        [sys.executable, "-m", "ntm.bench", "--scale", "tiny", "--runs", "1", "--no-report",
+        [sys.executable, "-m", "bench.run", "--scale", "tiny", "--runs", "1", "--no-report",
          "--out", str(out)],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip

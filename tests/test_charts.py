@@ -19,8 +19,8 @@ pytest.importorskip("matplotlib")
 
 import matplotlib as mpl
 
-from ntm import charts
-from ntm.charts import (
+from ntm.report import charts
+from ntm.report.charts import (
     attainment_svg,
     format_number,
     format_percent,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ntm.demo import generate_demo
-from ntm.paths import DataDir
-from ntm.render import pdf_text
-from ntm.warehouse import Warehouse
+from ntm.intake.demo import generate_demo
+from ntm.report.render import pdf_text
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import Warehouse
 from transforms.periods import Period
 
 NTM = [sys.executable, "-m", "ntm.cli"]

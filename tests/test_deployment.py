@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from ntm.demo import generate_demo
-from ntm.paths import DataDir
+from ntm.intake.demo import generate_demo
+from ntm.store.paths import DataDir
 from transforms.periods import Period
 
 ROOT = Path(__file__).resolve().parents[1]

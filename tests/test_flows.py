@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from ntm.demo import generate_demo
-from ntm.paths import DataDir
+from ntm.intake.demo import generate_demo
+from ntm.store.paths import DataDir
 from tests.test_ingest import counts
 from transforms.periods import Period
 
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from ntm.lock import data_dir_lock
-from ntm.paths import DataDir
+from ntm.store.lock import data_dir_lock
+from ntm.store.paths import DataDir
 with data_dir_lock(DataDir(Path(sys.argv[1]))):
     print("holding", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -17,12 +17,12 @@ import polars as pl
 import pytest
 
 from ntm import cli
-from ntm.ingest import ingest_files
-from ntm.paths import DataDir
+from ntm.indicators.completeness import period_completeness
+from ntm.intake.ingest import ingest_files
+from ntm.intake.workbook import write_submission
 from ntm.reference import Reference
-from ntm.summary import period_completeness
-from ntm.warehouse import Warehouse
-from ntm.workbook import write_submission
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import Warehouse
 from tests.conftest import NOW, district_communes, valid_figures
 from transforms.periods import Period
 

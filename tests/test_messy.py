@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from ntm import cli
-from ntm.demo import generate_demo, generate_messy
-from ntm.ingest import ingest_files
-from ntm.paths import DataDir
-from ntm.warehouse import Warehouse
+from ntm.intake.demo import generate_demo, generate_messy
+from ntm.intake.ingest import ingest_files
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import Warehouse
 from tests.conftest import NOW
 from transforms.periods import Period
 

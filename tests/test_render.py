@@ -23,9 +23,8 @@ from fontTools.ttLib import TTFont
 from weasyprint.document import Document
 from weasyprint.urls import FatalURLFetchingError
 
-from ntm import render
-from ntm.paths import ASSETS
-from ntm.render import (
+from ntm.report import render
+from ntm.report.render import (
     FONT_FAMILY,
     AssetFetcher,
     RefusedURLError,
@@ -36,6 +35,7 @@ from ntm.render import (
     render_html_twin,
     render_pdf,
 )
+from ntm.store.paths import ASSETS
 
 needs_pypdf = pytest.mark.skipif(
     importlib.util.find_spec("pypdf") is None,

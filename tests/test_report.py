@@ -16,14 +16,14 @@ import polars as pl
 import pytest
 from fontTools.ttLib import TTFont
 
-from ntm import report_context
-from ntm.demo import demo_figures, generate_demo
-from ntm.ingest import ingest_files
-from ntm.paths import ASSETS, DataDir
-from ntm.reference import REFERENCE_DIR
-from ntm.render import embedded_fonts, pdf_text
+from ntm.intake.demo import demo_figures, generate_demo
+from ntm.intake.ingest import ingest_files
+from ntm.intake.workbook import write_submission
+from ntm.reference import REFERENCE_DIR, load_reference
+from ntm.report import context as report_context
 from ntm.report import generate_report
-from ntm.workbook import write_submission
+from ntm.report.render import embedded_fonts, pdf_text
+from ntm.store.paths import ASSETS, DataDir
 from tests.conftest import district_communes
 from transforms.periods import Period
 
@@ -150,10 +150,11 @@ def test_national_size_lists_communes_in_the_workbook_and_draws_no_district_char
         ),
         encoding="utf-8",
     )
-    monkeypatch.setenv("NTM_REFERENCE_DIR", str(reference))
     # More districts than a bar chart can show: the labour chart is left out, its table stays.
     monkeypatch.setattr(report_context, "CHART_MAX_UNITS", 1)
-    small = generate_report(fixture_dir, ref, Period(2024, 4), TODAY, run_id="small")
+    small = generate_report(
+        fixture_dir, load_reference(reference), Period(2024, 4), TODAY, run_id="small"
+    )
     html = small.html.read_text(encoding="utf-8")
     full = report.html.read_text(encoding="utf-8")
     assert "Phụ lục 2." in full and "Phụ lục 2." not in html

@@ -1,7 +1,7 @@
 """Every rule of validation_rules.toml, failing and passing, through ``evaluate`` on real bytes.
 
-Workbooks are written by the project's own writer (``ntm.workbook.write_submission``), so each
-case is a file a district could send. With the default layout the header is on Excel row 3 and
+Workbooks are written by the project's own writer (``ntm.intake.workbook.write_submission``), so
+each case is a file a district could send. With the default layout the header is on Excel row 3 and
 the communes of district 441 (Vũ Quang) are on rows 4 to 13, in code order.
 """
 
@@ -22,11 +22,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from ntm.ingest import Evaluation, evaluate, ingest_files
-from ntm.paths import DataDir
+from ntm.intake.ingest import Evaluation, evaluate, ingest_files
+from ntm.intake.workbook import Layout, write_submission
 from ntm.reference import REFERENCE_DIR, Reference, load_reference
-from ntm.warehouse import Warehouse
-from ntm.workbook import Layout, write_submission
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import Warehouse
 from transforms.checks import rule_findings
 from transforms.registry import communes_of
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import itertools
 import tomllib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from ntm.reference import ReferenceError, SubmissionFormat, reference_dir
+from ntm.reference.files import ReferenceError
 from transforms.rates import parse_percent
 
 LEVELS = ("commune", "district", "province")
@@ -39,12 +38,11 @@ class Catalogue:
         return self.first_year <= year <= self.last_year
 
 
-@cache
-def load_catalogues(fmt: SubmissionFormat, directory: Path | None = None) -> tuple[Catalogue, ...]:
-    root = directory or reference_dir()
+def load_catalogues(root: Path, figure_keys: list[str]) -> tuple[Catalogue, ...]:
+    """Every catalogue under ``root/criteria``; the figures they name must be ``figure_keys``."""
     regional = _regional(root / "regional_poverty_rates.csv")
     catalogues = tuple(
-        _load(path, fmt, regional) for path in sorted((root / "criteria").glob("*.toml"))
+        _load(path, figure_keys, regional) for path in sorted((root / "criteria").glob("*.toml"))
     )
     for earlier, later in itertools.pairwise(catalogues):
         if later.first_year <= earlier.last_year:
@@ -52,10 +50,6 @@ def load_catalogues(fmt: SubmissionFormat, directory: Path | None = None) -> tup
                 f"programme periods {earlier.programme} and {later.programme} overlap"
             )
     return catalogues
-
-
-def catalogue_for(catalogues: tuple[Catalogue, ...], year: int) -> Catalogue | None:
-    return next((c for c in catalogues if c.covers(year)), None)
 
 
 def _regional(path: Path) -> pl.DataFrame:
@@ -68,18 +62,18 @@ def _regional(path: Path) -> pl.DataFrame:
     )
 
 
-def _load(path: Path, fmt: SubmissionFormat, regional: pl.DataFrame) -> Catalogue:
+def _load(path: Path, figure_keys: list[str], regional: pl.DataFrame) -> Catalogue:
     try:
         with path.open("rb") as handle:
             raw = tomllib.load(handle)
-        catalogue = _build(raw, fmt, regional)
+        catalogue = _build(raw, figure_keys, regional)
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
         raise ReferenceError(f"{path}: {error!r}") from error
     return catalogue
 
 
-def _build(raw: dict[str, Any], fmt: SubmissionFormat, regional: pl.DataFrame) -> Catalogue:
-    figures = set(fmt.figure_keys)
+def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) -> Catalogue:
+    figures = set(figure_keys)
     first, last = int(raw["first_year"]), int(raw["last_year"])
     tiers = tuple(raw["tiers"])
     indicators = pl.DataFrame(
@@ -205,10 +199,9 @@ ROSTER_SCHEMA = {
 }
 
 
-@cache
-def load_roster(directory: Path | None = None) -> pl.DataFrame:
+def load_roster(root: Path) -> pl.DataFrame:
     """Each commune's tier, the year it reaches (or aims to reach) it, and its sponsor."""
-    path = (directory or reference_dir()) / "commune_roster.csv"
+    path = root / "commune_roster.csv"
     try:
         return pl.read_csv(path, schema=ROSTER_SCHEMA)
     except (OSError, pl.exceptions.PolarsError) as error:

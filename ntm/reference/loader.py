@@ -1,9 +1,13 @@
-"""Reference data under data/reference/: loaded once, checked before anything uses it."""
+"""Reference data under data/reference/: loaded once, checked before anything uses it.
+
+``load_reference`` reads every file of the folder (submission format, validation rules,
+settings, admin-unit registry and crosswalk, criteria catalogues and roster, report
+configuration) into one ``Reference``; it is the only place that reads ``NTM_REFERENCE_DIR``.
+"""
 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -11,10 +15,13 @@ from pathlib import Path
 
 import polars as pl
 
+from ntm.reference.criteria import Catalogue, load_catalogues, load_roster
+from ntm.reference.files import ReferenceError, read_toml
+from ntm.reference.report_config import ReportConfig, load_report_config
 from transforms.checks import RowRule, figure_keys
 from transforms.layout import Column
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 SEVERITIES = ("file_error", "row_error", "warning")
 # Rules that code raises by id: each must have its message in validation_rules.toml.
 BUILTIN_RULES = (
@@ -66,10 +73,6 @@ REGISTRY_SCHEMA = {
 }
 
 
-class ReferenceError(Exception):
-    """Reference data that the pipeline cannot run with."""
-
-
 @dataclass(frozen=True)
 class Limits:
     max_file_bytes: int
@@ -115,54 +118,63 @@ class Reference:
     settings: Settings
     registry: pl.DataFrame
     crosswalk: pl.DataFrame  # old unit -> the unit that succeeded it, per reorganisation
+    catalogues: tuple[Catalogue, ...]  # one per programme period, in order
+    roster: pl.DataFrame  # commune_code, valid_from, tier, target_year, sponsor
+    report: ReportConfig
+    root: Path  # the folder it was read from
+
+    def catalogue_for(self, year: int) -> Catalogue | None:
+        """The catalogue of the programme period that contains ``year``, if any."""
+        return next((c for c in self.catalogues if c.covers(year)), None)
 
     def rule_ids(self, severity: str) -> list[str]:
         return self.rules.filter(pl.col("severity") == severity)["rule_id"].to_list()
 
 
-def reference_dir() -> Path:
-    return Path(os.environ.get("NTM_REFERENCE_DIR", REFERENCE_DIR))
-
-
 @cache
 def load_reference(directory: Path | None = None) -> Reference:
-    """Load and check every reference file; a problem raises ReferenceError naming the file."""
-    root = directory or reference_dir()
+    """Load and check every reference file; a problem raises ReferenceError naming the file.
+
+    Without ``directory``: ``$NTM_REFERENCE_DIR``, else the shipped ``data/reference/``. Cached,
+    so a process reads the folder (and the environment) once.
+    """
+    root = directory or Path(os.environ.get("NTM_REFERENCE_DIR", REFERENCE_DIR))
     fmt = _load_format(root / "submission_format.toml")
     rules, row_rules, limits = _load_rules(root / "validation_rules.toml", fmt)
     settings = _load_settings(root / "settings.toml")
     registry = _load_registry(root / "admin_units.csv")
     crosswalk = _load_crosswalk(root / "unit_crosswalk.csv", registry)
-    return Reference(fmt, rules, row_rules, limits, settings, registry, crosswalk)
-
-
-def _toml(path: Path) -> dict[str, object]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ReferenceError(f"{path}: {error}") from error
+    return Reference(
+        format=fmt,
+        rules=rules,
+        row_rules=row_rules,
+        limits=limits,
+        settings=settings,
+        registry=registry,
+        crosswalk=crosswalk,
+        catalogues=load_catalogues(root, fmt.figure_keys),
+        roster=load_roster(root),
+        report=load_report_config(root),
+        root=root,
+    )
 
 
 def _load_format(path: Path) -> SubmissionFormat:
-    raw = _toml(path)
+    raw = read_toml(path)
     try:
         metadata = tuple(
             Column(m["key"], m["label"], "required" if m["required"] else "optional")
-            for m in raw["metadata"]  # type: ignore[attr-defined]
+            for m in raw["metadata"]
         )
-        columns = tuple(
-            Column(c["key"], c["label"], c["kind"])
-            for c in raw["columns"]  # type: ignore[attr-defined]
-        )
+        columns = tuple(Column(c["key"], c["label"], c["kind"]) for c in raw["columns"])
         fmt = SubmissionFormat(
             template_version=str(raw["template_version"]),
-            accepted_extensions=tuple(raw["accepted_extensions"]),  # type: ignore[arg-type]
+            accepted_extensions=tuple(raw["accepted_extensions"]),
             metadata_sheet=str(raw["metadata_sheet"]),
             figures_sheet=str(raw["figures_sheet"]),
             instructions_sheet=str(raw["instructions_sheet"]),
             total_row_label=str(raw["total_row_label"]),
-            csv_metadata_columns=tuple(raw["csv_metadata_columns"]),  # type: ignore[arg-type]
+            csv_metadata_columns=tuple(raw["csv_metadata_columns"]),
             metadata=metadata,
             columns=columns,
         )
@@ -179,7 +191,7 @@ def _load_format(path: Path) -> SubmissionFormat:
 def _load_rules(
     path: Path, fmt: SubmissionFormat
 ) -> tuple[pl.DataFrame, tuple[RowRule, ...], Limits]:
-    raw = _toml(path)
+    raw = read_toml(path)
     entries = raw.get("rule", [])
     fields = ("rule_id", "severity", "kind", "message", "fix", "column", "check", "expected")
     try:
@@ -194,10 +206,10 @@ def _load_rules(
                 "check": r.get("check"),
                 "expected": r.get("expected"),
             }
-            for r in entries  # type: ignore[attr-defined]
+            for r in entries
         ]
         limits_raw = raw["limits"]
-        limits = Limits(**limits_raw)  # type: ignore[arg-type]
+        limits = Limits(**limits_raw)
     except (KeyError, TypeError) as error:
         raise ReferenceError(f"{path}: missing or malformed entry {error}") from error
     rules = pl.DataFrame(rows, schema=dict.fromkeys(fields, pl.String))
@@ -245,16 +257,14 @@ def _row_rule_problem(rule: dict[str, str | None], figures: set[str], known: set
 
 
 def _load_settings(path: Path) -> Settings:
-    raw = _toml(path)
+    raw = read_toml(path)
     try:
         reporting = raw["reporting"]
         return Settings(
-            deadline_days=int(reporting["deadline_days_after_quarter"]),  # type: ignore[index]
-            communes_report_from=date.fromisoformat(
-                reporting["communes_report_directly_from"]  # type: ignore[index]
-            ),
-            province_code=str(reporting["province_code"]),  # type: ignore[index]
-            timezone=str(reporting["timezone"]),  # type: ignore[index]
+            deadline_days=int(reporting["deadline_days_after_quarter"]),
+            communes_report_from=date.fromisoformat(reporting["communes_report_directly_from"]),
+            province_code=str(reporting["province_code"]),
+            timezone=str(reporting["timezone"]),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ReferenceError(f"{path}: missing or malformed entry {error}") from error

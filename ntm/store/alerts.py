@@ -12,7 +12,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ntm.paths import DataDir, atomic_path
+from ntm.store.paths import DataDir, atomic_path
 
 
 def write_alert(data_dir: DataDir, run_name: str, message: str) -> Path:

@@ -4,9 +4,9 @@ Each run writes a new version under ``reports/<period>/v<N>/`` and never touches
 files are written under temporary names and renamed, and the index is replaced last, so a run
 killed half-way leaves either the old state or the new one.
 
-WeasyPrint (``ntm.render``) and matplotlib (``ntm.charts``) take seconds to import; they are
-imported when a report is rendered, not with this module, so a process that imports it and
-then reuses the latest version (or renders nothing) does not pay for them.
+WeasyPrint (``ntm.report.render``) and matplotlib (``ntm.report.charts``) take seconds to
+import; they are imported when a report is rendered, not with this module, so a process that
+imports it and then reuses the latest version (or renders nothing) does not pay for them.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ import polars as pl
 from markupsafe import Markup
 
 from ntm import __version__
-from ntm.exports import write_indicator_workbook
-from ntm.indicators import PeriodTables, period_indicators, period_tables
-from ntm.paths import ASSETS, TEMPLATES, DataDir, atomic_path
+from ntm.indicators.exports import write_indicator_workbook
+from ntm.indicators.tables import PeriodTables, period_indicators, period_tables
 from ntm.reference import Reference
-from ntm.report_context import build_context, load_report_config
-from ntm.warehouse import Warehouse
+from ntm.report.context import build_context
+from ntm.store.faults import kill_point
+from ntm.store.paths import ASSETS, TEMPLATES, DataDir, atomic_path
+from ntm.store.warehouse import Warehouse
 from transforms.periods import Period
 
 INDEX_COLUMNS = ("period", "version", "created_at", "input_snapshot", "pages", "pdf")
@@ -91,7 +92,7 @@ def render_html(
         problems,
         provenance,
         ref,
-        load_report_config(),
+        ref.report,
         today,
         run_id or f"dữ liệu {snapshot[:12]}",
         f"ntm {__version__}",
@@ -126,7 +127,7 @@ def generate_report(
             if rows and rows[-1]["input_snapshot"] == input_snapshot(provenance):
                 return _existing(data_dir, rows[-1])
         html, tables, snapshot = render_html(warehouse, ref, period, today, run_id)
-    from ntm.render import render_html_twin, render_pdf  # noqa: PLC0415 (see the module docstring)
+    from ntm.report.render import render_html_twin, render_pdf  # noqa: PLC0415 (see the module docstring)
 
     folder_root = data_dir.reports / str(period)
     version = 1 + max(
@@ -143,7 +144,9 @@ def generate_report(
     result = render_pdf(html, staging / names[0])
     render_html_twin(html, staging / names[1])
     write_indicator_workbook(staging / names[2], tables)
+    kill_point("report:staged")
     staging.rename(folder)
+    kill_point("report:renamed")
     pdf, html_path, xlsx = (folder / name for name in names)
     _append_index(
         data_dir.reports / "index.csv",

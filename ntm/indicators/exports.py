@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from ntm.indicators import PeriodTables
-from ntm.paths import atomic_path
+from ntm.indicators.tables import PeriodTables
+from ntm.store.paths import atomic_path
 from transforms.indicators import format_indicators
 
 _FORMULA_START = ("=", "+", "-", "@")

@@ -29,7 +29,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ntm.paths import ASSETS, atomic_path
+from ntm.store.paths import ASSETS, atomic_path
 
 FONTS_CSS = ASSETS / "fonts.css"
 FONT_FAMILY = "NTM Serif"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from ntm.reference import Reference
-from ntm.warehouse import Warehouse
+from ntm.store.warehouse import Warehouse
 from transforms.completeness import completeness, completeness_totals
 from transforms.periods import Period
 from transforms.registry import reporting_units

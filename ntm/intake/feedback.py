@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from ntm.paths import atomic_path
+from ntm.store.paths import atomic_path
 
 SEVERITY_VI = {
     "file_error": "Lỗi cả tệp: tệp bị trả lại",

@@ -375,7 +375,7 @@ def rates_by_unit_svg(frame: pl.DataFrame, value_label: str, threshold: float | 
     """One horizontal bar per unit, in the frame's order from the top, with its value.
 
     ``frame``: unit_name (str), value (float, percent; a null draws no bar and "-", the way
-    ntm.vi writes a missing figure).
+    ntm.report.vi writes a missing figure).
     ``value_label`` names the axis; ``threshold`` draws a dashed line "Chỉ tiêu 70%".
     Grows with the number of units: 13 districts at 9 pt, 69 communes in smaller type.
     """

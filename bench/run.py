@@ -1,6 +1,6 @@
 """Benchmarks of the quarterly job (issue 6): ingest, indicators and report, with floors.
 
-``python -m ntm.bench --scale tiny|province|national --runs N --out BENCHMARKS.md``
+``python -m bench.run --scale tiny|province|national --runs N --out BENCHMARKS.md``
 
 Every measurement runs in a fresh child process (``spawn``): its seconds cover only the work
 (imports and reference loading happen before the clock starts), and its peak memory is the
@@ -76,9 +76,9 @@ def _ingest(
 ) -> dict[str, Any]:
     import duckdb
 
-    from ntm.ingest import ingest_files
-    from ntm.paths import DataDir
+    from ntm.intake.ingest import ingest_files
     from ntm.reference import load_reference
+    from ntm.store.paths import DataDir
 
     _use_reference(reference)
     ref = load_reference()
@@ -169,7 +169,7 @@ def _pandas(files: list[str]) -> dict[str, Any]:
 def _indicators(data_dir: str) -> dict[str, Any]:
     from ntm.indicators import period_tables
     from ntm.reference import load_reference
-    from ntm.warehouse import Warehouse
+    from ntm.store.warehouse import Warehouse
     from transforms.periods import Period
 
     ref = load_reference()
@@ -184,12 +184,12 @@ def _report(data_dir: str, work: str) -> dict[str, Any]:
     start = time.perf_counter()
     import matplotlib.figure  # noqa: F401  (the renderers ntm.report imports on first use)
 
-    import ntm.render  # noqa: F401
+    import ntm.report.render  # noqa: F401
     from ntm.report import generate_report
 
     imported = time.perf_counter() - start
-    from ntm.paths import DataDir
     from ntm.reference import load_reference
+    from ntm.store.paths import DataDir
     from transforms.periods import Period
 
     ref = load_reference()
@@ -250,11 +250,10 @@ def synthetic_country(
 
 
 def _synthetic_indicators(communes: int, districts: int, quarters: int) -> dict[str, Any]:
-    from ntm.criteria import catalogue_for, load_catalogues
     from ntm.reference import load_reference
     from transforms.indicators import CriteriaFrames, compute_indicators
 
-    catalogue = catalogue_for(load_catalogues(load_reference().format), PERIOD[0])
+    catalogue = load_reference().catalogue_for(PERIOD[0])
     assert catalogue is not None
     criteria = CriteriaFrames(
         indicators=catalogue.indicators,
@@ -301,7 +300,7 @@ def national_reference(folder: Path, districts: int, communes: int, seed: int = 
     ).with_columns(
         valid_from=pl.lit("2020-01-01"),
         valid_to=pl.lit(None, pl.String),
-        source=pl.lit("synthetic (ntm.bench)"),
+        source=pl.lit("synthetic (bench.run)"),
     ).write_csv(root / "admin_units.csv")  # fmt: skip
     crosswalk = root / "unit_crosswalk.csv"
     pl.read_csv(crosswalk, infer_schema=False).clear().write_csv(crosswalk)
@@ -320,7 +319,7 @@ def national_reference(folder: Path, districts: int, communes: int, seed: int = 
 
 def _generate(reference: str, inbox: str, quarters: int = 1) -> dict[str, Any]:
     """The demo generator's files for the ``quarters`` up to PERIOD on the synthetic country."""
-    from ntm.demo import generate_demo
+    from ntm.intake.demo import generate_demo
     from ntm.reference import load_reference
     from transforms.periods import Period
 
@@ -466,7 +465,7 @@ def _extra(results: Results, key: str, name: str, values: list[float], **row: An
 
 
 def _demo_files(folder: Path, limit: int | None) -> list[str]:
-    from ntm.demo import generate_demo
+    from ntm.intake.demo import generate_demo
     from ntm.reference import load_reference
     from transforms.periods import Period
 
@@ -573,7 +572,7 @@ def run(scale: str, runs: int, with_report: bool, work: Path) -> Results:
 
 
 def _history_files(folder: Path) -> list[str]:
-    from ntm.demo import generate_demo
+    from ntm.intake.demo import generate_demo
     from ntm.reference import load_reference
 
     return [str(p) for p in generate_demo(folder, load_reference())]
@@ -717,9 +716,9 @@ def write_out(path: Path, generated: str) -> None:
 
 def profile_ingest(work: Path, top: int = 30) -> str:
     """cProfile of one province ingest in this process (after a warm-up on another data dir)."""
-    from ntm.ingest import ingest_files
-    from ntm.paths import DataDir
+    from ntm.intake.ingest import ingest_files
     from ntm.reference import load_reference
+    from ntm.store.paths import DataDir
 
     ref = load_reference()
     files = [Path(f) for f in _demo_files(work / "inbox", None)]
@@ -734,7 +733,7 @@ def profile_ingest(work: Path, top: int = 30) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ntm.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=("tiny", "province", "national"), default="province")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, help="write the results into this markdown file")
@@ -748,7 +747,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(profile_ingest(Path(folder)))
             return 0
         results = run(args.scale, args.runs, not args.no_report, Path(folder))
-    command = "python -m ntm.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
     generated = render(results, command.strip())
     print(generated)
     if args.out:

@@ -18,8 +18,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from ntm.paths import atomic_path
 from ntm.reference import SubmissionFormat
+from ntm.store.paths import atomic_path
 
 # Fixed document dates keep the bytes of a generated workbook reproducible.
 _FIXED_CREATED = datetime(2020, 1, 1)

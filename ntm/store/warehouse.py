@@ -18,6 +18,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from ntm.store.faults import kill_point
+
 SQL_DIR = Path(__file__).with_name("sql")
 
 
@@ -110,11 +112,14 @@ class Warehouse:
             try:
                 ((last_id,),) = self.run("last_submission_id")
                 self.run("insert_raw_files")
+                kill_point("store:after_raw_files")
                 ids = self.run("insert_submissions", last_id=last_id)
                 self.run("insert_raw_rows", last_id=last_id)
+                kill_point("store:after_raw_rows")
                 self.run("insert_stg_rows", last_id=last_id)
                 self.run("insert_findings", last_id=last_id)
                 self.run("audit_changes", last_id=last_id, recorded_at=new.recorded_at)
+                kill_point("store:before_commit")
                 self.con.execute("COMMIT")
             except BaseException:
                 self.con.execute("ROLLBACK")

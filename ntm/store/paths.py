@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The report's templates and the only assets a render may load (fonts, CSS).
-TEMPLATES = Path(__file__).resolve().parents[1] / "report_templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "report_templates"
 ASSETS = TEMPLATES / "assets"
 
 

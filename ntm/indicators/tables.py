@@ -11,10 +11,9 @@ from datetime import date
 
 import polars as pl
 
-from ntm.criteria import Catalogue, catalogue_for, load_catalogues, load_roster
-from ntm.reference import Reference
-from ntm.summary import period_completeness
-from ntm.warehouse import Warehouse
+from ntm.indicators.completeness import period_completeness
+from ntm.reference import Catalogue, Reference
+from ntm.store.warehouse import Warehouse
 from transforms import lists, trends
 from transforms.indicators import CriteriaFrames, compute_indicators
 from transforms.periods import Period
@@ -52,11 +51,11 @@ class _Basis:
 def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
     day = period.last_day
     level = reporting_level(day, ref.settings.communes_report_from)
-    catalogue = catalogue_for(load_catalogues(ref.format), period.year)
+    catalogue = ref.catalogue_for(period.year)
     if catalogue is None:
         raise LookupError(f"no criteria catalogue covers {period.year}")
     units = valid_on(ref.registry, day)
-    roster = load_roster().join(
+    roster = ref.roster.join(
         units.select(pl.col("unit_code").alias("commune_code"), "valid_from"),
         on=["commune_code", "valid_from"],
         how="inner",

@@ -31,11 +31,12 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from ntm.feedback import write_feedback
-from ntm.paths import DataDir
-from ntm.readers import CSV_SHEET, FileRead, Tabulated, read_file, tabulate
+from ntm.intake.feedback import write_feedback
+from ntm.intake.readers import CSV_SHEET, FileRead, Tabulated, read_file, tabulate
 from ntm.reference import Reference
-from ntm.warehouse import NewBatch, Warehouse
+from ntm.store.faults import kill_point
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import NewBatch, Warehouse
 from transforms import checks
 from transforms.findings import FILE_ID, render, with_file
 from transforms.metadata import check_metadata
@@ -469,6 +470,7 @@ class _Chunk:
             ~(pl.col(FILE_ID).is_in(repeated) & (pl.col("status") == "rejected"))
         ).with_columns(arrival=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
         versions = self._store(wave, stored, screened, rows, rendered)
+        kill_point("ingest:after_commit")
         outcomes = summary.join(versions, on=FILE_ID, how="left", maintain_order="left")
         by_file = {a.file_id: a for a in wave}
         found = {

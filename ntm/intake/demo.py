@@ -21,8 +21,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from ntm.intake.workbook import Layout, write_submission
 from ntm.reference import Reference, SubmissionFormat
-from ntm.workbook import Layout, write_submission
 from transforms.periods import Period, periods_between
 from transforms.registry import communes_of, reporting_units, successors, valid_on
 

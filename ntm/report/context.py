@@ -1,25 +1,22 @@
 """The committee report's context: every figure and sentence, formatted, before any template.
 
 Templates only place what is here (report_templates/ holds no arithmetic). Numbers come from
-``ntm.indicators.PeriodTables``; they are formatted with ``ntm.vi``; sentences follow the register
-of the department's action programme.
+``ntm.indicators.PeriodTables``; they are formatted with ``ntm.report.vi``; sentences follow the
+register of the department's action programme.
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-import tomllib
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from ntm import charts, vi
-from ntm.indicators import PeriodTables
-from ntm.reference import Reference, ReferenceError, reference_dir
+from ntm.indicators.tables import PeriodTables
+from ntm.reference import Reference, ReportConfig
+from ntm.report import charts, vi
 from transforms.rates import hundredths
 
 TIER_VI = {"ntm": "NTM", "advanced": "NTM nâng cao", "model": "NTM kiểu mẫu"}
@@ -46,24 +43,6 @@ LATE_VI = {
 # A bar per district reads well up to a few dozen (a province has at most ~30 districts); a
 # national run's 700 bars would be an unreadable chart that takes matplotlib ~10 s to draw.
 CHART_MAX_UNITS = 60
-
-
-@dataclass(frozen=True)
-class ReportConfig:
-    values: dict[str, Any]
-
-    def text(self, key: str, **fields: str) -> str:
-        return str(self.values[key]).format(**fields)
-
-
-def load_report_config(directory: Path | None = None) -> ReportConfig:
-    path = (directory or reference_dir()) / "report.toml"
-    try:
-        with path.open("rb") as handle:
-            values = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ReferenceError(f"{path}: {error}") from error
-    return ReportConfig(values)
 
 
 def _svg_uri(svg: str) -> str:
