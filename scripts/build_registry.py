@@ -621,53 +621,8 @@ def build_crosswalk(rows: list[Row]) -> tuple[list[Link], list[str]]:
     links: list[Link] = []
     rejected_seen: list[str] = []
     for structure in STRUCTURES[1:]:
-        day = structure.valid_from
-        closed = [r for r in rows if r.valid_to == day]
-        opened = {r.code: r for r in rows if r.valid_from == day}
-        new_communes = [r for r in valid_on(rows, day) if r.level == "commune"]
-        found: list[tuple[Row, Row, str]] = []
-        lost: list[Row] = []
-        for old in closed:
-            if old.level == "district":
-                successor = DISTRICT_SUCCESSORS.get((day, old.code))
-                if successor is not None:
-                    links.append(district_link(old, successor, structure, rows))
-                elif structure.district_level:
-                    raise fail(f"district {old.code} ends on {day} without a known successor")
-                continue
-            if old.level != "commune":
-                raise fail(f"{old.level} {old.code} ends on {day}")
-            if old.code in opened:
-                found.append((old, opened[old.code], "code kept"))
-                continue
-            match = match_by_name(old, new_communes, day, rejected_seen)
-            if match is None:
-                lost.append(old)
-            else:
-                found.append((old, match[0], match[1]))
-        assumed = [assume_successor(old, found, new_communes, day) for old in lost]
-        into: Counter[str] = Counter(new.code for _, new, _ in found)
-        into.update(link.new.code for link in assumed)
-        lost_parents = {r.parent for r in lost}
-        for old, new, evidence in found:
-            same = (
-                evidence == "code kept"
-                and fold(base_name(old.name)) == fold(base_name(new.name))
-                and into[new.code] == 1
-                and old.parent not in lost_parents
-            )
-            note = "" if evidence == "code kept" else " (inferred)"
-            links.append(
-                Link(
-                    old,
-                    new,
-                    day,
-                    "same" if same else "merged_into",
-                    evidence,
-                    f"{structure.source}: {evidence}{note}",
-                )
-            )
-        links.extend(assumed)
+        links.extend(crosswalk_on(structure, rows, rejected_seen))
+    # Checked only after every change date: a rejection may arise on either of them.
     stale = sorted(
         f"{day} {old}→{new}" for day, old, new in REJECTED_NAME_MATCHES if old not in rejected_seen
     )
@@ -675,6 +630,73 @@ def build_crosswalk(rows: list[Row]) -> tuple[list[Link], list[str]]:
         raise fail(f"rejected name matches no longer arise: {stale}")
     links.sort(key=lambda k: (k.change_date, LEVEL_ORDER[k.old.level], int(k.old.code)))
     return links, rejected_seen
+
+
+def crosswalk_on(structure: Structure, rows: list[Row], rejected_seen: list[str]) -> list[Link]:
+    """The crosswalk rows for the rows that end on one change date, unsorted: the caller
+    sorts all change dates together."""
+    day = structure.valid_from
+    closed = [r for r in rows if r.valid_to == day]
+    opened = {r.code: r for r in rows if r.valid_from == day}
+    new_communes = [r for r in valid_on(rows, day) if r.level == "commune"]
+    links: list[Link] = []
+    found: list[tuple[Row, Row, str]] = []
+    lost: list[Row] = []
+    for old in closed:
+        if old.level == "district":
+            successor = DISTRICT_SUCCESSORS.get((day, old.code))
+            if successor is not None:
+                links.append(district_link(old, successor, structure, rows))
+            elif structure.district_level:
+                raise fail(f"district {old.code} ends on {day} without a known successor")
+            continue
+        if old.level != "commune":
+            raise fail(f"{old.level} {old.code} ends on {day}")
+        if old.code in opened:
+            found.append((old, opened[old.code], "code kept"))
+            continue
+        match = match_by_name(old, new_communes, day, rejected_seen)
+        if match is None:
+            lost.append(old)
+        else:
+            found.append((old, match[0], match[1]))
+    assumed = [assume_successor(old, found, new_communes, day) for old in lost]
+    links.extend(package_links(structure, found, assumed, lost))
+    links.extend(assumed)
+    return links
+
+
+def package_links(
+    structure: Structure, found: list[tuple[Row, Row, str]], assumed: list[Link], lost: list[Row]
+) -> list[Link]:
+    """Links for the successors the packages show.
+
+    Takes the assumed links too: a kept code is only ``same`` if no other old unit, mapped or
+    assumed, went into it, and no unit of its old district is lost (that one could have).
+    """
+    into: Counter[str] = Counter(new.code for _, new, _ in found)
+    into.update(link.new.code for link in assumed)
+    lost_parents = {r.parent for r in lost}
+    links: list[Link] = []
+    for old, new, evidence in found:
+        same = (
+            evidence == "code kept"
+            and fold(base_name(old.name)) == fold(base_name(new.name))
+            and into[new.code] == 1
+            and old.parent not in lost_parents
+        )
+        note = "" if evidence == "code kept" else " (inferred)"
+        links.append(
+            Link(
+                old,
+                new,
+                structure.valid_from,
+                "same" if same else "merged_into",
+                evidence,
+                f"{structure.source}: {evidence}{note}",
+            )
+        )
+    return links
 
 
 def assume_successor(
@@ -829,15 +851,10 @@ def assumed_line(link: Link) -> str:
     return text
 
 
-def render_provenance(
-    names: tuple[str, str],
-    files: tuple[bytes, bytes],
-    rows: list[Row],
-    links: list[Link],
-    rejected: list[str],
-) -> bytes:
-    registry_name, crosswalk_name = names
-    structures = []
+def structure_table_lines(rows: list[Row]) -> list[str]:
+    """The sources table's body: per structure, its package and the units valid on its first
+    day, counted from the rows (not the packages) so the table shows what was written."""
+    lines = []
     for structure in STRUCTURES:
         on = valid_on(rows, structure.valid_from)
         districts = [r for r in on if r.level == "district"]
@@ -848,68 +865,41 @@ def render_provenance(
             if districts
             else "no district level, "
         )
-        structures.append(
+        lines.append(
             f"| {structure.valid_from} | `{structure.source}` (data {structure.data_date}) | "
             f"{structure.basis} | {district_text}{len(communes)} commune-level units "
             f"({type_counts(on, 'commune', ('xã', 'phường', 'thị trấn'))}) |"
         )
+    return lines
+
+
+def closed_counts(rows: list[Row]) -> Counter[tuple[str, str]]:
+    """Rows closed per (change date, level); shared so the header and the relation table agree."""
+    return Counter((r.valid_to, r.level) for r in rows if r.valid_to)
+
+
+def row_count_lines(rows: list[Row]) -> list[str]:
+    """Rows opened per structure, then rows closed per change date."""
     opened = Counter(r.valid_from for r in rows)
-    row_lines = [
+    closed = closed_counts(rows)
+    return [
         f"  - from {s.valid_from}: {opened[s.valid_from]} rows (source `{s.source}`)"
         for s in STRUCTURES
-    ]
-    closed = Counter((r.valid_to, r.level) for r in rows if r.valid_to)
-    closed_lines = [
+    ] + [
         f"  - closed at {s.valid_from}: {closed[(s.valid_from, 'district')]} district rows, "
         f"{closed[(s.valid_from, 'commune')]} commune rows"
         for s in STRUCTURES[1:]
     ]
-    relation_lines = []
-    evidence_lines = []
-    for structure in STRUCTURES[1:]:
-        day = structure.valid_from
-        commune_links = [k for k in links if k.change_date == day and k.old.level == "commune"]
-        ending = closed[(day, "commune")]
-        by_relation = Counter(k.relation for k in commune_links)
-        district_links = [k for k in links if k.change_date == day and k.old.level == "district"]
-        district_text = ", ".join(
-            f"{k.old.code} → {k.new.code} {k.relation}" for k in district_links
-        )
-        relation_lines.append(
-            f"| {day} | {ending} | "
-            + " | ".join(str(by_relation[r]) for r in RELATIONS)
-            + f" | {len(commune_links)} | {district_text or 'none'} |"
-        )
-        by_evidence = Counter((k.evidence, k.relation) for k in commune_links)
-        parts = ", ".join(f"{n} by {ev} ({rel})" for (ev, rel), n in sorted(by_evidence.items()))
-        evidence_lines.append(f"- {day}: {len(commune_links)} commune-level rows: {parts}.")
-    assumed = [k for k in links if k.relation == ASSUMED]
-    assumed_lines = []
-    for structure in STRUCTURES[1:]:
-        day = structure.valid_from
-        on_day = [k for k in assumed if k.change_date == day]
-        assumed_lines.append(f"\n### Ending {day} ({len(on_day)})\n")
-        assumed_lines.extend(f"- {assumed_line(k)}" for k in on_day)
-    fallbacks = [k for k in assumed if k.fallback]
-    fallback_text = (
-        "No fallback was needed."
-        if not fallbacks
-        else "Fallbacks used: "
-        + "; ".join(
-            f"`{k.old.code}` on {k.change_date} ({k.evidence.removeprefix('fallback: ')})"
-            for k in fallbacks
-        )
-        + "."
-    )
-    rejected_lines = [
-        f"- {old} → {new}: {reason}"
-        for (day, old, new), reason in sorted(REJECTED_NAME_MATCHES.items())
-        if old in rejected
-    ]
+
+
+def provenance_header(names: tuple[str, str], files: tuple[bytes, bytes], rows: list[Row]) -> str:
+    """Title, sources, command, checksums, row counts and the code conventions."""
+    registry_name, crosswalk_name = names
+    table = "\n".join(structure_table_lines(rows))
+    counts = "\n".join(row_count_lines(rows))
     registry_sha = hashlib.sha256(files[0]).hexdigest()
     crosswalk_sha = hashlib.sha256(files[1]).hexdigest()
-    newline = "\n"
-    text = f"""# Provenance of {registry_name} and {crosswalk_name}
+    return f"""# Provenance of {registry_name} and {crosswalk_name}
 
 - Source: PyPI package `{PACKAGE}`, three versions (GSO codes, names and division types of
   Vietnam's administrative units), each installed in its own throwaway virtual environment
@@ -918,21 +908,23 @@ def render_provenance(
 
 | Structure from | Package | Basis | Hà Tĩnh |
 |---|---|---|---|
-{newline.join(structures)}
+{table}
 
 - Produced by `scripts/build_registry.py`, from the repository root:
   `{COMMAND}`
 - sha256 of `{registry_name}`: `{registry_sha}`
 - sha256 of `{crosswalk_name}`: `{crosswalk_sha}`
 - Rows in `{registry_name}`: {len(rows)}.
-{newline.join(row_lines)}
-{newline.join(closed_lines)}
+{counts}
 - Codes are the GSO codes as text: 2 digits for the province, 3 for districts, 5 with
   leading zeros for communes. Names are the package's full names with their type prefix,
   NFC-normalised. The province keeps its single 0.5.0 row (`Tỉnh Hà Tĩnh`); 2025.10.1 names it
   just `Hà Tĩnh`.
+"""
 
-## The package versions
+
+# Fixed text: the versions are pinned in STRUCTURES; update it when they change.
+PACKAGE_VERSIONS_TEXT = """## The package versions
 
 - `0.5.0` (data 2023-05-07): the 2020 structure with correct division types.
 - `0.5.8` (data 2025-01-04) is not used: its JSON files already hold the 2025-01-01 structure
@@ -945,8 +937,10 @@ def render_provenance(
   correctly. It has no field or data file naming the old units a new one came from: the only
   link is the code, since every new unit reuses the GSO code of one old unit (18073 was Phường
   Nam Hà, is Phường Thành Sen from 2025-07-01).
+"""
 
-## Validity
+# Fixed text: it describes build_rows and check_rows; update it when they change.
+VALIDITY_TEXT = """## Validity
 
 Each row is valid from `valid_from` (inclusive) until `valid_to` (exclusive, so a successor
 row's `valid_from` equals its predecessor's `valid_to`); an empty `valid_to` means the row is
@@ -963,8 +957,63 @@ because GSO codes are reused for different units.
 - The build checks the loader's rules ((unit_code, valid_from) unique, no overlapping periods
   for a code, parents exist) and more: a row of the parent spans each row's whole period, and
   the rows valid on each structure's first day are exactly that structure's units.
+"""
 
-## Crosswalk
+
+def commune_links_on(links: list[Link], day: str) -> list[Link]:
+    return [k for k in links if k.change_date == day and k.old.level == "commune"]
+
+
+def relation_table_lines(rows: list[Row], links: list[Link]) -> list[str]:
+    """Per change date: commune-level rows ending, crosswalk rows per relation (these must add
+    up to the rows ending) and the district-level links."""
+    closed = closed_counts(rows)
+    lines = []
+    for structure in STRUCTURES[1:]:
+        day = structure.valid_from
+        commune_links = commune_links_on(links, day)
+        by_relation = Counter(k.relation for k in commune_links)
+        district_links = [k for k in links if k.change_date == day and k.old.level == "district"]
+        district_text = ", ".join(
+            f"{k.old.code} → {k.new.code} {k.relation}" for k in district_links
+        )
+        lines.append(
+            f"| {day} | {closed[(day, 'commune')]} | "
+            + " | ".join(str(by_relation[r]) for r in RELATIONS)
+            + f" | {len(commune_links)} | {district_text or 'none'} |"
+        )
+    return lines
+
+
+def evidence_lines(links: list[Link]) -> list[str]:
+    """Per change date, how many commune-level links rest on each kind of evidence."""
+    lines = []
+    for structure in STRUCTURES[1:]:
+        day = structure.valid_from
+        commune_links = commune_links_on(links, day)
+        by_evidence = Counter((k.evidence, k.relation) for k in commune_links)
+        parts = ", ".join(f"{n} by {ev} ({rel})" for (ev, rel), n in sorted(by_evidence.items()))
+        lines.append(f"- {day}: {len(commune_links)} commune-level rows: {parts}.")
+    return lines
+
+
+def rejected_match_lines(rejected: list[str]) -> list[str]:
+    """The manual corrections that actually applied in this build."""
+    return [
+        f"- {old} → {new}: {reason}"
+        for (day, old, new), reason in sorted(REJECTED_NAME_MATCHES.items())
+        if old in rejected
+    ]
+
+
+def crosswalk_section(
+    crosswalk_name: str, rows: list[Row], links: list[Link], rejected: list[str]
+) -> str:
+    """How the crosswalk is built, and its counts by relation and evidence."""
+    relations = "\n".join(relation_table_lines(rows, links))
+    evidence = "\n".join(evidence_lines(links))
+    rejections = "\n".join(rejected_match_lines(rejected))
+    return f"""## Crosswalk
 
 `{crosswalk_name}` has exactly one row per commune-level row that ends on 2025-01-01 or
 2025-07-01 (and one for district 448): `old_code,old_valid_from` → `new_code,new_valid_from`
@@ -994,18 +1043,51 @@ Commune-level rows per relation and change date (district rows in the last colum
 
 {RELATION_HEADER}
 |---|---|---|---|---|---|---|
-{newline.join(relation_lines)}
+{relations}
 
 By evidence:
 
-{newline.join(evidence_lines)}
+{evidence}
 
 Name matches rejected because the GSO conversion table (see below) contradicts them: the new
 wards named after these old ones were formed from other units.
 
-{newline.join(rejected_lines)}
+{rejections}
+"""
 
-## Assumed successors
+
+def assumed_list_lines(assumed: list[Link]) -> list[str]:
+    """A heading per change date, then its assumed rows; each heading starts with a blank line."""
+    lines = []
+    for structure in STRUCTURES[1:]:
+        day = structure.valid_from
+        on_day = [k for k in assumed if k.change_date == day]
+        lines.append(f"\n### Ending {day} ({len(on_day)})\n")
+        lines.extend(f"- {assumed_line(k)}" for k in on_day)
+    return lines
+
+
+def fallback_summary(assumed: list[Link]) -> str:
+    fallbacks = [k for k in assumed if k.fallback]
+    if not fallbacks:
+        return "No fallback was needed."
+    return (
+        "Fallbacks used: "
+        + "; ".join(
+            f"`{k.old.code}` on {k.change_date} ({k.evidence.removeprefix('fallback: ')})"
+            for k in fallbacks
+        )
+        + "."
+    )
+
+
+def assumed_section(names: tuple[str, str], links: list[Link]) -> str:
+    """The rule for assumed successors, how to replace them, and the list of them."""
+    registry_name, crosswalk_name = names
+    assumed = [k for k in links if k.relation == ASSUMED]
+    fallback_text = fallback_summary(assumed)
+    listing = "\n".join(assumed_list_lines(assumed))
+    return f"""## Assumed successors
 
 {len(assumed)} old commune-level rows have no successor in the packages: their code is gone
 and no new name contains theirs. The 2025-01-01 mapping (Resolution 1283/NQ-UBTVQH15) is in no
@@ -1052,9 +1134,12 @@ These rows are provisional until the department supplies the official conversion
 - `scripts/build_registry.py` rewrites `{crosswalk_name}` from the packages and would bring
   the assumed rows back: once official rows are in, carry them over by hand after a rebuild
   (or build them into the script).
-{newline.join(assumed_lines)}
+{listing}
+"""
 
-Notes:
+
+# Checked by hand against GSO's conversion list, which the build cannot read.
+PROVENANCE_NOTES = """Notes:
 
 - `18448 Xã Bình Lộc` appears under Thạch Hà only in the 0.6.0 data (2025-01-04): the 2020
   structure has no unit 18448, no 2020 unit disappears into it, and the GSO conversion table
@@ -1068,7 +1153,25 @@ Notes:
   kept` and every other name match here, maps every 2025-01-01 unit but 18448, and marks some
   units as split between several new units (e.g. 18082 Phường Đại Nài → 18073 and 18652).
 """
-    return text.encode("utf-8")
+
+
+def render_provenance(
+    names: tuple[str, str],
+    files: tuple[bytes, bytes],
+    rows: list[Row],
+    links: list[Link],
+    rejected: list[str],
+) -> bytes:
+    # Every section ends with a newline, so joining on one more leaves one blank line between.
+    sections = (
+        provenance_header(names, files, rows),
+        PACKAGE_VERSIONS_TEXT,
+        VALIDITY_TEXT,
+        crosswalk_section(names[1], rows, links, rejected),
+        assumed_section(names, links),
+        PROVENANCE_NOTES,
+    )
+    return "\n".join(sections).encode("utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,19 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ntm.criteria import catalogue_for, load_catalogues
 from ntm.reference import ReferenceError
-from transforms.indicators import CriteriaFrames, compute_indicators, format_indicators
+from ntm.reference.criteria import load_catalogues
+from transforms.indicators import (
+    CriteriaFrames,
+    attained_col,
+    compute_indicators,
+    denominator_col,
+    format_indicators,
+    numerator_col,
+    share_col,
+    target_col,
+    threshold_col,
+)
 from transforms.rates import format_hundredths, hundredths, parse_percent
 
 FIGURES = (
@@ -201,7 +211,7 @@ def test_thresholds_are_read_exactly():
 
 
 def test_the_catalogue_of_2021_2025(ref):
-    catalogue = catalogue_for(load_catalogues(ref.format), 2024)
+    catalogue = ref.catalogue_for(2024)
     assert catalogue is not None and catalogue.programme == "2021-2025"
     assert catalogue.fall_band == (60, 100)
     thresholds = catalogue.thresholds
@@ -223,7 +233,7 @@ def test_the_catalogue_of_2021_2025(ref):
     assert threshold("multidimensional_poverty_rate", "commune", "ntm", 2024) == 624
     # 2025's regional rate is not published yet: 2024's stands in, and the source says so.
     assert threshold("multidimensional_poverty_rate", "commune", "ntm", 2025) == 624
-    assert catalogue_for(load_catalogues(ref.format), 2026) is None
+    assert ref.catalogue_for(2026) is None
 
 
 def write_catalogue(folder: Path, text: str) -> Path:
@@ -267,7 +277,7 @@ value = "70"
 def test_an_unknown_figure_in_the_catalogue_is_a_clear_error(tmp_path, ref):
     folder = write_catalogue(tmp_path, BASE.format(numerator="workers_tranied"))
     with pytest.raises(ReferenceError, match="unknown figures \\['workers_tranied'\\]"):
-        load_catalogues.__wrapped__(ref.format, folder)
+        load_catalogues(folder, ref.format.figure_keys)
 
 
 def test_a_missing_threshold_is_a_clear_error(tmp_path, ref):
@@ -277,7 +287,7 @@ def test_a_missing_threshold_is_a_clear_error(tmp_path, ref):
     )
     folder = write_catalogue(tmp_path, gap)
     with pytest.raises(ReferenceError, match="unknown tier"):
-        load_catalogues.__wrapped__(ref.format, folder)
+        load_catalogues(folder, ref.format.figure_keys)
     holey = BASE.format(numerator="workers_trained").replace(
         'tiers = ["ntm", "advanced"]\nfrom_year = 2021', 'tiers = ["ntm"]\nfrom_year = 2021'
     ) + (
@@ -286,4 +296,38 @@ def test_a_missing_threshold_is_a_clear_error(tmp_path, ref):
     )
     folder = write_catalogue(tmp_path / "b", holey)
     with pytest.raises(ReferenceError, match="thresholds missing"):
-        load_catalogues.__wrapped__(ref.format, folder)
+        load_catalogues(folder, ref.format.figure_keys)
+
+
+def test_the_commune_frame_names_its_columns_after_the_indicator():
+    helpers = (numerator_col, denominator_col, threshold_col, target_col, attained_col)
+    assert numerator_col("poor_rate") == "poor_rate__numerator"
+    names = {helper(i) for helper in helpers for i in ("poor_rate", "poor")}
+    assert len(names | {share_col("poor_rate")}) == 2 * len(helpers) + 1
+
+
+def test_the_catalogue_order_only_orders_the_rows():
+    usual = criteria()
+    reversed_ = CriteriaFrames(
+        indicators=usual.indicators.reverse(),
+        shares=usual.shares.reverse(),
+        thresholds=usual.thresholds,
+        rural_unit_types=usual.rural_unit_types,
+    )
+    keys = ["unit_level", "unit_code", "indicator"]
+    first = compute_indicators(FIGURES_2024, UNITS, ROSTER, usual, 2024, "district")
+    second = compute_indicators(FIGURES_2024, UNITS, ROSTER, reversed_, 2024, "district")
+    assert first.sort(keys).equals(second.sort(keys))
+    assert first.height == second.height == 3 * 6 + 2 * (6 + 2)
+
+
+def test_an_id_given_twice_is_a_clear_error():
+    usual = criteria()
+    twice = CriteriaFrames(
+        indicators=pl.concat([usual.indicators, usual.indicators.head(1)]),
+        shares=usual.shares,
+        thresholds=usual.thresholds,
+        rural_unit_types=usual.rural_unit_types,
+    )
+    with pytest.raises(ValueError, match=r"indicator ids given more than once: \['poor_rate'\]"):
+        compute_indicators(FIGURES_2024, UNITS, ROSTER, twice, 2024, "district")

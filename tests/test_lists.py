@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from ntm.exports import neutralise
+from ntm.indicators.exports import neutralise
 from transforms.lists import communes_off_track, communes_without_data, units_late_or_incomplete
 
 

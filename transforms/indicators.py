@@ -5,14 +5,16 @@ rates; values are integers until ``format_indicators`` rounds them half up for d
 Attainment compares the exact fraction with the threshold that applies to the unit's level, the
 commune's tier and type, and the period's year.
 
-The work is done on one row per commune, with columns per indicator of the catalogue (``n<k>``,
-``d<k>``, ``t<k>``, ``g<k>``, ``a<k>`` for the k-th: numerator, denominator, threshold, target,
-attained) and per share (``s<j>``: the commune meets it); districts and the province are sums
-of those rows. Only the output has one row per unit and indicator.
+The work is done on one row per commune, with columns named after each indicator of the
+catalogue (``numerator_col``, ``denominator_col``, ``threshold_col``, ``target_col`` and
+``attained_col``, e.g. ``poor_rate__numerator``) and after each share (``share_col``: the
+commune meets it); districts and the province are sums of those rows. Only the output has one
+row per unit and indicator.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,36 @@ _COLUMNS = {
     "target_id": pl.String,
     "attained": pl.Boolean,
 }
+
+
+def numerator_col(indicator_id: str) -> str:
+    """The column of an indicator's numerator (the sum of its numerator figures)."""
+    return f"{indicator_id}__numerator"
+
+
+def denominator_col(indicator_id: str) -> str:
+    """The column of an indicator's denominator."""
+    return f"{indicator_id}__denominator"
+
+
+def threshold_col(indicator_id: str) -> str:
+    """The column of the threshold that applies to a commune (hundredths; null if none)."""
+    return f"{indicator_id}__threshold"
+
+
+def target_col(indicator_id: str) -> str:
+    """The column of the target the applicable threshold belongs to (null if none)."""
+    return f"{indicator_id}__target"
+
+
+def attained_col(indicator_id: str) -> str:
+    """The column of whether a commune attains the indicator (null if not assessed)."""
+    return f"{indicator_id}__attained"
+
+
+def share_col(share_id: str) -> str:
+    """The column of whether a commune meets a share; summed, the rural communes meeting it."""
+    return f"{share_id}__share"
 
 
 @dataclass(frozen=True)
@@ -69,47 +101,25 @@ def compute_indicators(
     Columns out: unit_code, unit_name, unit_level, indicator, numerator, denominator,
     threshold, target_id, attained (exact; format with ``format_indicators``).
     """
+    _check_unique_ids(criteria)
     indicators = criteria.indicators.rows(named=True)  # the catalogue: a few rows
     shares = _shares(criteria, indicators)
     thresholds = criteria.thresholds.lazy().filter(pl.col("year") == year)
     communes = _commune_frame(figures, units, roster, criteria, indicators, shares, thresholds)
-    by_district = (
-        communes.lazy()
-        .group_by("parent_code")
-        .agg(
-            *(pl.col(f"{part}{k}").sum() for k in range(len(indicators)) for part in "nd"),
-            *((pl.col(f"s{j}") & pl.col("rural")).sum() for j in range(len(shares))),
-            pl.col("rural").sum(),  # rural communes reported
-        )
-        .collect(engine="in-memory")
-        .lazy()
-    )
-    province = units.filter(pl.col("unit_level") == "province")["unit_code"][0]
-    totals = [
-        by_district.with_columns(unit_code=pl.lit(province))
-        .group_by("unit_code")  # by a column: no row at all when no commune reported
-        .agg(pl.exclude("parent_code").sum()),
-        by_district.rename({"parent_code": "unit_code"}),
-    ]
     levels = ["province"] + (["district"] if reporting_level == "district" else [])
-    aggregates = _aggregates(
-        pl.concat(
-            [
-                frame.with_columns(unit_level=pl.lit(level), rank=pl.lit(rank))
-                for rank, (level, frame) in enumerate(zip(levels, totals, strict=False))
-            ],
-            how="diagonal",
-        ),
-        levels,
-        units,
-        criteria,
-        indicators,
-        shares,
-        thresholds,
-    )
+    totals = _totals(communes, units, indicators, shares, levels)
+    aggregates = _aggregates(totals, levels, units, criteria, indicators, shares, thresholds)
     return pl.concat(
         [aggregates, _commune_rows(communes, indicators)], how="vertical_relaxed"
     ).collect(engine="in-memory")
+
+
+def _check_unique_ids(criteria: CriteriaFrames) -> None:
+    """Columns are named after the ids: an id given twice would name two columns alike."""
+    for kind, frame in (("indicator", criteria.indicators), ("share", criteria.shares)):
+        repeated = sorted(i for i, n in Counter(frame["id"].to_list()).items() if n > 1)
+        if repeated:
+            raise ValueError(f"{kind} ids given more than once: {repeated}")
 
 
 def _attained(
@@ -147,8 +157,8 @@ def _shares(criteria: CriteriaFrames, indicators: list[dict[str, Any]]) -> list[
     found = []
     for share in criteria.shares.iter_rows(named=True):
         judged = [
-            pl.col(f"a{k}")
-            for k, indicator in enumerate(indicators)
+            pl.col(attained_col(indicator["id"]))
+            for indicator in indicators
             if "all" in share["of"] or indicator["id"] in share["of"]
         ]
         if judged:
@@ -168,60 +178,64 @@ def _commune_frame(
     thresholds: pl.LazyFrame,
 ) -> pl.DataFrame:
     """One row per reported commune of ``units``, sorted by code: commune_code, unit_name,
-    parent_code, rural, then n<k>, d<k>, t<k>, g<k>, a<k> per indicator and s<j> per share.
+    parent_code, rural, then per indicator its numerator, denominator, threshold, target and
+    attained columns, and per share its share column (see ``numerator_col`` and the others).
     Thresholds (those of the commune's tier) apply to rural communes only."""
     communes = (
         units.lazy()
         .filter(pl.col("unit_level") == "commune")
         .select(pl.col("unit_code").alias("commune_code"), "unit_name", "unit_type", "parent_code")
     )
-    # One row per tier: t<k>, g<k> of each indicator (null where none applies).
-    positions = criteria.indicators.lazy().select(
-        pl.col("id").alias("indicator"), k=pl.int_range(pl.len())
-    )
-    by_tier = (
-        thresholds.filter((pl.col("level") == "commune") & pl.col("tier").is_not_null())
-        .join(positions, on="indicator", how="inner")
-        .group_by("tier")
-        .agg(
-            *(
-                pl.col(value).filter(pl.col("k") == k).first().alias(f"{part}{k}")
-                for k in range(len(indicators))
-                for part, value in (("t", "threshold"), ("g", "target"))
-            )
-        )
-    )
     rural = pl.col("unit_type").is_in(list(criteria.rural_unit_types))
     values: list[pl.Expr] = []
-    for k, indicator in enumerate(indicators):
+    for indicator in indicators:
+        id_ = indicator["id"]
         values += [
-            pl.sum_horizontal(indicator["numerator"]).cast(pl.Int64).alias(f"n{k}"),
-            pl.col(indicator["denominator"]).cast(pl.Int64).alias(f"d{k}"),
-            pl.col(f"t{k}", f"g{k}"),
+            pl.sum_horizontal(indicator["numerator"]).cast(pl.Int64).alias(numerator_col(id_)),
+            pl.col(indicator["denominator"]).cast(pl.Int64).alias(denominator_col(id_)),
+            pl.col(threshold_col(id_), target_col(id_)),
         ]
-    attained = [
-        _attained(
-            pl.col(f"n{k}"),
-            pl.col(f"d{k}"),
-            pl.col(f"t{k}"),
-            indicator["direction"] == "lower",
-            indicator["zero_denominator"] == "met",
-        ).alias(f"a{k}")
-        for k, indicator in enumerate(indicators)
-    ]
     return (
         figures.lazy()
         .join(communes, on="commune_code", how="inner")
         .join(roster.lazy().select("commune_code", "tier"), on="commune_code", how="left")
         .with_columns(rural.alias("rural"))
         .with_columns(tier=pl.when("rural").then("tier"))  # no threshold for urban communes
-        .join(by_tier, on="tier", how="left")
+        .join(_tier_thresholds(thresholds, indicators), on="tier", how="left")
         .sort("commune_code")
         .select("commune_code", "unit_name", "parent_code", "rural", *values)
-        .with_columns(attained)
-        .with_columns(share.meets.alias(f"s{j}") for j, share in enumerate(shares))
+        .with_columns(_commune_attained(indicators))
+        .with_columns(share.meets.alias(share_col(share.id)) for share in shares)
         .collect(engine="in-memory")
     )
+
+
+def _tier_thresholds(thresholds: pl.LazyFrame, indicators: list[dict[str, Any]]) -> pl.LazyFrame:
+    """One row per tier: the threshold and target columns of each indicator at commune level
+    (null where none applies)."""
+    at_commune = thresholds.filter((pl.col("level") == "commune") & pl.col("tier").is_not_null())
+    return at_commune.group_by("tier").agg(
+        pl.col(value).filter(pl.col("indicator") == indicator["id"]).first().alias(name)
+        for indicator in indicators
+        for value, name in (
+            ("threshold", threshold_col(indicator["id"])),
+            ("target", target_col(indicator["id"])),
+        )
+    )
+
+
+def _commune_attained(indicators: list[dict[str, Any]]) -> list[pl.Expr]:
+    """The attained column of each indicator, on the commune frame."""
+    return [
+        _attained(
+            pl.col(numerator_col(indicator["id"])),
+            pl.col(denominator_col(indicator["id"])),
+            pl.col(threshold_col(indicator["id"])),
+            indicator["direction"] == "lower",
+            indicator["zero_denominator"] == "met",
+        ).alias(attained_col(indicator["id"]))
+        for indicator in indicators
+    ]
 
 
 def _commune_rows(communes: pl.DataFrame, indicators: list[dict[str, Any]]) -> pl.LazyFrame:
@@ -234,17 +248,57 @@ def _commune_rows(communes: pl.DataFrame, indicators: list[dict[str, Any]]) -> p
                 "unit_name",
                 unit_level=pl.lit("commune"),
                 indicator=pl.lit(indicator["id"], pl.String),
-                numerator=f"n{k}",
-                denominator=f"d{k}",
-                threshold=f"t{k}",
-                target_id=f"g{k}",
-                attained=f"a{k}",
-                position=pl.int_range(pl.len()) * count + k,
+                numerator=numerator_col(indicator["id"]),
+                denominator=denominator_col(indicator["id"]),
+                threshold=threshold_col(indicator["id"]),
+                target_id=target_col(indicator["id"]),
+                attained=attained_col(indicator["id"]),
+                position=pl.int_range(pl.len()) * count + order,
             )
-            for k, indicator in enumerate(indicators)
+            for order, indicator in enumerate(indicators)
         )
         .sort("position")
         .select(*_COLUMNS)
+    )
+
+
+def _totals(
+    communes: pl.DataFrame,
+    units: pl.DataFrame,
+    indicators: list[dict[str, Any]],
+    shares: list[_Share],
+    levels: list[str],
+) -> pl.LazyFrame:
+    """One row per unit of ``levels`` with a reported commune: unit_code, unit_level, rank (of
+    the level), the sums of the numerator and denominator columns, the rural communes meeting
+    each share (in its share column) and the rural communes reported (``rural``)."""
+    by_district = (
+        communes.lazy()
+        .group_by("parent_code")
+        .agg(
+            *(
+                pl.col(numerator_col(indicator["id"]), denominator_col(indicator["id"])).sum()
+                for indicator in indicators
+            ),
+            *((pl.col(share_col(share.id)) & pl.col("rural")).sum() for share in shares),
+            pl.col("rural").sum(),  # rural communes reported
+        )
+        .collect(engine="in-memory")
+        .lazy()
+    )
+    province = units.filter(pl.col("unit_level") == "province")["unit_code"][0]
+    totals = [
+        by_district.with_columns(unit_code=pl.lit(province))
+        .group_by("unit_code")  # by a column: no row at all when no commune reported
+        .agg(pl.exclude("parent_code").sum()),
+        by_district.rename({"parent_code": "unit_code"}),
+    ]
+    return pl.concat(
+        [
+            frame.with_columns(unit_level=pl.lit(level), rank=pl.lit(rank))
+            for rank, (level, frame) in enumerate(zip(levels, totals, strict=False))
+        ],
+        how="diagonal",
     )
 
 
@@ -257,47 +311,13 @@ def _aggregates(
     shares: list[_Share],
     thresholds: pl.LazyFrame,
 ) -> pl.LazyFrame:
-    """The output rows of the province and the districts from their totals (one row per unit:
-    unit_code, unit_level, rank, and the sums of ``compute_indicators``): Σ numerator /
-    Σ denominator, and for each share the rural communes meeting it over the rural communes
-    reported (no row for a unit without any)."""
-    named = (
-        totals.join(units.lazy().select("unit_code", "unit_name"), on="unit_code", how="left")
-        .sort("rank", "unit_code")
-        .with_columns(row=pl.int_range(pl.len()))
-    )
-
-    def at(wanted: list[str]) -> pl.Expr:
-        return pl.col("unit_level").is_in([level for level in levels if level in wanted])
-
-    slots = len(indicators) + len(shares)
-    parts = [
-        named.filter(at(indicator["levels"])).select(
-            "unit_code", "unit_name", "unit_level", "row", slot=pl.lit(k),
-            indicator=pl.lit(indicator["id"]), numerator=f"n{k}", denominator=f"d{k}",
-        )
-        for k, indicator in enumerate(indicators)
-    ] + [
-        named.filter(at(share.levels) & (pl.col("rural") > 0)).select(
-            "unit_code", "unit_name", "unit_level", "row", slot=pl.lit(len(indicators) + j),
-            indicator=pl.lit(share.id), numerator=f"s{j}", denominator="rural",
-        )
-        for j, share in enumerate(shares)
-    ]  # fmt: skip
+    """The output rows of the province and the districts from their totals (see ``_totals``):
+    Σ numerator / Σ denominator, and for each share the rural communes meeting it over the
+    rural communes reported (no row for a unit without any)."""
+    parts = _aggregate_parts(totals, levels, units, indicators, shares)
     if not parts:
         return pl.LazyFrame(schema=_COLUMNS)
-    rules = pl.concat(
-        [
-            criteria.indicators.lazy().select(
-                pl.col("id").alias("indicator"), "direction", "zero_denominator"
-            ),
-            criteria.shares.lazy().select(
-                pl.col("id").alias("indicator"),
-                direction=pl.lit("higher"),
-                zero_denominator=pl.lit("not_assessed"),
-            ),
-        ]
-    )
+    slots = len(indicators) + len(shares)
     return (
         pl.concat(parts, how="vertical_relaxed")
         .join(
@@ -310,7 +330,7 @@ def _aggregates(
             on=["indicator", "unit_level"],
             how="left",
         )
-        .join(rules, on="indicator", how="left")
+        .join(_rules(criteria), on="indicator", how="left")
         .with_columns(
             pl.col("numerator", "denominator").cast(pl.Int64),
             position=pl.col("row") * slots + pl.col("slot"),
@@ -326,6 +346,58 @@ def _aggregates(
         )
         .sort("position")
         .select(*_COLUMNS)
+    )
+
+
+def _aggregate_parts(
+    totals: pl.LazyFrame,
+    levels: list[str],
+    units: pl.DataFrame,
+    indicators: list[dict[str, Any]],
+    shares: list[_Share],
+) -> list[pl.LazyFrame]:
+    """One frame per indicator and per share, over the units of the levels it is reported at:
+    unit_code, unit_name, unit_level, row (of the unit), slot (of the indicator or share),
+    indicator, numerator, denominator."""
+    named = (
+        totals.join(units.lazy().select("unit_code", "unit_name"), on="unit_code", how="left")
+        .sort("rank", "unit_code")
+        .with_columns(row=pl.int_range(pl.len()))
+    )
+
+    def at(wanted: list[str]) -> pl.Expr:
+        return pl.col("unit_level").is_in([level for level in levels if level in wanted])
+
+    return [
+        named.filter(at(indicator["levels"])).select(
+            "unit_code", "unit_name", "unit_level", "row", slot=pl.lit(slot),
+            indicator=pl.lit(indicator["id"]), numerator=numerator_col(indicator["id"]),
+            denominator=denominator_col(indicator["id"]),
+        )
+        for slot, indicator in enumerate(indicators)
+    ] + [
+        named.filter(at(share.levels) & (pl.col("rural") > 0)).select(
+            "unit_code", "unit_name", "unit_level", "row", slot=pl.lit(len(indicators) + slot),
+            indicator=pl.lit(share.id), numerator=share_col(share.id), denominator="rural",
+        )
+        for slot, share in enumerate(shares)
+    ]  # fmt: skip
+
+
+def _rules(criteria: CriteriaFrames) -> pl.LazyFrame:
+    """How each indicator and share is judged: indicator, direction, zero_denominator (a share
+    is higher-better and not assessed without rural communes)."""
+    return pl.concat(
+        [
+            criteria.indicators.lazy().select(
+                pl.col("id").alias("indicator"), "direction", "zero_denominator"
+            ),
+            criteria.shares.lazy().select(
+                pl.col("id").alias("indicator"),
+                direction=pl.lit("higher"),
+                zero_denominator=pl.lit("not_assessed"),
+            ),
+        ]
     )
 
 
