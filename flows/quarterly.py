@@ -19,8 +19,7 @@ from prefect.artifacts import (
 )
 from prefect.client.schemas.objects import FlowRun, State
 
-from ntm.indicators import period_tables
-from ntm.indicators.exports import write_indicator_workbook
+from ntm.indicators.mart import stored_tables
 from ntm.intake.ingest import ingest_files
 from ntm.reference import load_reference
 from ntm.report import generate_report
@@ -55,16 +54,16 @@ def ingest_inbox(data_dir: str, units: list[str] | None) -> list[dict[str, Any]]
 
 @task(name="build indicators", retries=1, retry_delay_seconds=5)
 def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
-    """Recompute the period's tables and write them for staff; returns province headlines."""
+    """Compute the period's tables once and store them (the report reads them back), with the
+    staff workbook; returns province headlines."""
     directory = DataDir.resolve(data_dir)
-    ref = load_reference()
-    target = directory.root / "indicators" / f"chi-tieu_{period}.xlsx"
+    parsed = Period.parse(period) or _bad(period)
     with Warehouse.open(directory.warehouse, read_only=True) as warehouse:
-        tables = period_tables(warehouse, ref, Period.parse(period) or _bad(period))
-    write_indicator_workbook(target, tables)
-    province = tables.indicators.filter(tables.indicators["unit_level"] == "province")
+        stored = stored_tables(directory, warehouse, load_reference(), parsed, store=True)
+    indicators = stored.tables.indicators
+    province = indicators.filter(indicators["unit_level"] == "province")
     return {
-        "workbook": str(target),
+        "workbook": str(directory.indicator_workbook(period)),
         "province": {r["indicator"]: (r["numerator"], r["denominator"])
                      for r in province.iter_rows(named=True)},
     }  # fmt: skip

@@ -1,4 +1,6 @@
-"""The ``ntm`` command (interfaces.md): ingest, template, demo, summary.
+"""ntm: district submissions, indicators and the committee report of the new-rural programme.
+
+The command of interfaces.md. Global options (``--data-dir``) go before or after the command.
 
 Exit status: 0 success; 2 usage error; 3 some file rejected or some row quarantined;
 1 internal failure. Bad input never produces a traceback.
@@ -17,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from ntm.indicators import period_tables
 from ntm.indicators.completeness import stored_periods, summary_lines
 from ntm.indicators.exports import write_indicator_workbook
+from ntm.indicators.mart import stored_tables
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference, ReferenceError, load_reference
@@ -44,14 +46,19 @@ def _period(text: str) -> Period:
     return period
 
 
+DATA_DIR_HELP = "inbox, warehouse, feedback and reports (default: $NTM_DATA_DIR or ./data)"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    # --data-dir is accepted before the command and after it; after it, SUPPRESS keeps a
+    # subcommand that was not given the option from resetting the value given before it.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir",
-        help="inbox, warehouse, feedback and reports (default: $NTM_DATA_DIR or ./data)",
-    )
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     parser = argparse.ArgumentParser(prog="ntm", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--data-dir", help=DATA_DIR_HELP)
+    commands = parser.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
 
     ingest = commands.add_parser("ingest", parents=[common], help="check and store submissions")
     ingest.add_argument("paths", nargs="+", type=Path, help="files, or folders to search")
@@ -64,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--output", required=True, type=Path)
 
     demo = commands.add_parser(
-        "demo", parents=[common], help="generate demo submissions into the inbox and ingest them"
+        "demo", parents=[common], help="demo submissions into the inbox, then the whole job"
     )
     demo.add_argument("--messy", type=Path, help="also write the messy set into this folder")
     demo.add_argument(
@@ -93,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     run = commands.add_parser(
-        "run", parents=[common], help="the whole job as a Prefect flow: ingest, indicators, report"
+        "run", parents=[common], help="ingest, indicators and report as one Prefect flow"
     )
     run.add_argument(
         "--period", type=_period, help="default: the last quarter that has ended (Hà Tĩnh time)"
@@ -140,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     except Exception as error:
-        log = data_dir.root / "logs" / "internal-errors.log"
+        log = data_dir.internal_errors_log
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a", encoding="utf-8") as handle:
             handle.write(f"--- {datetime.now(UTC).isoformat()} ntm {args.command}\n")
@@ -220,7 +227,8 @@ def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> 
     if not data_dir.warehouse.exists():
         raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
-        tables = period_tables(warehouse, ref, args.period)
+        # Read-only, without the data dir's lock: stored tables are read, never written here.
+        tables = stored_tables(data_dir, warehouse, ref, args.period, store=False).tables
     table = format_indicators(tables.indicators, str(args.period))
     if args.xlsx:
         write_indicator_workbook(args.xlsx, tables)

@@ -7,6 +7,7 @@ configuration) into one ``Reference``; it is the only place that reads ``NTM_REF
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -122,6 +123,7 @@ class Reference:
     roster: pl.DataFrame  # commune_code, valid_from, tier, target_year, sponsor
     report: ReportConfig
     root: Path  # the folder it was read from
+    fingerprint: str  # sha256 of every file under ``root``: what was computed with which data
 
     def catalogue_for(self, year: int) -> Catalogue | None:
         """The catalogue of the programme period that contains ``year``, if any."""
@@ -156,7 +158,16 @@ def load_reference(directory: Path | None = None) -> Reference:
         roster=load_roster(root),
         report=load_report_config(root),
         root=root,
+        fingerprint=_fingerprint(root),
     )
+
+
+def _fingerprint(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _load_format(path: Path) -> SubmissionFormat:

@@ -25,8 +25,8 @@ import polars as pl
 from markupsafe import Markup
 
 from ntm import __version__
-from ntm.indicators.exports import write_indicator_workbook
-from ntm.indicators.tables import PeriodTables, period_indicators, period_tables
+from ntm.indicators.mart import link_or_copy, stored_tables
+from ntm.indicators.tables import PeriodTables, period_indicators
 from ntm.reference import Reference
 from ntm.report.context import build_context
 from ntm.store.faults import kill_point
@@ -74,10 +74,14 @@ def input_snapshot(provenance: pl.DataFrame) -> str:
 
 
 def render_html(
-    warehouse: Warehouse, ref: Reference, period: Period, today: date, run_id: str | None
-) -> tuple[str, PeriodTables, str]:
-    """The report's HTML, the tables behind it and the input snapshot."""
-    tables = period_tables(warehouse, ref, period)
+    warehouse: Warehouse,
+    ref: Reference,
+    tables: PeriodTables,
+    today: date,
+    run_id: str | None,
+) -> tuple[str, str]:
+    """The report's HTML over the period's tables, and its input snapshot."""
+    period = tables.period
     previous = Period(period.year - 1, period.quarter)
     try:
         last_year: pl.DataFrame | None = period_indicators(warehouse, ref, previous)
@@ -99,7 +103,7 @@ def render_html(
     )
     css = Markup((ASSETS / "report.css").read_text(encoding="utf-8"))  # our own file
     html = environment().get_template("report.html.j2").render(css=css, **context)
-    return html, tables, snapshot
+    return html, snapshot
 
 
 def _index_rows(data_dir: DataDir, period: Period) -> list[dict[str, str]]:
@@ -126,8 +130,10 @@ def generate_report(
             rows = _index_rows(data_dir, period)
             if rows and rows[-1]["input_snapshot"] == input_snapshot(provenance):
                 return _existing(data_dir, rows[-1])
-        html, tables, snapshot = render_html(warehouse, ref, period, today, run_id)
-    from ntm.report.render import render_html_twin, render_pdf  # noqa: PLC0415 (see the module docstring)
+        stored = stored_tables(data_dir, warehouse, ref, period, store=True)
+        html, snapshot = render_html(warehouse, ref, stored.tables, today, run_id)
+    # See the module docstring.
+    from ntm.report.render import render_html_twin, render_pdf  # noqa: PLC0415
 
     folder_root = data_dir.reports / str(period)
     version = 1 + max(
@@ -143,7 +149,7 @@ def generate_report(
     names = [f"{stem}.{ext}" for ext in ("pdf", "html", "xlsx")]
     result = render_pdf(html, staging / names[0])
     render_html_twin(html, staging / names[1])
-    write_indicator_workbook(staging / names[2], tables)
+    link_or_copy(stored.workbook, staging / names[2])
     kill_point("report:staged")
     staging.rename(folder)
     kill_point("report:renamed")

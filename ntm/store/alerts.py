@@ -18,7 +18,7 @@ from ntm.store.paths import DataDir, atomic_path
 def write_alert(data_dir: DataDir, run_name: str, message: str) -> Path:
     now = datetime.now(UTC)
     payload = {"at": now.isoformat(timespec="seconds"), "run": run_name, "message": message}
-    target = data_dir.root / "alerts" / f"{now:%Y%m%dT%H%M%SZ}-{run_name}.json"
+    target = data_dir.alerts / f"{now:%Y%m%dT%H%M%SZ}-{run_name}.json"
     with atomic_path(target) as temporary:
         temporary.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     webhook = os.environ.get("NTM_ALERT_WEBHOOK")

@@ -24,7 +24,7 @@ class DataDirBusyError(Exception):
 def data_dir_lock(data_dir: DataDir, wait_seconds: float = 0.0) -> Iterator[None]:
     """Hold the data dir's lock; wait up to ``wait_seconds`` for it, then give up."""
     data_dir.root.mkdir(parents=True, exist_ok=True)
-    path = data_dir.root / ".ntm.store.lock"
+    path = data_dir.lock
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait_seconds
     try:

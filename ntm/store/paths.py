@@ -1,4 +1,4 @@
-"""The data dir: inbox, warehouse, feedback and reports of one deployment.
+"""The data dir: every path one deployment reads or writes, named in one place.
 
 Two data dirs never touch each other (interfaces.md). Reference data is not here: it ships with
 the code under data/reference/.
@@ -41,6 +41,34 @@ class DataDir:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def indicators(self) -> Path:
+        """The staff workbooks ``chi-tieu_<period>.xlsx`` and the stored period tables."""
+        return self.root / "indicators"
+
+    def indicator_workbook(self, period: str) -> Path:
+        return self.indicators / f"chi-tieu_{period}.xlsx"
+
+    def period_tables(self, period: str) -> Path:
+        """One folder per input key under it: the tables the flow computed for ``period``."""
+        return self.indicators / "tables" / period
+
+    @property
+    def alerts(self) -> Path:
+        return self.root / "alerts"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def internal_errors_log(self) -> Path:
+        return self.logs / "internal-errors.log"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / ".ntm.lock"
 
 
 @contextmanager
