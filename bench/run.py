@@ -1,6 +1,6 @@
 """Benchmarks of the quarterly job (issue 6): ingest, indicators and report, with floors.
 
-``python -m bench.run --scale tiny|province|national --runs N --out BENCHMARKS.md``
+``python -m bench --scale tiny|province|national --runs N --out BENCHMARKS.md``
 
 Every measurement runs in a fresh child process (``spawn``): its seconds cover only the work
 (imports and reference loading happen before the clock starts), and its peak memory is the
