@@ -107,15 +107,7 @@ def extract_tables(
     every = cells(grid).with_columns(
         match=pl.when(text.str.contains(r"^[0-9.,]+$")).then(text).otherwise(match_key_expr(text))
     )
-    labelled = every.filter(pl.col("match") != "").join(wanted, on="match", how="inner")
-    headers = (
-        labelled.group_by(FILE_ID, "excel_row")
-        .agg(pl.col("key").n_unique().alias("n"))
-        .filter(pl.col("n") >= MIN_HEADER_MATCHES)
-        .sort([FILE_ID, "n", "excel_row"], descending=[False, True, False])
-        .unique(FILE_ID, keep="first")
-        .select(FILE_ID, header_row="excel_row")
-    )
+    headers = _header_rows(every, wanted)
     header_cells = every.join(headers, on=FILE_ID).filter(
         (pl.col("excel_row") == pl.col("header_row")) & (pl.col("match") != "")
     )
@@ -126,6 +118,43 @@ def extract_tables(
         .unique([FILE_ID, "key"], keep="first")
         .select(FILE_ID, "position", "key")
     )
+    findings = _header_findings(files, columns, header_cells, mapping, ignored_headers)
+    body = (
+        every.join(headers, on=FILE_ID)
+        .filter(pl.col("excel_row") > pl.col("header_row"))
+        .join(mapping, on=[FILE_ID, "position"], how="inner")
+    )
+    kept = body.join(_table_ends(body, headers, match_key(total_label)), on=FILE_ID)
+    rows = _wide(
+        kept.filter(pl.col("stop").is_null() | (pl.col("excel_row") < pl.col("stop"))), keys
+    )
+    total = _wide(kept.filter(pl.col("excel_row") == pl.col("total_row")), keys)
+    return Tables(rows, total, headers, findings)
+
+
+def _header_rows(every: pl.DataFrame, wanted: pl.DataFrame) -> pl.DataFrame:
+    """file_id, header_row: per file, the row with the most known labels (at least
+    ``MIN_HEADER_MATCHES``), the topmost of equals."""
+    labelled = every.filter(pl.col("match") != "").join(wanted, on="match", how="inner")
+    return (
+        labelled.group_by(FILE_ID, "excel_row")
+        .agg(pl.col("key").n_unique().alias("n"))
+        .filter(pl.col("n") >= MIN_HEADER_MATCHES)
+        .sort([FILE_ID, "n", "excel_row"], descending=[False, True, False])
+        .unique(FILE_ID, keep="first")
+        .select(FILE_ID, header_row="excel_row")
+    )
+
+
+def _header_findings(
+    files: pl.DataFrame,
+    columns: list[Column],
+    header_cells: pl.DataFrame,
+    mapping: pl.DataFrame,
+    ignored_headers: frozenset[str],
+) -> pl.DataFrame:
+    """Columns of the format missing from a file's header, and header cells it does not know."""
+    keys = [c.key for c in columns]
     missing = (
         files.join(pl.DataFrame({"key": keys, "expected": [c.label for c in columns]}), how="cross")
         .join(mapping, on=[FILE_ID, "key"], how="anti")
@@ -149,14 +178,12 @@ def extract_tables(
             rule_id=pl.lit("extra_column"),
         )
     )
-    findings = pl.concat([with_file(missing), with_file(extra)])
+    return pl.concat([with_file(missing), with_file(extra)])
 
-    body = (
-        every.join(headers, on=FILE_ID)
-        .filter(pl.col("excel_row") > pl.col("header_row"))
-        .join(mapping, on=[FILE_ID, "position"], how="inner")
-    )
-    total_key = match_key(total_label)
+
+def _table_ends(body: pl.DataFrame, headers: pl.DataFrame, total_key: str) -> pl.DataFrame:
+    """file_id, stop (the first row not in the table: an empty row or the total row, null when
+    the table runs to the end) and total_row (when the total row ends the table)."""
     present = (
         body.filter(pl.col("text").str.strip_chars() != "")
         .group_by(FILE_ID, "excel_row", "header_row")
@@ -180,7 +207,7 @@ def extract_tables(
         .group_by(FILE_ID)
         .agg(total_row=pl.col("excel_row").min())
     )
-    ends = (
+    return (
         headers.join(first_gap, on=FILE_ID, how="left")
         .join(first_total, on=FILE_ID, how="left")
         .select(
@@ -191,12 +218,6 @@ def extract_tables(
             ).then(pl.col("total_row")),
         )
     )
-    kept = body.join(ends, on=FILE_ID)
-    rows = _wide(
-        kept.filter(pl.col("stop").is_null() | (pl.col("excel_row") < pl.col("stop"))), keys
-    )
-    total = _wide(kept.filter(pl.col("excel_row") == pl.col("total_row")), keys)
-    return Tables(rows, total, headers, findings)
 
 
 def text_columns(frame: pl.DataFrame, index: list[str], keys: list[str]) -> pl.DataFrame:

@@ -66,12 +66,32 @@ def check_metadata(
     from the registry when the unit is known) and the file-level findings.
     """
     keys = [*required, "template_version", "period", "unit_code", "unit_name", "prepared_by"]
+    parsed = _parsed(values, keys)
+    known = _known_units(parsed, registry, today, communes_report_from)
+    checked = parsed.join(known, on=FILE_ID, how="left")
+    findings = _findings(checked, labels, keys, required, template_version, today)
+    metadata = checked.select(
+        FILE_ID,
+        "unit_code",
+        unit_name=pl.coalesce("registry_name", "unit_name"),
+        period="period_code",
+        period_first_day="period_first_day",
+        period_last_day="period_last_day",
+        prepared_on="prepared_on",
+        prepared_by="prepared_by",
+        template_version="template_version",
+    ).cast(METADATA_SCHEMA)  # type: ignore[arg-type]
+    return metadata, findings
+
+
+def _parsed(values: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Every key as trimmed text or null; codes cleaned; the period and its days parsed."""
     present = [c for c in values.columns if c not in (*keys, "prepared_on")]
     values = text_columns(values, present, list(dict.fromkeys([*keys, "prepared_on"])))
     period_match = (
         pl.col("period").str.to_uppercase().str.extract_groups(_PERIOD).alias("period_parts")
     )
-    parsed = (
+    return (
         values.with_columns(text_expr(k) for k in dict.fromkeys(keys))
         .with_columns(
             clean_code_expr(pl.col("template_version")),
@@ -89,11 +109,17 @@ def check_metadata(
             prepared_on=parse_date_expr(pl.col("prepared_on")),
         )
     )
-    # A known unit is one of the reporting level on the period's last day.
+
+
+def _known_units(
+    parsed: pl.DataFrame, registry: pl.DataFrame, today: date, communes_report_from: date
+) -> pl.DataFrame:
+    """file_id, registry_name of each file whose unit reports at its level on the period's
+    last day (a unit of the wrong level, or not valid then, is unknown)."""
     units = registry.select(
         "unit_code", "unit_level", "valid_from", "valid_to", registry_name="unit_name"
     )
-    known = (
+    return (
         parsed.filter(pl.col("unit_code").is_not_null() & (pl.col("period_first_day") <= today))
         .select(FILE_ID, "unit_code", "period_last_day")
         .join(units, on="unit_code")
@@ -107,7 +133,17 @@ def check_metadata(
         .unique(FILE_ID, keep="first")
         .select(FILE_ID, "registry_name")
     )
-    checked = parsed.join(known, on=FILE_ID, how="left")
+
+
+def _findings(
+    checked: pl.DataFrame,
+    labels: dict[str, str],
+    keys: list[str],
+    required: list[str],
+    template_version: str,
+    today: date,
+) -> pl.DataFrame:
+    """The file-level findings on metadata, in file order."""
 
     def problem(
         rule: str, key: str, when: pl.Expr, value: pl.Expr, expected: pl.Expr
@@ -123,6 +159,7 @@ def check_metadata(
 
     label = {k: pl.lit(labels.get(k, k)) for k in keys}
     empty = pl.lit("")
+    given = pl.col("period_first_day") <= today
     findings = [
         *[
             problem("metadata_missing", k, pl.col(k).is_null(), pl.lit(None, pl.String), label[k])
@@ -143,33 +180,13 @@ def check_metadata(
             pl.col("period"),
             empty,
         ),
-        problem(
-            "period_future",
-            "period",
-            pl.col("period_first_day") > today,
-            pl.col("period"),
-            empty,
-        ),
+        problem("period_future", "period", ~given, pl.col("period"), empty),
         problem(
             "unit_unknown",
             "unit_code",
-            pl.col("unit_code").is_not_null()
-            & (pl.col("period_first_day") <= today)
-            & pl.col("registry_name").is_null(),
+            pl.col("unit_code").is_not_null() & given & pl.col("registry_name").is_null(),
             pl.col("unit_code"),
             pl.col("period_code"),
         ),
     ]
-    metadata = checked.select(
-        FILE_ID,
-        "unit_code",
-        unit_name=pl.coalesce("registry_name", "unit_name"),
-        period="period_code",
-        period_first_day="period_first_day",
-        period_last_day="period_last_day",
-        prepared_on="prepared_on",
-        prepared_by="prepared_by",
-        template_version="template_version",
-    ).cast(METADATA_SCHEMA)  # type: ignore[arg-type]
-    found = pl.concat([with_file(f) for f in findings]).sort(FILE_ID, maintain_order=True)
-    return metadata, found
+    return pl.concat([with_file(f) for f in findings]).sort(FILE_ID, maintain_order=True)
