@@ -11,8 +11,11 @@ from __future__ import annotations
 import io
 import os
 import re
+import textwrap
 import unicodedata
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -333,152 +336,315 @@ def _nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
-def generate_messy(
-    folder: Path, ref: Reference, period: Period = DEMO_LAST, seed: int = 7
-) -> list[Path]:
-    """Files with the mistakes clerks make, for ``period``, each named after its mistake.
+# ---------------------------------------------------------------------------- the messy set
 
-    They are meant to be ingested after the clean demo (they rely on its history). The figures
-    are the demo's own (its seed), so each file differs from the clean one only by its mistake;
-    ``seed`` drives the choices of the mistakes. README.txt lists the expected outcomes.
-    """
-    fmt, tz, rng = ref.format, ref.settings.timezone, np.random.default_rng(seed)
-    figures = demo_figures(ref, period, period)
-    units = dict(
-        reporting_units(ref.registry, period.last_day, ref.settings.communes_report_from)
-        .select("unit_code", "unit_name")
-        .iter_rows()
-    )
-    # After the last clean file can arrive (30 days), so one ingest of both keeps the order.
-    arrival = _arrival(period.last_day + timedelta(days=31), tz)
-    written: list[Path] = []
 
-    def rows_of(unit: str) -> pl.DataFrame:
-        return _unit_rows(ref, figures, unit, period)
+@dataclass(frozen=True)
+class MessyKit:
+    """What the builders of the messy set share: the period's demo figures, the folder, a seed."""
 
-    def save(name: str, unit: str, rows: pl.DataFrame, layout: Layout | None = None) -> Path:
-        target = write_submission(
-            folder / name,
-            fmt,
+    folder: Path
+    ref: Reference
+    period: Period
+    figures: pl.DataFrame
+    unit_names: dict[str, str]
+    prepared_on: date
+    rng: np.random.Generator  # drives the choices of the mistakes, in the order of the table
+
+    def rows(self, unit: str) -> pl.DataFrame:
+        """The unit's clean rows, as the demo has them."""
+        return _unit_rows(self.ref, self.figures, unit, self.period)
+
+    def save(self, name: str, unit: str, rows: pl.DataFrame, layout: Layout | None = None) -> Path:
+        """A workbook of ``unit`` with ``rows`` (the first of a duplicated commune's figures)."""
+        return write_submission(
+            self.folder / name,
+            self.ref.format,
             unit,
-            units.get(unit, unit),
-            str(period),
+            self.unit_names.get(unit, unit),
+            str(self.period),
             rows.select("commune_code", "commune_name"),
             rows.unique("commune_code", keep="first", maintain_order=True),
-            prepared_on=arrival.date() - timedelta(days=1),
+            prepared_on=self.prepared_on,
             prepared_by=_clerk(unit),
             layout=layout,
         )
-        written.append(target)
-        return target
 
-    def raw(name: str, data: bytes) -> None:
-        (folder / name).write_bytes(data)
-        written.append(folder / name)
+    def raw(self, name: str, data: bytes) -> Path:
+        """A file of exactly these bytes."""
+        path = self.folder / name
+        path.write_bytes(data)
+        return path
 
-    folder.mkdir(parents=True, exist_ok=True)
+    def csv(self, unit: str) -> pl.DataFrame:
+        """The unit's clean rows as a CSV submission holds them."""
+        return _csv_frame(self.ref.format, unit, str(self.period), self.rows(unit))
+
+
+Builder = Callable[[MessyKit, str], Path]
+
+
+@dataclass(frozen=True)
+class MessyCase:
+    """One file of the messy set: its name, its mistake, how it is built and what ingest says.
+
+    ``expected`` is the verdict ``ntm ingest`` prints for the file (its third column) when the
+    set is ingested after the clean demo, for the demo's last period; ``{period}`` stands for
+    the period, and a final "…" makes it a prefix (the rest quotes the file's figures).
+    ``quarantined`` is the number of its rows stored as quarantined. A file that is not an
+    .xlsx or .csv (``in_folder=False``) is not picked when its folder is ingested: ``expected``
+    is then what ingest prints when the file is named.
+    """
+
+    name: str
+    mistake: str
+    build: Builder
+    expected: str
+    quarantined: int = 0
+    in_folder: bool = True
+
+    def verdict(self, period: Period) -> str:
+        return self.expected.format(period=period)
+
+    def matches(self, verdict: str, period: Period) -> bool:
+        """Whether ``verdict``, as ``ntm ingest`` printed it, is the one expected."""
+        expected = self.verdict(period)
+        if expected.endswith("…"):
+            return verdict.startswith(expected[:-1])
+        return verdict == expected
+
+    def outcome(self, period: Period) -> str:
+        """The expected outcome as README.txt states it."""
+        said = self.verdict(period)
+        if self.quarantined:
+            said += f"; {self.quarantined} row{'s' if self.quarantined > 1 else ''} quarantined"
+        if not self.in_folder:
+            said = f"not picked when its folder is ingested; when named: {said}"
+        return said
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an OLE header, as .xls has
+
+
+def _text_numbers(kit: MessyKit, name: str) -> Path:
     typed = [
         _grouped("households", "."),
         _grouped("workers", " "),
         _grouped("workers_trained", "."),
     ]
-    save("01_text_numbers.xlsx", "436", rows_of("436").with_columns(typed))
-    rows, order = rows_of("437"), list(fmt.figure_keys)
-    rng.shuffle(order)
-    save(
-        "02_nfd_layout.xlsx",
-        "437",
-        rows,
-        Layout(
-            title_rows=4,
-            column_order=["commune_name", "commune_code", *order],
-            labels={key: _nfd(label) for key, label in fmt.labels.items()},
-            sheet_names={
-                s: _nfd(s) for s in (fmt.instructions_sheet, fmt.metadata_sheet, fmt.figures_sheet)
-            },
-            extra_columns={"Ghi chú": ["Số liệu sơ bộ", "", "Đã rà soát lại"]},
-            extra_sheet="Sheet1",
-        ),
+    return kit.save(name, "436", kit.rows("436").with_columns(typed))
+
+
+def _nfd_layout(kit: MessyKit, name: str) -> Path:
+    fmt = kit.ref.format
+    order = list(fmt.figure_keys)
+    kit.rng.shuffle(order)
+    layout = Layout(
+        title_rows=4,
+        column_order=["commune_name", "commune_code", *order],
+        labels={key: _nfd(label) for key, label in fmt.labels.items()},
+        sheet_names={
+            s: _nfd(s) for s in (fmt.instructions_sheet, fmt.metadata_sheet, fmt.figures_sheet)
+        },
+        extra_columns={"Ghi chú": ["Số liệu sơ bộ", "", "Đã rà soát lại"]},
+        extra_sheet="Sheet1",
     )
-    rows = rows_of("444")
+    return kit.save(name, "437", kit.rows("437"), layout)
+
+
+def _total_mismatch(kit: MessyKit, name: str) -> Path:
+    rows = kit.rows("444")
     off_by_ten: dict[str, object] = {"poor_end": int(rows["poor_end"].sum()) + 10}
-    save("03_total_mismatch.xlsx", "444", rows, Layout(total_row=True, total_override=off_by_ten))
-    foreign = _unit_rows(ref, figures, "440", period).head(1)
-    save("04_foreign_commune.xlsx", "439", pl.concat([rows_of("439"), foreign]))
-    save("05_missing_sheet.xlsx", "445", rows_of("445"), Layout(omit_sheets=[fmt.figures_sheet]))
+    return kit.save(name, "444", rows, Layout(total_row=True, total_override=off_by_ten))
+
+
+def _foreign_commune(kit: MessyKit, name: str) -> Path:
+    return kit.save(name, "439", pl.concat([kit.rows("439"), kit.rows("440").head(1)]))
+
+
+def _missing_sheet(kit: MessyKit, name: str) -> Path:
+    return kit.save(
+        name, "445", kit.rows("445"), Layout(omit_sheets=[kit.ref.format.figures_sheet])
+    )
+
+
+def _bad_cells(kit: MessyKit, name: str) -> Path:
     bad = {(0, "poor_exited"): "12,5", (1, "near_poor_new"): "-", (2, "coop_members"): "n/a",
            (3, "workers_certified"): 12.5, (4, "child_abuse_cases"): None}  # fmt: skip
-    _as_number(save("06_bad_cells.xlsx", "440", _with_cells(rows_of("440"), bad)), "12.5")
-    rows = rows_of("441")
-    save("07_duplicate_commune.xlsx", "441", pl.concat([rows, rows.slice(3, 1)]))
-    rows = rows_of("442")
+    path = kit.save(name, "440", _with_cells(kit.rows("440"), bad))
+    _as_number(path, "12.5")
+    return path
+
+
+def _duplicate_commune(kit: MessyKit, name: str) -> Path:
+    rows = kit.rows("441")
+    return kit.save(name, "441", pl.concat([rows, rows.slice(3, 1)]))
+
+
+def _rules_broken(kit: MessyKit, name: str) -> Path:
     broken = pl.int_range(pl.len())
-    save(
-        "08_rules_broken.xlsx",
-        "442",
-        rows.with_columns(
-            poor_end=pl.col("poor_end") + pl.when(broken == 0).then(3).otherwise(0),
-            households=pl.when(broken == 1)
-            .then(pl.col("poor_end") + pl.col("near_poor_end") - 1)
-            .otherwise(pl.col("households")),
-            workers_certified=pl.when(broken == 2)
-            .then(pl.col("workers_trained") + 5)
-            .otherwise(pl.col("workers_certified")),
-        ),
+    rows = kit.rows("442").with_columns(
+        poor_end=pl.col("poor_end") + pl.when(broken == 0).then(3).otherwise(0),
+        households=pl.when(broken == 1)
+        .then(pl.col("poor_end") + pl.col("near_poor_end") - 1)
+        .otherwise(pl.col("households")),
+        workers_certified=pl.when(broken == 2)
+        .then(pl.col("workers_trained") + 5)
+        .otherwise(pl.col("workers_certified")),
     )
-    unknown = Layout(metadata_override={"unit_code": "999"})
-    save("09_unknown_unit.xlsx", "449", rows_of("449"), unknown)
-    for name, text in (
-        ("10a_period_malformed.xlsx", "Q4/2024"),
-        ("10b_period_future.xlsx", "2031-Q1"),
-    ):
-        save(name, "446", rows_of("446"), Layout(metadata_override={"period": text}))
-    raw("11a_corrupt_random.xlsx", rng.bytes(4096))
-    whole = save("11b_truncated.xlsx", "447", rows_of("447")).read_bytes()
-    (folder / "11b_truncated.xlsx").write_bytes(whole[: len(whole) // 2])
-    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
-    raw("11c_encrypted.xlsx", ole + "EncryptedPackage".encode("utf-16-le") + rng.bytes(2048))
-    mixed = _csv_frame(fmt, "448", str(period), rows_of("448")).with_columns(
-        unit_code=pl.when(pl.int_range(pl.len()) == 5).then(pl.lit("449")).otherwise("unit_code")
+    return kit.save(name, "442", rows)
+
+
+def _unknown_unit(kit: MessyKit, name: str) -> Path:
+    return kit.save(name, "449", kit.rows("449"), Layout(metadata_override={"unit_code": "999"}))
+
+
+def _period_typed(text: str) -> Builder:
+    def build(kit: MessyKit, name: str) -> Path:
+        return kit.save(name, "446", kit.rows("446"), Layout(metadata_override={"period": text}))
+
+    return build
+
+
+def _corrupt_random(kit: MessyKit, name: str) -> Path:
+    return kit.raw(name, kit.rng.bytes(4096))
+
+
+def _truncated(kit: MessyKit, name: str) -> Path:
+    path = kit.save(name, "447", kit.rows("447"))
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+def _encrypted(kit: MessyKit, name: str) -> Path:
+    mark = "EncryptedPackage".encode("utf-16-le")
+    return kit.raw(name, _OLE_MAGIC + mark + kit.rng.bytes(2048))
+
+
+def _csv_mixed_units(kit: MessyKit, name: str) -> Path:
+    sixth = pl.int_range(pl.len()) == 5
+    mixed = kit.csv("448").with_columns(
+        unit_code=pl.when(sixth).then(pl.lit("449")).otherwise("unit_code")
     )
-    raw("12a_csv_mixed_units.csv", mixed.write_csv().encode("utf-8-sig"))
-    legacy = _csv_frame(fmt, "449", str(period), rows_of("449")).write_csv()
-    raw("12b_csv_cp1258.csv", _cp1258(legacy))
-    rows = rows_of("443")
+    return kit.raw(name, mixed.write_csv().encode("utf-8-sig"))
+
+
+def _csv_cp1258(kit: MessyKit, name: str) -> Path:
+    return kit.raw(name, _cp1258(kit.csv("449").write_csv()))
+
+
+def _names_and_missing(kit: MessyKit, name: str) -> Path:
+    index = pl.int_range(pl.len())
     plain = pl.col("commune_name").str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
-    renamed = pl.when(pl.int_range(pl.len()) == 1).then(plain.str.replace_all("[đĐ]", "d"))
-    rows = rows.with_columns(commune_name=renamed.otherwise("commune_name"))
-    save("13_names_and_missing.xlsx", "443", rows.filter(pl.int_range(pl.len()) != 4))
-    raw("14_legacy.xls", ole + rng.bytes(3584))
-    raw("14_scan.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-    (folder / "README.txt").write_text(_README.format(period=period), encoding="utf-8")
+    renamed = pl.when(index == 1).then(plain.str.replace_all("[đĐ]", "d"))
+    rows = kit.rows("443").with_columns(commune_name=renamed.otherwise("commune_name"))
+    return kit.save(name, "443", rows.filter(index != 4))
+
+
+def _legacy_xls(kit: MessyKit, name: str) -> Path:
+    return kit.raw(name, _OLE_MAGIC + kit.rng.bytes(3584))
+
+
+def _scan_pdf(kit: MessyKit, name: str) -> Path:
+    return kit.raw(name, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+
+_UNREADABLE = (
+    "rejected: Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng "
+    "(nội dung không phải một tệp .xlsx)."
+)
+# The messy set, in order of arrival. Builders run in this order on one random stream.
+MESSY_CASES = (
+    MessyCase("01_text_numbers.xlsx", 'households/workers as text "1.350", "1 350"',
+              _text_numbers, "accepted"),
+    MessyCase("02_nfd_layout.xlsx", "NFD sheet names and labels, 4 title rows, columns "
+              'reordered, extra column "Ghi chú", extra sheet "Sheet1"',
+              _nfd_layout, "accepted with 2 issues"),
+    MessyCase("03_total_mismatch.xlsx", '"Tổng cộng" row off by 10 in poor_end',
+              _total_mismatch, "rejected: Dòng «Tổng cộng» ghi …"),
+    MessyCase("04_foreign_commune.xlsx", "a commune of Đức Thọ added to Hương Sơn",
+              _foreign_commune, "accepted with 1 issues", quarantined=1),
+    MessyCase("05_missing_sheet.xlsx", 'no "Biểu 01" sheet',
+              _missing_sheet, "rejected: Thiếu trang tính «Biểu 01»."),
+    MessyCase("06_bad_cells.xlsx", '"12,5", "-", "n/a", number 12.5, empty cell',
+              _bad_cells, "accepted with 5 issues", quarantined=5),
+    MessyCase("07_duplicate_commune.xlsx", "one commune twice",
+              _duplicate_commune, "accepted with 2 issues", quarantined=2),
+    MessyCase("08_rules_broken.xlsx", "poor_end off by 3; households < poor + near-poor (also "
+              "rate and household jump warnings); certified > trained",
+              _rules_broken, "accepted with 6 issues", quarantined=3),
+    MessyCase("09_unknown_unit.xlsx", "unit code 999", _unknown_unit,
+              "rejected: Mã đơn vị báo cáo «999» không có trong danh mục đơn vị hành chính của "
+              "kỳ {period}."),
+    MessyCase("10a_period_malformed.xlsx", 'period "Q4/2024"', _period_typed("Q4/2024"),
+              "rejected: Kỳ báo cáo «Q4/2024» không đúng dạng NĂM-Qn."),
+    MessyCase("10b_period_future.xlsx", 'period "2031-Q1"', _period_typed("2031-Q1"),
+              "rejected: Kỳ báo cáo «2031-Q1» chưa bắt đầu."),
+    MessyCase("11a_corrupt_random.xlsx", "random bytes", _corrupt_random, _UNREADABLE),
+    MessyCase("11b_truncated.xlsx", "the first half of a workbook", _truncated, _UNREADABLE),
+    MessyCase("11c_encrypted.xlsx", "password-encrypted (OLE EncryptedPackage)", _encrypted,
+              "rejected: Tệp được đặt mật khẩu hoặc mã hóa nên không đọc được."),
+    MessyCase("12a_csv_mixed_units.csv", "unit_code 448 and 449 in one CSV", _csv_mixed_units,
+              "rejected: Cột unit_code có nhiều giá trị khác nhau trong cùng một tệp (448, 449)."),
+    MessyCase("12b_csv_cp1258.csv", "CSV in Windows-1258, not UTF-8", _csv_cp1258,
+              "rejected: Tệp CSV không phải mã UTF-8 (byte thứ …"),
+    MessyCase("13_names_and_missing.xlsx", "a name typed without diacritics, a commune left "
+              "out", _names_and_missing, "accepted with 2 issues"),
+    MessyCase("14_legacy.xls", "an old .xls workbook", _legacy_xls,
+              "rejected: Loại tệp «.xls» không được chấp nhận.", in_folder=False),
+    MessyCase("14_scan.pdf", "a scan as PDF", _scan_pdf,
+              "rejected: Loại tệp «.pdf» không được chấp nhận.", in_folder=False),
+)  # fmt: skip
+
+
+def generate_messy(
+    folder: Path, ref: Reference, period: Period = DEMO_LAST, seed: int = 7
+) -> list[Path]:
+    """Files with the mistakes clerks make, for ``period``, one per case of ``MESSY_CASES``.
+
+    They are meant to be ingested after the clean demo (they rely on its history). The figures
+    are the demo's own (its seed), so each file differs from the clean one only by its mistake;
+    ``seed`` drives the choices of the mistakes. README.txt lists the expected outcomes.
+    """
+    direct = ref.settings.communes_report_from
+    # After the last clean file can arrive (30 days), so one ingest of both keeps the order.
+    arrival = _arrival(period.last_day + timedelta(days=31), ref.settings.timezone)
+    kit = MessyKit(
+        folder=folder,
+        ref=ref,
+        period=period,
+        figures=demo_figures(ref, period, period),
+        unit_names=dict(
+            reporting_units(ref.registry, period.last_day, direct)
+            .select("unit_code", "unit_name")
+            .iter_rows()
+        ),
+        prepared_on=arrival.date() - timedelta(days=1),
+        rng=np.random.default_rng(seed),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [case.build(kit, case.name) for case in MESSY_CASES]
+    (folder / "README.txt").write_text(messy_readme(period), encoding="utf-8")
     for i, path in enumerate(written):
         _stamp(path, arrival + timedelta(minutes=i))
     return written
 
 
-_README = """Messy demo submissions for {period} (ntm demo). Ingest the clean demo first.
-
-01_text_numbers.xlsx      households/workers as text "1.350", "1 350"  -> accepted
-02_nfd_layout.xlsx        NFD sheet names and labels, 4 title rows, columns reordered, extra
-                          column "Ghi chú", extra sheet "Sheet1"      -> accepted with warnings
-03_total_mismatch.xlsx    "Tổng cộng" row off by 10 in poor_end        -> rejected
-04_foreign_commune.xlsx   a commune of Đức Thọ added to Hương Sơn      -> that row quarantined
-05_missing_sheet.xlsx     no "Biểu 01" sheet                           -> rejected
-06_bad_cells.xlsx         "12,5", "-", "n/a", number 12.5, empty cell  -> 5 rows quarantined
-07_duplicate_commune.xlsx one commune twice                           -> both rows quarantined
-08_rules_broken.xlsx      poor_end off by 3; households < poor + near-poor (also rate and
-                          household jump warnings); certified > trained -> 3 rows quarantined
-09_unknown_unit.xlsx      unit code 999                               -> rejected
-10a_period_malformed.xlsx period "Q4/2024"                            -> rejected
-10b_period_future.xlsx    period "2031-Q1"                            -> rejected
-11a_corrupt_random.xlsx   random bytes                                -> rejected
-11b_truncated.xlsx        the first half of a workbook                -> rejected
-11c_encrypted.xlsx        password-encrypted (OLE EncryptedPackage)   -> rejected
-12a_csv_mixed_units.csv   unit_code 448 and 449 in one CSV            -> rejected
-12b_csv_cp1258.csv        CSV in Windows-1258, not UTF-8              -> rejected
-13_names_and_missing.xlsx a name typed without diacritics, a commune left out
-                                                                      -> accepted with warnings
-14_legacy.xls, 14_scan.pdf  not .xlsx/.csv: skipped when a folder is ingested, rejected
-                          (file type) when named explicitly
-"""
+def messy_readme(period: Period) -> str:
+    """README.txt of the messy set: each file, its mistake and what ``ntm ingest`` says."""
+    indent = " " * 26
+    lines = [
+        f"Messy demo submissions for {period} (ntm demo). Ingest the clean demo first.",
+        "After each file: what `ntm ingest` prints for it (… : the rest quotes its figures).",
+        "",
+    ]
+    for case in MESSY_CASES:
+        lines += textwrap.wrap(f"{case.name:<25} {case.mistake}", 96, subsequent_indent=indent)
+        lines += textwrap.wrap(
+            f"-> {case.outcome(period)}",
+            96,
+            initial_indent=indent,
+            subsequent_indent=indent + "   ",
+        )
+    return "\n".join(lines) + "\n"
