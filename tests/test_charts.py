@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -19,22 +23,17 @@ pytest.importorskip("matplotlib")
 
 import matplotlib as mpl
 
-from ntm.report import charts
-from ntm.report.charts import (
-    attainment_svg,
-    format_number,
-    format_percent,
-    poverty_trend_svg,
-    rates_by_unit_svg,
-)
+from ntm.report import charts, vi
+from ntm.report.charts import attainment_svg, poverty_trend_svg, rates_by_unit_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
-SERIES = pl.DataFrame({"year": [2021, 2022, 2023, 2024], "rate": [4.88, 7.21, 5.36, 3.79]})
+# Rates in hundredths of a percent, as the report carries them: 488 is 4,88%.
+SERIES = pl.DataFrame({"year": [2021, 2022, 2023, 2024], "rate": [488, 721, 536, 379]})
 UNITS = pl.DataFrame(
     {
         "unit_name": ["Thành phố Hà Tĩnh", "Huyện Đức Thọ", "Huyện Lộc Hà"],
-        "value": [82.35, 70.0, 3.04],
+        "value": [8235, 7000, 304],
     }
 )
 TARGETS = pl.DataFrame(
@@ -47,11 +46,11 @@ TARGETS = pl.DataFrame(
 
 
 def trend() -> str:
-    return poverty_trend_svg(SERIES, (0.6, 1.0), (2025, 3.04), [2022])
+    return poverty_trend_svg(SERIES, (60, 100), (2025, 304), [2022])
 
 
 def units() -> str:
-    return rates_by_unit_svg(UNITS, "Tỷ lệ lao động qua đào tạo (%)", 70.0)
+    return rates_by_unit_svg(UNITS, "Tỷ lệ lao động qua đào tạo (%)", 7000)
 
 
 def attainment() -> str:
@@ -112,13 +111,16 @@ def test_poverty_trend_labels() -> None:
         "3,04%",
         "2022",
         "2025",
+        "0",  # ticks of 7,21% * 1.15: 0, 2, 4, 6, 8, with no decimals
+        "8",
     ):
         assert label in found, label
     assert "2.022" not in found  # years are not grouped like numbers
+    assert "0,0" not in found and "8,0" not in found
 
 
 def test_poverty_trend_without_projection_or_breaks() -> None:
-    found = texts(poverty_trend_svg(SERIES.head(1), (0.6, 1.0), None, []))
+    found = texts(poverty_trend_svg(SERIES.head(1), (60, 100), None, []))
     assert "4,88%" in found
     assert "Dự báo" not in found
     assert "Đổi chuẩn nghèo" not in found
@@ -138,11 +140,11 @@ def test_rates_by_unit_labels() -> None:
         assert label in found, label
     no_threshold = texts(rates_by_unit_svg(UNITS, "Tỷ lệ (%)", None))
     assert not any(text.startswith("Chỉ tiêu") for text in no_threshold)
-    assert "Chỉ tiêu 72,5%" in texts(rates_by_unit_svg(UNITS, "Tỷ lệ (%)", 72.5))
+    assert "Chỉ tiêu 72,5%" in texts(rates_by_unit_svg(UNITS, "Tỷ lệ (%)", 7250))
 
 
 def test_rates_by_unit_missing_value() -> None:
-    frame = pl.DataFrame({"unit_name": ["Huyện Vũ Quang", "Huyện Lộc Hà"], "value": [None, 48.0]})
+    frame = pl.DataFrame({"unit_name": ["Huyện Vũ Quang", "Huyện Lộc Hà"], "value": [None, 4800]})
     found = texts(rates_by_unit_svg(frame, "Tỷ lệ (%)", None))
     assert "-" in found
     assert "48,00%" in found
@@ -150,8 +152,8 @@ def test_rates_by_unit_missing_value() -> None:
 
 def test_rates_by_unit_fit_69_communes_on_a_page() -> None:
     names = [f"Xã Thạch Hưng {i}" for i in range(69)]
-    frame = pl.DataFrame({"unit_name": names, "value": [30 + i * 0.9 for i in range(69)]})
-    svg = rates_by_unit_svg(frame, "Tỷ lệ (%)", 70.0)
+    frame = pl.DataFrame({"unit_name": names, "value": [3000 + i * 90 for i in range(69)]})
+    svg = rates_by_unit_svg(frame, "Tỷ lệ (%)", 7000)
     found = texts(svg)
     assert set(names) <= set(found)
     height_pt = float(ET.fromstring(svg.encode("utf-8")).get("height", "").removesuffix("pt"))
@@ -182,7 +184,7 @@ def test_attainment_rejects_more_met_than_total() -> None:
 
 def test_empty_frames_are_refused() -> None:
     with pytest.raises(ValueError, match="no year"):
-        poverty_trend_svg(SERIES.clear(), (0.6, 1.0), None, [])
+        poverty_trend_svg(SERIES.clear(), (60, 100), None, [])
     with pytest.raises(ValueError, match="no unit"):
         rates_by_unit_svg(UNITS.clear(), "Tỷ lệ (%)", None)
     with pytest.raises(ValueError, match="no target"):
@@ -215,47 +217,107 @@ def test_no_font_warning_where_no_fallback_font_is_installed(
     assert "font-family: 'NTM Serif', 'No Such Serif', serif" in svg
 
 
-@pytest.mark.parametrize(
-    ("value", "decimals", "expected"),
-    [
-        (1234567, 0, "1.234.567"),
-        (3.04, 2, "3,04"),
-        (0.6, 1, "0,6"),
-        (1.0, 1, "1,0"),
-        (999.5, 0, "1.000"),
-        (1234.5678, 2, "1.234,57"),
-        (-1234.5, 1, "-1.234,5"),
-        (-3.04, 2, "-3,04"),
-        (-0.001, 2, "0,00"),  # no "-0,00"
-        (0, 0, "0"),
-    ],
-)
-def test_format_number(value: float, decimals: int, expected: str) -> None:
-    assert format_number(value, decimals) == expected
+def test_rates_in_floats_are_refused_not_rounded() -> None:
+    """The charts take hundredths, as the report's text does; a float percent is an old call."""
+    with pytest.raises(TypeError, match="hundredths"):
+        poverty_trend_svg(SERIES.with_columns(pl.col("rate") / 100), (60, 100), None, [])
+    with pytest.raises(TypeError, match="hundredths"):
+        rates_by_unit_svg(UNITS.with_columns(pl.col("value") / 100), "Tỷ lệ (%)", None)
+    with pytest.raises(TypeError, match="whole number"):
+        vi.percent(3.04)  # type: ignore[arg-type]
 
 
-def test_format_number_defaults_and_trim() -> None:
-    assert format_number(1234567) == "1.234.567"
-    assert format_number(70.0, 2, trim=True) == "70"
-    assert format_number(72.5, 2, trim=True) == "72,5"
-    assert format_number(1000.0, 2, trim=True) == "1.000"
-    assert format_percent(3.79) == "3,79%"
-    assert format_percent(70.0, trim=True) == "70%"
+def test_attainment_share_is_rounded_half_up_like_the_text() -> None:
+    """1/32 is 3,125%: the label says 3,13%, as ``transforms.rates.hundredths`` rounds the
+    report's rates. (The float formatter it replaces wrote 3,12%: binary 3.125, half to even.)"""
+    found = texts(attainment_svg(pl.DataFrame({"label": ["x"], "met": [1], "total": [32]})))
+    assert "3,13%" in found and "1/32" in found
+    empty = texts(attainment_svg(pl.DataFrame({"label": ["x"], "met": [0], "total": [0]})))
+    assert "-" in empty and "0/0" in empty
+
+
+# --- the numbers in the labels: ntm.report.vi, from exact integers ------------------------------
+# These replace the tests of charts.format_number and format_percent, the float formatters the
+# charts had: every label those tests pinned is now written by ntm.report.vi from integers
+# (counts; rates and points in hundredths; tick positions in thousandths), as the text is.
+# Two of their cases rounded a float: 999.5 with no decimals -> "1.000", -0.001 -> "0,00". No
+# label rounds any more: a count is whole, a rate is rounded half up in integers before it is
+# written (see the attainment test above), and a tick sits on a thousandth (``TICK_PLACES``);
+# the nearest cases left are tick positions with float noise, below.
+
+LABELS: list[tuple[Callable[[], str], str]] = [
+    (partial(vi.count, 1234567), "1.234.567"),  # attainment counts: "1.234/2.000"
+    (partial(vi.count, 0), "0"),
+    (partial(vi.hundredths, 304), "3,04"),
+    (partial(vi.percent, 379), "3,79%"),  # a point's, a bar's or a share's label
+    (partial(vi.hundredths, 60, least=1), "0,6"),  # the band in the trend's legend
+    (partial(vi.hundredths, 100, least=1), "1,0"),
+    (partial(vi.hundredths, 123457), "1.234,57"),
+    (partial(vi.hundredths, -123450, least=1), "-1.234,5"),
+    (partial(vi.hundredths, -304), "-3,04"),
+    (partial(vi.hundredths, 7000, least=0), "70"),  # the threshold: "Chỉ tiêu 70%"
+    (partial(vi.hundredths, 7250, least=0), "72,5"),
+    (partial(vi.hundredths, 100000, least=0), "1.000"),
+    (partial(vi.percent, 7000, least=0), "70%"),
+    (partial(vi.percent, None), "-"),  # a bar without a value
+    (partial(vi.decimal, 25, 3), "0,025"),
+]
+
+
+@pytest.mark.parametrize(("label", "expected"), LABELS)
+def test_vi_writes_the_numbers_of_the_labels(label: Callable[[], str], expected: str) -> None:
+    assert label() == expected
+
+
+def test_vi_refuses_more_decimals_than_it_has() -> None:
+    with pytest.raises(ValueError, match="least"):
+        vi.hundredths(304, least=3)
+
+
+def tick_labels(locs: list[float], suffix: str = "") -> list[str]:
+    """What an axis writes at ``locs``: the charts' formatter, as matplotlib calls it."""
+    formatter = charts._tick_formatter(suffix)
+    formatter.set_locs(locs)
+    return [formatter(x, i) for i, x in enumerate(locs)]
+
+
+def test_tick_labels_share_the_fewest_decimals_that_are_exact() -> None:
+    steps = [i * 0.1 * 5 for i in range(6)]  # 0.5 * 3 is 1.5000000000000002
+    assert tick_labels(steps) == ["0,0", "0,5", "1,0", "1,5", "2,0", "2,5"]
+    assert tick_labels([0.0, 20.0, 40.0, 100.0]) == ["0", "20", "40", "100"]
+    assert tick_labels([0, 25, 50, 75, 100], "%") == ["0%", "25%", "50%", "75%", "100%"]
+    assert tick_labels([0.0, 0.025, 0.05]) == ["0,000", "0,025", "0,050"]
+    assert tick_labels([0.0, 0.02, 0.04]) == ["0,00", "0,02", "0,04"]
+    assert tick_labels([1000.0, 2500.0]) == ["1.000", "2.500"]
+    assert tick_labels([-1e-12, 0.5]) == ["0,0", "0,5"]  # no "-0,0"
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
-def test_format_number_refuses_what_is_not_a_number(value: float) -> None:
+def test_a_tick_that_is_not_a_number_is_refused(value: float) -> None:
     with pytest.raises(ValueError, match="cannot format"):
-        format_number(value)
+        tick_labels([0.0, value])
 
 
 @given(
-    st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    st.integers(min_value=-(10**15), max_value=10**15),
     st.integers(min_value=0, max_value=3),
+    st.data(),
 )
-def test_format_number_reads_back(value: float, decimals: int) -> None:
-    text = format_number(value, decimals)
+def test_vi_decimal_reads_back_exactly(value: int, places: int, data: st.DataObject) -> None:
+    least = data.draw(st.integers(min_value=0, max_value=places))
+    text = vi.decimal(value, places, least=least)
     assert re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?", text)
-    assert float(text.replace(".", "").replace(",", ".")) == pytest.approx(
-        round(value, decimals), abs=10**-decimals
+    whole, _, fraction = text.partition(",")
+    assert least <= len(fraction) <= places
+    assert Decimal(whole.replace(".", "") + "." + (fraction or "0")) == Decimal(value).scaleb(
+        -places
     )
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.sampled_from([1, 2, 2.5, 5]))
+def test_tick_labels_read_back(start: int, step: float) -> None:
+    """Ticks as a locator puts them, k * step * 10**e (float noise and all), read back."""
+    for exponent in range(-2, 3):
+        locs = [(start + k) * step * 10.0**exponent for k in range(5)]
+        for x, text in zip(locs, tick_labels(locs), strict=True):
+            assert math.isclose(float(text.replace(".", "").replace(",", ".")), x, abs_tol=1e-9)

@@ -1,7 +1,9 @@
 """The report's charts as SVG documents: text kept as text, Vietnamese labels and numbers.
 
-Each function takes a small frame that is already computed and rounded for display, and returns
-one SVG document as a string, sized for the text column of an A4 portrait page (16 cm wide).
+Each function takes a small frame that is already computed, its figures exact integers (counts;
+rates in hundredths of a percent, as the report carries them), and returns one SVG document as
+a string, sized for the text column of an A4 portrait page (16 cm wide). Every number drawn is
+written by ``ntm.report.vi``, as in the text (3,04%, 1.234/2.000); floats only place things.
 The text is written as ``<text>`` elements in the family "NTM Serif" (the report's CSS supplies
 it) with the fallbacks "Liberation Serif", "Times New Roman" and serif; matplotlib only measures
 it with whatever serif font it finds here.
@@ -26,23 +28,22 @@ import math
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
+from ntm.report import vi
+from transforms.rates import hundredths
+
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.ticker import Formatter
     from matplotlib.typing import RcKeyType
 
-__all__ = [
-    "attainment_svg",
-    "format_number",
-    "format_percent",
-    "poverty_trend_svg",
-    "rates_by_unit_svg",
-]
+__all__ = ["attainment_svg", "poverty_trend_svg", "rates_by_unit_svg"]
 
 CM = 1 / 2.54
 """Inches in a centimetre."""
@@ -58,7 +59,6 @@ LIGHT = "#d9d9d9"
 ACCENT = "#1f4e79"
 """Dark blue: about 28% luminance, so a dark grey in print, and white text on it stays legible."""
 
-PERCENT_DECIMALS = 2
 BASE_FONT_PT = 10.0
 SMALL_FONT_PT = 9.0
 
@@ -96,38 +96,46 @@ _RC: dict[RcKeyType, Any] = {
 
 
 # --- numbers -------------------------------------------------------------------------------
+# Every number drawn is written by ntm.report.vi from exact integers, as in the report's text:
+# counts, rates in hundredths of a percent, tick positions in thousandths. Floats only place.
+
+TICK_PLACES: Final = 3
+"""Tick labels go down to thousandths. matplotlib puts ticks at multiples of 1, 2, 2.5 or 5
+times a power of ten; the charts' smallest axes (a trend axis at least 0.115 high, a bar axis at
+least 1 wide) make that step 0.02 or more, so 0.025 is the finest a tick can need."""
 
 
-def format_number(value: float, decimals: int = 0, *, trim: bool = False) -> str:
-    """A number the Vietnamese way: thousands dot, decimal comma, ``decimals`` places.
-
-    1234567 -> "1.234.567"; 3.04 with 2 -> "3,04"; 0.6 with 1 -> "0,6"; -1234.5 with 1 ->
-    "-1.234,5". ``trim`` drops trailing zeros (70.0 with 2 -> "70"). A value that rounds to zero
-    has no sign. No locale is involved.
-    """
-    if decimals < 0:
-        raise ValueError(f"decimals must be >= 0, not {decimals}")
-    if not math.isfinite(value):
-        raise ValueError(f"cannot format {value!r}")
-    text = f"{abs(value):,.{decimals}f}"
-    if trim and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    negative = value < 0 and text.strip("0.,") != ""
-    text = text.translate(str.maketrans(",.", ".,"))
-    return f"-{text}" if negative else text
+def _position(value: int) -> float:
+    """Where a value in hundredths of a percent goes on a percent axis: 304 -> 3.04."""
+    return value / 100
 
 
-def format_percent(value: float, decimals: int = PERCENT_DECIMALS, *, trim: bool = False) -> str:
-    """``format_number`` with a percent sign, no space: 3.79 -> "3,79%"."""
-    return f"{format_number(value, decimals, trim=trim)}%"
+def _hundredths_column(frame: pl.DataFrame, column: str) -> list[int | None]:
+    """An integer column of hundredths; a float column is refused, not rounded."""
+    dtype = frame.schema[column]
+    if not (dtype.is_integer() or dtype == pl.Null):
+        raise TypeError(f"{column!r} holds hundredths of a percent as integers, not {dtype}")
+    return [None if v is None else int(v) for v in frame[column].to_list()]
 
 
-def _decimals_for(values: Sequence[float], most: int = 3) -> int:
-    """The fewest decimals (up to ``most``) that show every value exactly, for tick labels."""
-    for decimals in range(most + 1):
-        if all(abs(round(v, decimals) - v) < 1e-9 for v in values):
+def _tick_value(x: float) -> int:
+    """A tick's position in whole thousandths, without its float noise (0.30000000000000004)."""
+    if not math.isfinite(x):
+        raise ValueError(f"cannot format {x!r}")
+    return round(x * 10**TICK_PLACES)
+
+
+def _tick_decimals(ticks: Sequence[int]) -> int:
+    """The fewest decimals that show every tick (in thousandths) exactly."""
+    for decimals in range(TICK_PLACES):
+        if all(tick % 10 ** (TICK_PLACES - decimals) == 0 for tick in ticks):
             return decimals
-    return most
+    return TICK_PLACES
+
+
+def _tick_label(x: float, decimals: int, suffix: str = "") -> str:
+    """A tick at ``x`` written by ``vi.decimal`` with ``decimals`` places: 0.5 -> "0,5"."""
+    return vi.decimal(_tick_value(x), TICK_PLACES, suffix, least=decimals)
 
 
 def _tick_formatter(suffix: str = "") -> Formatter:
@@ -142,10 +150,10 @@ def _tick_formatter(suffix: str = "") -> Formatter:
 
         def set_locs(self, locs: list[float]) -> None:
             super().set_locs(locs)
-            self.decimals = _decimals_for(list(locs))
+            self.decimals = _tick_decimals([_tick_value(x) for x in locs])
 
         def __call__(self, x: float, pos: int | None = None) -> str:
-            return format_number(x, self.decimals) + suffix
+            return _tick_label(x, self.decimals, suffix)
 
     return TickFormatter()
 
@@ -218,195 +226,235 @@ def _bar_figure(count: int, pitch: float, extra_pt: float) -> tuple[Figure, Axes
 # --- 1. poverty trend ----------------------------------------------------------------------
 
 
-def _label_point(ax: Axes, year: float, rate: float, **style: Any) -> None:
-    """The rate written just above and to the right of its point."""
+@dataclass(frozen=True)
+class _Trend:
+    """What the trend chart shows: values in hundredths (for labels), years sorted."""
+
+    years: list[int]
+    rates: list[int]
+    """The year-end rates, in hundredths of a percent."""
+    band: tuple[int, int]
+    """The target fall, in hundredths of a percentage point a year: the lower bound first."""
+    projection: tuple[int, int] | None
+    """(year, rate in hundredths) at the current pace."""
+    break_xs: list[float]
+    """Where a change of poverty standard stands: half-way before the year it took effect."""
+    last_year: int
+    """The last year drawn, the projection's if there is one."""
+
+    @property
+    def points(self) -> list[float]:
+        """The rates' heights on the axis."""
+        return [_position(rate) for rate in self.rates]
+
+
+def _trend(
+    series: pl.DataFrame,
+    band: tuple[int, int],
+    projection: tuple[int, int] | None,
+    breaks: list[int],
+) -> _Trend:
+    ordered = series.sort("year")
+    years = [int(y) for y in ordered["year"].to_list()]
+    rates = [rate for rate in _hundredths_column(ordered, "rate") if rate is not None]
+    if not years:
+        raise ValueError("the series has no year")
+    if len(rates) != len(years):
+        raise ValueError("the series has a year without a rate")
+    last_year = max([years[-1]] + ([projection[0]] if projection else []))
+    break_xs = sorted(b - 0.5 for b in set(breaks) if years[0] < b <= last_year)
+    low, high = sorted(band)
+    return _Trend(years, rates, (low, high), projection, break_xs, last_year)
+
+
+def _label_point(ax: Axes, year: int, rate: int, **style: Any) -> None:
+    """The rate (hundredths) written just above and to the right of its point."""
     ax.annotate(
-        format_percent(rate), (year, rate), xytext=(4, 4), textcoords="offset points",
+        vi.percent(rate), (year, _position(rate)), xytext=(4, 4), textcoords="offset points",
         ha="left", va="bottom", fontsize=SMALL_FONT_PT, zorder=5, **style,
     )  # fmt: skip
 
 
+def _draw_target_band(ax: Axes, trend: _Trend) -> Artist | None:
+    """The target pace: the wedge from the first point between falling the band's two bounds a
+    year, never below 0; its legend entry, or None when there is no year after the first."""
+    from matplotlib.colors import to_rgba  # noqa: PLC0415 (see the module docstring)
+    from matplotlib.patches import Patch  # noqa: PLC0415
+
+    first_year, first_rate, last_year = trend.years[0], trend.points[0], trend.last_year
+    if last_year <= first_year:
+        return None
+    low, high = (_position(bound) for bound in trend.band)
+    # Straight edges, bent where they reach 0: those x are the only ones needed.
+    kinks = {first_year + first_rate / fall for fall in (low, high) if fall > 0}
+    xs = sorted(
+        {float(first_year), float(last_year)} | {x for x in kinks if first_year < x < last_year}
+    )
+    upper = [max(first_rate - low * (x - first_year), 0.0) for x in xs]
+    lower = [max(first_rate - high * (x - first_year), 0.0) for x in xs]
+    fill, edge = to_rgba(ACCENT, 0.14), to_rgba(ACCENT, 0.5)
+    ax.fill_between(xs, lower, upper, facecolor=fill, linewidth=0, zorder=1)
+    for bound in (upper, lower):
+        ax.plot(xs, bound, color=edge, linewidth=0.5, zorder=1)
+    low_text, high_text = (vi.hundredths(bound, least=1) for bound in trend.band)
+    label = f"Mục tiêu giảm {low_text}–{high_text} điểm %/năm"
+    return Patch(facecolor=fill, edgecolor=edge, linewidth=0.5, label=label)
+
+
+def _series_runs(years: list[int], break_xs: list[float]) -> list[list[int]]:
+    """The series' indices in runs that do not cross a change of standard."""
+    runs: list[list[int]] = [[0]]
+    for i in range(1, len(years)):
+        if any(years[i - 1] < x < years[i] for x in break_xs):
+            runs.append([i])
+        else:
+            runs[-1].append(i)
+    return runs
+
+
+def _draw_series(ax: Axes, trend: _Trend) -> Artist:
+    """The rates as lines between the changes of standard, each point labelled; its legend
+    entry."""
+    from matplotlib.lines import Line2D  # noqa: PLC0415 (see the module docstring)
+
+    style: dict[str, Any] = {"color": BLACK, "linewidth": 1.4, "marker": "o", "markersize": 4}
+    years, points = trend.years, trend.points
+    for run in _series_runs(years, trend.break_xs):
+        ax.plot([years[i] for i in run], [points[i] for i in run], zorder=4, **style)
+    for year, rate in zip(years, trend.rates, strict=True):
+        _label_point(ax, year, rate, bbox={**_HALO, "alpha": 0.8})
+    return Line2D([], [], label="Tỷ lệ hộ nghèo cuối năm", **style)
+
+
+def _draw_projection(ax: Axes, trend: _Trend) -> Artist | None:
+    """The projection, dashed from the last point to an open, labelled point; its legend entry."""
+    from matplotlib.lines import Line2D  # noqa: PLC0415 (see the module docstring)
+
+    if trend.projection is None:
+        return None
+    p_year, p_rate = trend.projection
+    line: dict[str, Any] = {"color": ACCENT, "linewidth": 1.2, "linestyle": (0, (4, 2.5))}
+    ax.plot([trend.years[-1], p_year], [trend.points[-1], _position(p_rate)], zorder=3, **line)
+    ax.plot(
+        [p_year], [_position(p_rate)], marker="o", markersize=4.5, markerfacecolor="white",
+        markeredgecolor=ACCENT, markeredgewidth=1.2, linestyle="none", zorder=4,
+    )  # fmt: skip
+    _label_point(ax, p_year, p_rate, color=ACCENT)
+    return Line2D(
+        [], [], marker="o", markersize=4.5, markerfacecolor="white", label="Dự báo", **line
+    )
+
+
+def _draw_breaks(ax: Axes, break_xs: list[float]) -> Artist | None:
+    """A dotted vertical line at each change of standard; their legend entry."""
+    from matplotlib.lines import Line2D  # noqa: PLC0415 (see the module docstring)
+
+    line: dict[str, Any] = {"color": GREY, "linewidth": 1.0, "linestyle": (0, (1, 2))}
+    for x in break_xs:
+        ax.axvline(x, zorder=2, **line)
+    return Line2D([], [], label="Đổi chuẩn nghèo", **line) if break_xs else None
+
+
+def _trend_axes(ax: Axes, trend: _Trend) -> None:
+    """Limits, a tick a year (up to 16 years), percent ticks, grid and axis titles."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator  # noqa: PLC0415
+
+    first_year, last_year = trend.years[0], trend.last_year
+    projected = _position(trend.projection[1]) if trend.projection else 0.0
+    top = max([*trend.points, trend.points[0], projected, 0.1])
+    ax.set_ylim(0, top * 1.15)
+    ax.set_xlim(first_year - 0.4, last_year + 0.6)
+    if last_year - first_year <= 16:
+        ax.xaxis.set_major_locator(FixedLocator(list(range(first_year, last_year + 1))))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(_year_label))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_formatter(_tick_formatter())
+    ax.grid(axis="y", color=LIGHT, linewidth=0.5)
+    ax.set_axisbelow(True)
+    ax.set_xlabel("Năm")
+    ax.set_ylabel("Tỷ lệ hộ nghèo (%)")
+
+
 def poverty_trend_svg(
     series: pl.DataFrame,
-    band: tuple[float, float],
-    projection: tuple[int, float] | None,
+    band: tuple[int, int],
+    projection: tuple[int, int] | None,
     breaks: list[int],
 ) -> str:
     """The year-end poor-household rate as a line with its values, against the target pace.
 
-    ``series``: year (int), rate (float, percent, rounded for display), one row a year.
-    ``band``: the target fall in percentage points a year, e.g. (0.6, 1.0), drawn as a wedge
-    from the first point. ``projection``: (year, rate) drawn dashed from the last point.
-    ``breaks``: years whose rate is on a new poverty standard; a dotted line stands between the
-    year before and that year, and the line is not drawn across it (the rates do not compare).
+    ``series``: year (int), rate (int, hundredths of a percent: 379 is 3,79%), one row a year.
+    ``band``: the target fall in hundredths of a percentage point a year, e.g. (60, 100), drawn
+    as a wedge from the first point. ``projection``: (year, rate in hundredths) drawn dashed
+    from the last point. ``breaks``: years whose rate is on a new poverty standard; a dotted
+    line stands between the year before and that year, and the line is not drawn across it
+    (the rates do not compare).
     """
-    from matplotlib.colors import to_rgba  # noqa: PLC0415 (see the module docstring)
-    from matplotlib.lines import Line2D  # noqa: PLC0415
-    from matplotlib.patches import Patch  # noqa: PLC0415
-    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator  # noqa: PLC0415
-
-    ordered = series.sort("year")
-    years = [int(y) for y in ordered["year"].to_list()]
-    rates = [float(r) for r in ordered["rate"].to_list()]
-    if not years:
-        raise ValueError("the series has no year")
-    low, high = sorted(band)
-    first_year, first_rate = years[0], rates[0]
-    last_year = max([years[-1]] + ([projection[0]] if projection else []))
-    break_xs = sorted(b - 0.5 for b in set(breaks) if first_year < b <= last_year)
-
+    trend = _trend(series, band, projection, breaks)
     with _chart():
         figure, ax = _new_axes(TREND_HEIGHT_CM)
-        handles: list[Any] = []
-
-        # Target pace: the wedge between falling `low` and `high` points a year, never below 0.
-        if last_year > first_year:
-            # Straight edges, bent where they reach 0: those x are the only ones needed.
-            kinks = {first_year + first_rate / fall for fall in (low, high) if fall > 0}
-            xs = sorted(
-                {float(first_year), float(last_year)}
-                | {x for x in kinks if first_year < x < last_year}
-            )
-            upper = [max(first_rate - low * (x - first_year), 0.0) for x in xs]
-            lower = [max(first_rate - high * (x - first_year), 0.0) for x in xs]
-            fill, edge = to_rgba(ACCENT, 0.14), to_rgba(ACCENT, 0.5)
-            ax.fill_between(xs, lower, upper, facecolor=fill, linewidth=0, zorder=1)
-            for bound in (upper, lower):
-                ax.plot(xs, bound, color=edge, linewidth=0.5, zorder=1)
-            handles.append(
-                Patch(
-                    facecolor=fill,
-                    edgecolor=edge,
-                    linewidth=0.5,
-                    label=f"Mục tiêu giảm {format_number(low, 1)}–{format_number(high, 1)}"
-                    " điểm %/năm",
-                )
-            )
-
-        # The series, in runs that do not cross a change of standard.
-        runs: list[list[int]] = [[0]]
-        for i in range(1, len(years)):
-            if any(years[i - 1] < x < years[i] for x in break_xs):
-                runs.append([i])
-            else:
-                runs[-1].append(i)
-        series_style: dict[str, Any] = {
-            "color": BLACK, "linewidth": 1.4, "marker": "o", "markersize": 4,
-        }  # fmt: skip
-        for run in runs:
-            ax.plot([years[i] for i in run], [rates[i] for i in run], zorder=4, **series_style)
-        handles.insert(0, Line2D([], [], label="Tỷ lệ hộ nghèo cuối năm", **series_style))
-        for year, rate in zip(years, rates, strict=True):
-            _label_point(ax, year, rate, bbox={**_HALO, "alpha": 0.8})
-
-        if projection is not None:
-            p_year, p_rate = projection
-            ax.plot(
-                [years[-1], p_year],
-                [rates[-1], p_rate],
-                color=ACCENT,
-                linewidth=1.2,
-                linestyle=(0, (4, 2.5)),
-                zorder=3,
-            )
-            ax.plot(
-                [p_year],
-                [p_rate],
-                marker="o",
-                markersize=4.5,
-                markerfacecolor="white",
-                markeredgecolor=ACCENT,
-                markeredgewidth=1.2,
-                linestyle="none",
-                zorder=4,
-            )
-            _label_point(ax, p_year, p_rate, color=ACCENT)
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color=ACCENT,
-                    linewidth=1.2,
-                    linestyle=(0, (4, 2.5)),
-                    marker="o",
-                    markersize=4.5,
-                    markerfacecolor="white",
-                    label="Dự báo",
-                )
-            )
-
-        for x in break_xs:
-            ax.axvline(x, color=GREY, linewidth=1.0, linestyle=(0, (1, 2)), zorder=2)
-        if break_xs:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color=GREY,
-                    linewidth=1.0,
-                    linestyle=(0, (1, 2)),
-                    label="Đổi chuẩn nghèo",
-                )
-            )
-
-        top = max([*rates, first_rate, projection[1] if projection else 0.0, 0.1])
-        ax.set_ylim(0, top * 1.15)
-        ax.set_xlim(first_year - 0.4, last_year + 0.6)
-        span = last_year - first_year
-        if span <= 16:
-            ax.xaxis.set_major_locator(FixedLocator(list(range(first_year, last_year + 1))))
-        else:
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.xaxis.set_major_formatter(FuncFormatter(_year_label))
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-        ax.yaxis.set_major_formatter(_tick_formatter())
-        ax.grid(axis="y", color=LIGHT, linewidth=0.5)
-        ax.set_axisbelow(True)
-        ax.set_xlabel("Năm")
-        ax.set_ylabel("Tỷ lệ hộ nghèo (%)")
-        figure.legend(handles=handles, loc="outside upper center", ncols=2)
+        target = _draw_target_band(ax, trend)
+        handles = [_draw_series(ax, trend), target]
+        handles += [_draw_projection(ax, trend), _draw_breaks(ax, trend.break_xs)]
+        _trend_axes(ax, trend)
+        figure.legend(
+            handles=[h for h in handles if h is not None], loc="outside upper center", ncols=2
+        )
         return _svg(figure)
 
 
 # --- 2. a rate per unit --------------------------------------------------------------------
 
 
-def rates_by_unit_svg(frame: pl.DataFrame, value_label: str, threshold: float | None) -> str:
+def _draw_unit_bars(ax: Axes, values: list[int | None], font: float) -> None:
+    """A grey bar per unit from the top, its rate written at its end ("-" and no bar for none)."""
+    rows = list(range(len(values)))
+    positions = [0.0 if value is None else _position(value) for value in values]
+    ax.barh(rows, positions, height=0.68, color=GREY, zorder=2)
+    for row, value, position in zip(rows, values, positions, strict=True):
+        ax.annotate(
+            vi.percent(value), (position, row), xytext=(2.5, 0), textcoords="offset points",
+            ha="left", va="center", fontsize=font, bbox=_HALO, zorder=4,
+        )  # fmt: skip
+
+
+def _draw_threshold(ax: Axes, threshold: int) -> None:
+    """A dashed line at the threshold (hundredths) with "Chỉ tiêu 70%" above the axes."""
+    x = _position(threshold)
+    ax.axvline(x, color=ACCENT, linewidth=1.1, linestyle=(0, (4, 2.5)), zorder=3)
+    ax.text(
+        x, 1.0, f"Chỉ tiêu {vi.percent(threshold, least=0)}",
+        transform=ax.get_xaxis_transform(), ha="center", va="bottom", color=ACCENT,
+        fontsize=SMALL_FONT_PT,
+    )  # fmt: skip
+
+
+def rates_by_unit_svg(frame: pl.DataFrame, value_label: str, threshold: int | None) -> str:
     """One horizontal bar per unit, in the frame's order from the top, with its value.
 
-    ``frame``: unit_name (str), value (float, percent; a null draws no bar and "-", the way
-    ntm.report.vi writes a missing figure).
-    ``value_label`` names the axis; ``threshold`` draws a dashed line "Chỉ tiêu 70%".
-    Grows with the number of units: 13 districts at 9 pt, 69 communes in smaller type.
+    ``frame``: unit_name (str), value (int, hundredths of a percent; a null draws no bar and
+    "-", the way ntm.report.vi writes a missing figure).
+    ``value_label`` names the axis; ``threshold`` (hundredths) draws a dashed line
+    "Chỉ tiêu 70%". Grows with the number of units: 13 districts at 9 pt, 69 communes in
+    smaller type.
     """
     from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 (see the module docstring)
 
     names = [str(n) for n in frame["unit_name"].to_list()]
-    values: list[float | None] = [None if v is None else float(v) for v in frame["value"].to_list()]
+    values = _hundredths_column(frame, "value")
     count = len(names)
     if not count:
         raise ValueError("the frame has no unit")
     pitch, font = _bar_rows(count)
-    known = [v for v in values if v is not None]
-    top = max([*known, threshold if threshold is not None else 0.0, 0.0])
+    known = [_position(v) for v in values if v is not None]
+    top = max([*known, _position(threshold) if threshold is not None else 0.0, 0.0])
 
     with _chart():
         figure, ax = _bar_figure(count, pitch, extra_pt=64)
-        rows = list(range(count))
-        ax.barh(rows, [v or 0.0 for v in values], height=0.68, color=GREY, zorder=2)
-        for row, value in zip(rows, values, strict=True):
-            ax.annotate(
-                "-" if value is None else format_percent(value),
-                (value or 0.0, row),
-                xytext=(2.5, 0),
-                textcoords="offset points",
-                ha="left",
-                va="center",
-                fontsize=font,
-                bbox=_HALO,
-                zorder=4,
-            )
-        ax.set_yticks(rows, names, fontsize=font)
+        _draw_unit_bars(ax, values, font)
+        ax.set_yticks(range(count), names, fontsize=font)
         ax.set_ylim(count - 0.5, -0.5)  # first unit at the top
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
@@ -417,21 +465,72 @@ def rates_by_unit_svg(frame: pl.DataFrame, value_label: str, threshold: float | 
         ax.set_axisbelow(True)
         ax.set_xlabel(value_label)
         if threshold is not None:
-            ax.axvline(threshold, color=ACCENT, linewidth=1.1, linestyle=(0, (4, 2.5)), zorder=3)
-            ax.text(
-                threshold,
-                1.0,
-                f"Chỉ tiêu {format_percent(threshold, trim=True)}",
-                transform=ax.get_xaxis_transform(),
-                ha="center",
-                va="bottom",
-                color=ACCENT,
-                fontsize=SMALL_FONT_PT,
-            )
+            _draw_threshold(ax, threshold)
         return _svg(figure)
 
 
 # --- 3. attainment of targets --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Attainment:
+    """A target's bar: its label, communes meeting it out of those it applies to, and the
+    share, exact (hundredths, None for no commune) for its label and a float for its length."""
+
+    label: str
+    met: int
+    total: int
+    share: int | None
+
+    @property
+    def length(self) -> float:
+        return self.met / self.total * 100 if self.total else 0.0
+
+
+def _attainments(frame: pl.DataFrame) -> list[_Attainment]:
+    """The frame's targets, checked; each share rounded half up, as the report's rates are."""
+    shares = frame.select(share=hundredths(pl.col("met"), pl.col("total")))["share"]
+    bars = [
+        _Attainment(str(label), int(met), int(total), share)
+        for label, met, total, share in zip(
+            frame["label"], frame["met"], frame["total"], shares, strict=True
+        )
+    ]
+    for bar in bars:
+        if not 0 <= bar.met <= bar.total:
+            raise ValueError(f"{bar.label!r}: met {bar.met} is not within 0..{bar.total}")
+    if not bars:
+        raise ValueError("the frame has no target")
+    return bars
+
+
+def _draw_attainment_bars(ax: Axes, bars: list[_Attainment]) -> None:
+    """The met part of each 100% bar in the accent, the rest light grey."""
+    rows = list(range(len(bars)))
+    lengths = [bar.length for bar in bars]
+    ax.barh(rows, lengths, height=0.62, color=ACCENT, zorder=2)
+    ax.barh(
+        rows,
+        [100 - length if bar.total else 0.0 for length, bar in zip(lengths, bars, strict=True)],
+        left=lengths,
+        height=0.62,
+        color=LIGHT,
+        zorder=2,
+    )
+
+
+def _label_attainment(ax: Axes, row: int, bar: _Attainment) -> None:
+    """The share, inside the bar's end in white when there is room, and "met/total" after 100%."""
+    inside = bar.total > 0 and bar.length >= 16
+    ax.annotate(
+        vi.percent(bar.share), (bar.length, row), xytext=(-3, 0) if inside else (3, 0),
+        textcoords="offset points", ha="right" if inside else "left", va="center",
+        color="white" if inside else BLACK, fontsize=SMALL_FONT_PT, zorder=3,
+    )  # fmt: skip
+    ax.annotate(
+        f"{vi.count(bar.met)}/{vi.count(bar.total)}", (100, row), xytext=(4, 0),
+        textcoords="offset points", ha="left", va="center", fontsize=SMALL_FONT_PT,
+    )  # fmt: skip
 
 
 def attainment_svg(frame: pl.DataFrame) -> str:
@@ -442,59 +541,18 @@ def attainment_svg(frame: pl.DataFrame) -> str:
     from matplotlib.patches import Patch  # noqa: PLC0415 (see the module docstring)
     from matplotlib.ticker import FixedLocator  # noqa: PLC0415
 
-    labels = [str(s) for s in frame["label"].to_list()]
-    mets = [int(m) for m in frame["met"].to_list()]
-    totals = [int(t) for t in frame["total"].to_list()]
-    for label, met, total in zip(labels, mets, totals, strict=True):
-        if not 0 <= met <= total:
-            raise ValueError(f"{label!r}: met {met} is not within 0..{total}")
-    count = len(labels)
-    if not count:
-        raise ValueError("the frame has no target")
-    wrapped = [textwrap.fill(label, 40) for label in labels]
+    bars = _attainments(frame)
+    wrapped = [textwrap.fill(bar.label, 40) for bar in bars]
     lines = max((w.count("\n") + 1 for w in wrapped), default=1)
     pitch = max(20.0, 12.0 * lines + 6)
 
     with _chart():
-        figure, ax = _bar_figure(count, pitch, extra_pt=70)
-        rows = list(range(count))
-        shares = [
-            met / total * 100 if total else 0.0 for met, total in zip(mets, totals, strict=True)
-        ]
-        ax.barh(rows, shares, height=0.62, color=ACCENT, zorder=2)
-        ax.barh(
-            rows,
-            [100 - s if t else 0.0 for s, t in zip(shares, totals, strict=True)],
-            left=shares,
-            height=0.62,
-            color=LIGHT,
-            zorder=2,
-        )
-        for row, share, met, total in zip(rows, shares, mets, totals, strict=True):
-            text = format_percent(share) if total else "-"
-            inside = total > 0 and share >= 16
-            ax.annotate(
-                text,
-                (share, row),
-                xytext=(-3, 0) if inside else (3, 0),
-                textcoords="offset points",
-                ha="right" if inside else "left",
-                va="center",
-                color="white" if inside else BLACK,
-                fontsize=SMALL_FONT_PT,
-                zorder=3,
-            )
-            ax.annotate(
-                f"{format_number(met)}/{format_number(total)}",
-                (100, row),
-                xytext=(4, 0),
-                textcoords="offset points",
-                ha="left",
-                va="center",
-                fontsize=SMALL_FONT_PT,
-            )
-        ax.set_yticks(rows, wrapped)
-        ax.set_ylim(count - 0.5, -0.5)
+        figure, ax = _bar_figure(len(bars), pitch, extra_pt=70)
+        _draw_attainment_bars(ax, bars)
+        for row, bar in enumerate(bars):
+            _label_attainment(ax, row, bar)
+        ax.set_yticks(range(len(bars)), wrapped)
+        ax.set_ylim(len(bars) - 0.5, -0.5)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         ax.set_xlim(0, 100)

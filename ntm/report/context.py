@@ -2,7 +2,8 @@
 
 Templates only place what is here (report_templates/ holds no arithmetic). Numbers come from
 ``ntm.indicators.PeriodTables``; they are formatted with ``ntm.report.vi``; sentences follow the
-register of the department's action programme.
+register of the department's action programme. What the template receives is typed: the
+sections of ``ntm.report.sections``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,32 @@ import polars as pl
 from ntm.indicators.tables import PeriodTables
 from ntm.reference import Reference, ReportConfig
 from ntm.report import charts, vi
+from ntm.report.sections import (
+    Appendix,
+    Assessment,
+    BelowTargetRow,
+    Closing,
+    CommuneLists,
+    CommuneRow,
+    DataSection,
+    FlowRow,
+    Header,
+    LabourSection,
+    LateRow,
+    MissingRow,
+    OffTrackRow,
+    PovertySection,
+    PovertyYearRow,
+    ProblemRow,
+    Provenance,
+    ProvenanceRow,
+    RateRow,
+    RateTable,
+    Report,
+    SocialSection,
+    SubmissionRow,
+    TargetRow,
+)
 from transforms.rates import hundredths
 
 TIER_VI = {"ntm": "NTM", "advanced": "NTM nâng cao", "model": "NTM kiểu mẫu"}
@@ -39,6 +66,29 @@ LATE_VI = {
     "late_and_incomplete": "Gửi chậm, thiếu số liệu xã",
 }
 
+# Tables with a column per indicator: (header, indicator), headers and cells made from one list.
+Columns = tuple[tuple[str, str], ...]
+POVERTY_RATES: Columns = (
+    ("Tỷ lệ hộ nghèo", "poor_rate"),
+    ("Tỷ lệ hộ cận nghèo", "near_poor_rate"),
+    ("Tỷ lệ nghèo đa chiều", "multidimensional_poverty_rate"),
+)
+LABOUR_RATES: Columns = (
+    ("Tỷ lệ lao động qua đào tạo", "trained_labour_rate"),
+    ("Tỷ lệ có bằng cấp, chứng chỉ", "certified_labour_rate"),
+)
+SOCIAL_RATES: Columns = (
+    ("Tỷ lệ phụ nữ tham gia HTX, tổ hợp tác, mô hình liên kết", "women_coop_share"),
+    ("Tỷ lệ vụ trẻ em bị xâm hại được xử lý kịp thời", "child_abuse_handled_rate"),
+)
+APPENDIX_RATES: Columns = (
+    ("Tỷ lệ hộ nghèo", "poor_rate"),
+    ("Nghèo đa chiều (T2)", "multidimensional_poverty_rate"),
+    ("Lao động qua đào tạo (T3)", "trained_labour_rate"),
+    ("Có bằng cấp, chứng chỉ (T4)", "certified_labour_rate"),
+    ("Phụ nữ tham gia HTX (T6)", "women_coop_share"),
+    ("Xử lý vụ xâm hại trẻ em (T7)", "child_abuse_handled_rate"),
+)
 
 # A bar per district reads well up to a few dozen (a province has at most ~30 districts); a
 # national run's 700 bars would be an unreadable chart that takes matplotlib ~10 s to draw.
@@ -92,7 +142,7 @@ def _verdict(fall: int | None, band: tuple[int, int]) -> str:
     return "đạt chỉ tiêu đề ra"
 
 
-def build_context(
+def build_report(
     tables: PeriodTables,
     last_year: pl.DataFrame | None,
     problems: pl.DataFrame,
@@ -102,7 +152,7 @@ def build_context(
     today: date,
     run_id: str,
     software: str,
-) -> dict[str, Any]:
+) -> Report:
     """Everything the template shows, formatted. ``last_year``: the indicators of the same
     quarter a year earlier (for the "so với cùng kỳ" column), or None."""
     tables = _with_rates(tables)
@@ -117,168 +167,217 @@ def build_context(
     # size; above it, the lists are in the XLSX twin, which always has every commune.
     communes = tables.units.filter(pl.col("unit_level") == "commune").height
     listed = communes <= int(config.values["pdf_max_communes"])
-    header = {
-        "superior_body": config.text("superior_body"),
-        "issuing_committee": config.text("issuing_committee"),
-        "party": config.text("party"),
-        "number_line": config.text("number_line"),
-        "place_date": f"{config.text('place')}, {vi.long_date(today)}",
-        "title": config.text("title"),
-        "subject": config.text("subject", quarter=quarter),
-        "basis": config.text("basis", quarter=quarter),
-    }
-    return {
-        "header": header,
-        "quarter": quarter,
-        "data_section": _data_section(tables, problems, name_of),
-        "targets": _targets(tables, last_year, band),
-        "attainment_chart": _attainment_chart(tables),
-        "poverty": _poverty(tables, band, name_of),
-        "labour": _labour(tables, name_of),
-        "social": _social(tables, name_of),
-        "assessment": _assessment(tables, name_of),
-        "appendices": _appendices(tables) if listed else [],
-        "commune_lists": _commune_lists(tables, listed),
-        "provenance": {
-            "rows": [
-                {
-                    "unit": f"{r['unit_code']} {name_of.get(r['unit_code'], '')}",
-                    "version": str(r["version"]),
-                    "sha": r["content_sha256"][:16],
-                    "file": r["file_name"],
-                    "received": vi.short_date(r["received_at"].date()),
-                }
-                for r in provenance.iter_rows(named=True)
-            ],
-            "run_id": run_id,
-            "software": software,
-            "generated_on": vi.short_date(today),
-            "programme": tables.catalogue.programme,
-        },
-        "closing": {
-            "recipients": list(config.values["recipients"]),
-            "on_behalf": config.text("signature_on_behalf"),
-            "title": config.text("signature_title"),
-            "name": config.text("signature_name"),
-        },
-    }
+    return Report(
+        header=_header(config, quarter, today),
+        quarter=quarter,
+        data_section=_data_section(tables, problems, name_of),
+        targets=_targets(tables, last_year, band),
+        attainment_chart=_attainment_chart(tables),
+        poverty=_poverty(tables, band, name_of),
+        labour=_labour(tables, name_of),
+        social=_social(tables, name_of),
+        assessment=_assessment(tables, name_of),
+        closing=_closing(config),
+        commune_lists=_commune_lists(tables, listed),
+        appendices=_appendices(tables) if listed else (),
+        provenance=_provenance(tables, provenance, name_of, today, run_id, software),
+    )
+
+
+def build_context(
+    tables: PeriodTables,
+    last_year: pl.DataFrame | None,
+    problems: pl.DataFrame,
+    provenance: pl.DataFrame,
+    ref: Reference,
+    config: ReportConfig,
+    today: date,
+    run_id: str,
+    software: str,
+) -> dict[str, object]:
+    """The template's names: the sections of ``build_report``, each a typed dataclass."""
+    report = build_report(
+        tables, last_year, problems, provenance, ref, config, today, run_id, software
+    )
+    return report.template_names()
+
+
+def _header(config: ReportConfig, quarter: str, today: date) -> Header:
+    return Header(
+        superior_body=config.text("superior_body"),
+        issuing_committee=config.text("issuing_committee"),
+        party=config.text("party"),
+        number_line=config.text("number_line"),
+        place_date=f"{config.text('place')}, {vi.long_date(today)}",
+        title=config.text("title"),
+        subject=config.text("subject", quarter=quarter),
+        basis=config.text("basis", quarter=quarter),
+    )
+
+
+def _closing(config: ReportConfig) -> Closing:
+    return Closing(
+        recipients=tuple(config.values["recipients"]),
+        on_behalf=config.text("signature_on_behalf"),
+        title=config.text("signature_title"),
+        name=config.text("signature_name"),
+    )
+
+
+def _provenance(
+    tables: PeriodTables,
+    provenance: pl.DataFrame,
+    name_of: dict[str, str],
+    today: date,
+    run_id: str,
+    software: str,
+) -> Provenance:
+    rows = tuple(
+        ProvenanceRow(
+            unit=f"{r['unit_code']} {name_of.get(r['unit_code'], '')}",
+            version=str(r["version"]),
+            sha=r["content_sha256"][:16],
+            file=r["file_name"],
+            received=vi.short_date(r["received_at"].date()),
+        )
+        for r in provenance.iter_rows(named=True)
+    )
+    return Provenance(
+        rows=rows,
+        run_id=run_id,
+        software=software,
+        generated_on=vi.short_date(today),
+        programme=tables.catalogue.programme,
+    )
+
+
+# --- I. data of the quarter ----------------------------------------------------------------
 
 
 def _data_section(
     tables: PeriodTables, problems: pl.DataFrame, name_of: dict[str, str]
-) -> dict[str, Any]:
+) -> DataSection:
     c = tables.completeness
-    rows = [
-        {
-            "unit": r["unit_name"],
-            "expected": vi.count(r["communes_expected"]),
-            "accepted": vi.count(r["communes_accepted"]),
-            "quarantined": vi.count(r["communes_quarantined"]),
-            "received": vi.short_date(r["first_received_at"].date())
-            if r["first_received_at"] is not None
-            else "-",
-            "timeliness": "Chưa gửi"
-            if not r["received"]
-            else ("Đúng hạn" if r["on_time"] else "Chậm hạn"),
-            "version": str(r["version"]) if r["version"] is not None else "-",
-        }
-        for r in c.iter_rows(named=True)
-    ]
+    return DataSection(
+        summary=_data_summary(c),
+        rows=tuple(_submission_row(r) for r in c.iter_rows(named=True)),
+        problems=tuple(_problem_row(r, name_of) for r in problems.iter_rows(named=True)),
+    )
+
+
+def _data_summary(c: pl.DataFrame) -> str:
     received = int(c["received"].sum())
     on_time = int(c["on_time"].fill_null(False).sum())
     accepted = int(c["communes_accepted"].sum())
     expected = int(c["communes_expected"].sum())
-    summary = (
+    return (
         f"Đã nhận báo cáo của {received}/{c.height} đơn vị ({on_time} đơn vị đúng hạn, "
         f"{received - on_time} đơn vị chậm hạn); {vi.count(accepted)}/{vi.count(expected)} xã, "
         f"phường, thị trấn có số liệu hợp lệ."
     )
-    problem_rows = [
-        {
-            "unit": name_of.get(r["unit_code"] or "", r["unit_code"] or "-"),
-            "file": r["file_name"],
-            "kind": REJECT_KIND_VI[r["kind"]],
-            "commune": f"{r['commune_code']} {name_of.get(r['commune_code'], '')}".strip()
-            if r["commune_code"]
-            else "-",
-            "reason": r["reason"] or "",
-        }
-        for r in problems.iter_rows(named=True)
-    ]
-    return {"summary": summary, "rows": rows, "problems": problem_rows}
+
+
+def _submission_row(r: dict[str, Any]) -> SubmissionRow:
+    """A row of ``PeriodTables.completeness``."""
+    return SubmissionRow(
+        unit=r["unit_name"],
+        expected=vi.count(r["communes_expected"]),
+        accepted=vi.count(r["communes_accepted"]),
+        quarantined=vi.count(r["communes_quarantined"]),
+        received=vi.short_date(r["first_received_at"].date())
+        if r["first_received_at"] is not None
+        else "-",
+        timeliness="Chưa gửi"
+        if not r["received"]
+        else ("Đúng hạn" if r["on_time"] else "Chậm hạn"),
+        version=str(r["version"]) if r["version"] is not None else "-",
+    )
+
+
+def _problem_row(r: dict[str, Any], name_of: dict[str, str]) -> ProblemRow:
+    """A row of the period's problems: a file returned whole or a commune's row not taken."""
+    return ProblemRow(
+        unit=name_of.get(r["unit_code"] or "", r["unit_code"] or "-"),
+        file=r["file_name"],
+        kind=REJECT_KIND_VI[r["kind"]],
+        commune=f"{r['commune_code']} {name_of.get(r['commune_code'], '')}".strip()
+        if r["commune_code"]
+        else "-",
+        reason=r["reason"] or "",
+    )
+
+
+# --- II.1 targets --------------------------------------------------------------------------
 
 
 def _targets(
     tables: PeriodTables, last_year: pl.DataFrame | None, band: tuple[int, int]
-) -> list[dict[str, str]]:
+) -> tuple[TargetRow, ...]:
     ind = tables.indicators
     trend = tables.trend.filter(pl.col("unit_level") == "province")
-    out: list[dict[str, str]] = []
-    if trend.height:
-        t = trend.row(0, named=True)
-        out.append(
-            {
-                "id": "T1",
-                "label": TARGETS_VI["T1"],
-                "value": f"{vi.hundredths(t['average_fall'])} điểm %/năm"
-                if t["average_fall"] is not None
-                else "-",
-                "target": f"{vi.hundredths(band[0])} - {vi.hundredths(band[1])}",
-                "status": STATUS_VI.get(t["status"] or "", "Chưa đủ số liệu"),
-                "change": f"từ cuối năm {t['base_year']} đến cuối năm {t['last_year']}",
-            }
-        )
+    pace = (_pace_row(trend.row(0, named=True), band),) if trend.height else ()
+    return (
+        *pace,
+        _commune_count_row(ind, "multidimensional_poverty_rate", "T2"),
+        _commune_count_row(ind, "trained_labour_rate", "T3"),
+        _commune_count_row(ind, "certified_labour_rate", "T4"),
+        _province_share_row(ind, last_year, "communes_meeting_trained_labour", "T5"),
+        _commune_count_row(ind, "women_coop_share", "T6"),
+        _commune_count_row(ind, "child_abuse_handled_rate", "T7"),
+        _province_share_row(ind, last_year, "communes_meeting_all_criteria", "T8"),
+    )
 
-    def commune_count(indicator: str, target: str) -> None:
-        rows = ind.filter(
-            (pl.col("unit_level") == "commune")
-            & (pl.col("indicator") == indicator)
-            & pl.col("attained").is_not_null()
-        )
-        met = int(rows["attained"].sum())
-        status = "Đạt" if met == rows.height and rows.height else "Chưa đạt"
-        if not rows.height:
-            status = "Không có xã thuộc diện"
-        out.append(
-            {
-                "id": target,
-                "label": TARGETS_VI[target],
-                "value": f"{met}/{rows.height} xã",
-                "target": "100% số xã",
-                "status": status,
-                "change": "",
-            }
-        )
 
-    def province_share(indicator: str, target: str) -> None:
-        row = _value(ind, "province", None, indicator)
-        before = _value(last_year, "province", None, indicator) if last_year is not None else {}
-        now, then = _rate(row), _rate(before)
-        change = "-" if now is None or then is None else _signed_points(now - then)
-        out.append(
-            {
-                "id": target,
-                "label": TARGETS_VI[target],
-                "value": f"{vi.percent(now)} ({row.get('numerator', 0)}/"
-                f"{row.get('denominator', 0)} xã)",
-                "target": vi.percent(row.get("threshold"))
-                if row.get("threshold")
-                else "Chưa đến mốc",
-                "status": "-"
-                if row.get("attained") is None
-                else ("Đạt" if row["attained"] else "Chưa đạt"),
-                "change": change,
-            }
-        )
+def _pace_row(t: dict[str, Any], band: tuple[int, int]) -> TargetRow:
+    """T1: the province's average yearly fall of the poor-household rate, against the band."""
+    return TargetRow(
+        id="T1",
+        label=TARGETS_VI["T1"],
+        value=f"{vi.hundredths(t['average_fall'])} điểm %/năm"
+        if t["average_fall"] is not None
+        else "-",
+        target=f"{vi.hundredths(band[0])} - {vi.hundredths(band[1])}",
+        status=STATUS_VI.get(t["status"] or "", "Chưa đủ số liệu"),
+        change=f"từ cuối năm {t['base_year']} đến cuối năm {t['last_year']}",
+    )
 
-    commune_count("multidimensional_poverty_rate", "T2")
-    commune_count("trained_labour_rate", "T3")
-    commune_count("certified_labour_rate", "T4")
-    province_share("communes_meeting_trained_labour", "T5")
-    commune_count("women_coop_share", "T6")
-    commune_count("child_abuse_handled_rate", "T7")
-    province_share("communes_meeting_all_criteria", "T8")
-    return out
+
+def _commune_count_row(ind: pl.DataFrame, indicator: str, target: str) -> TargetRow:
+    """A commune-level target: how many of the communes it applies to meet it."""
+    rows = ind.filter(
+        (pl.col("unit_level") == "commune")
+        & (pl.col("indicator") == indicator)
+        & pl.col("attained").is_not_null()
+    )
+    met = int(rows["attained"].sum())
+    status = "Đạt" if met == rows.height and rows.height else "Chưa đạt"
+    if not rows.height:
+        status = "Không có xã thuộc diện"
+    return TargetRow(
+        id=target,
+        label=TARGETS_VI[target],
+        value=f"{met}/{rows.height} xã",
+        target="100% số xã",
+        status=status,
+        change="",
+    )
+
+
+def _province_share_row(
+    ind: pl.DataFrame, last_year: pl.DataFrame | None, indicator: str, target: str
+) -> TargetRow:
+    """A province-level share of communes, against its milestone and the same quarter last year."""
+    row = _value(ind, "province", None, indicator)
+    before = _value(last_year, "province", None, indicator) if last_year is not None else {}
+    now, then = _rate(row), _rate(before)
+    return TargetRow(
+        id=target,
+        label=TARGETS_VI[target],
+        value=f"{vi.percent(now)} ({row.get('numerator', 0)}/{row.get('denominator', 0)} xã)",
+        target=vi.percent(row.get("threshold")) if row.get("threshold") else "Chưa đến mốc",
+        status="-" if row.get("attained") is None else ("Đạt" if row["attained"] else "Chưa đạt"),
+        change="-" if now is None or then is None else _signed_points(now - then),
+    )
 
 
 def _attainment_chart(tables: PeriodTables) -> str:
@@ -315,104 +414,113 @@ def _signed_points(value: int) -> str:
     return f"{'tăng' if value > 0 else 'giảm'} {vi.points(value)}"
 
 
+# --- II.2 poverty --------------------------------------------------------------------------
+
+
 def _poverty(
     tables: PeriodTables, band: tuple[int, int], name_of: dict[str, str]
-) -> dict[str, Any]:
+) -> PovertySection:
     changes = tables.changes.filter(pl.col("unit_level") == "province").sort("year")
-    series = [
-        {
-            "year": str(r["year"]),
-            "poor": vi.count(r["poor"]),
-            "households": vi.count(r["households"]),
-            "rate": vi.percent(r["rate"]),
-            "fall": (_signed_points(-r["fall"]) if r["fall"] is not None else "-")
-            + (" (đổi chuẩn nghèo)" if r["method_break"] else ""),
-        }
-        for r in changes.iter_rows(named=True)
-    ]
     trend = tables.trend.filter(pl.col("unit_level") == "province")
-    sentence = ""
-    chart = ""
-    if changes.height:
-        last = changes.row(-1, named=True)
-        last_rate = last["rate"]
-        if changes.height > 1 and last["fall"] is not None:
-            prev = changes.row(-2, named=True)
-            prev_rate = prev["rate"]
-            movement = "giảm" if last["fall"] > 0 else "tăng"
-            sentence = (
-                f"Tỷ lệ hộ nghèo toàn tỉnh {movement} từ {vi.percent(prev_rate)} (cuối năm "
-                f"{prev['year']}) xuống {vi.percent(last_rate)} (cuối năm {last['year']}), "
-                f"{movement} {vi.points(last['fall'])}, {_verdict(last['fall'], band)}."
-            )
-            if movement == "tăng":
-                sentence = sentence.replace(" xuống ", " lên ")
-        t = trend.row(0, named=True) if trend.height else None
-        if t and t["average_fall"] is not None:
-            sentence += (
-                f" Bình quân từ cuối năm {t['base_year']} giảm {vi.points(t['average_fall'])}/năm"
-                f" ({STATUS_VI[t['status']].lower()} so với chỉ tiêu)"
-            )
-            if t["projected_rate"] is not None:
-                sentence += (
-                    f"; nếu giữ tốc độ này, đến cuối năm {tables.catalogue.last_year} tỷ lệ hộ "
-                    f"nghèo còn khoảng {vi.percent(max(t['projected_rate'], 0))}, cần giảm "
-                    f"{vi.points(max(t['needed_fall'], 0))}/năm để đạt mức tối thiểu của chỉ tiêu"
-                )
-            sentence += "."
-        rated = ((int(r["year"]), r["rate"]) for r in changes.iter_rows(named=True))
-        rates = [(year, rate) for year, rate in rated if rate is not None]
-        projection = None
-        if t and t["projected_rate"] is not None:
-            projection = (tables.catalogue.last_year, max(t["projected_rate"], 0) / 100)
-        breaks = [int(r["year"]) for r in changes.iter_rows(named=True) if r["method_break"]]
-        chart = _svg_uri(
-            charts.poverty_trend_svg(
-                pl.DataFrame({"year": [y for y, _ in rates], "rate": [v / 100 for _, v in rates]}),
-                (band[0] / 100, band[1] / 100),
-                projection,
-                breaks,
-            )
-        )
-    flows = tables.flows
-    districts = _by_district(
-        tables,
-        ["poor_rate", "near_poor_rate", "multidimensional_poverty_rate"],
-        name_of,
+    t = trend.row(0, named=True) if trend.height else None
+    last_year = tables.catalogue.last_year
+    return PovertySection(
+        sentence=_poverty_sentence(changes, t, band, last_year) if changes.height else "",
+        chart=_poverty_chart(changes, t, band, last_year) if changes.height else "",
+        series=tuple(_poverty_year_row(r) for r in changes.iter_rows(named=True)),
+        flows=_flow_rows(tables.flows, name_of),
+        districts=_by_district(tables, POVERTY_RATES, name_of),
     )
-    flow_rows = [
-        {
-            "unit": name_of.get(r["unit_code"], r["unit_code"]),
-            **{
-                k: vi.count(r[k])
-                for k in (
-                    "poor_start",
-                    "poor_exited",
-                    "poor_returned",
-                    "poor_new",
-                    "poor_end",
-                    "near_poor_start",
-                    "near_poor_end",
-                )
-            },
-        }
-        for r in flows.filter(pl.col("unit_level") != "commune")
-        .sort(pl.col("unit_level") == "province", "unit_code")
-        .iter_rows(named=True)
-    ]
-    return {
-        "sentence": sentence,
-        "series": series,
-        "chart": chart,
-        "flows": flow_rows,
-        "districts": districts,
-    }
 
 
-def _by_district(
-    tables: PeriodTables, indicators: list[str], name_of: dict[str, str]
-) -> list[dict[str, Any]]:
-    """One row per district (or, after districts are abolished, the province alone).
+def _poverty_year_row(r: dict[str, Any]) -> PovertyYearRow:
+    """A row of ``PeriodTables.changes`` (with its rate): the province at the end of a year."""
+    return PovertyYearRow(
+        year=str(r["year"]),
+        poor=vi.count(r["poor"]),
+        households=vi.count(r["households"]),
+        rate=vi.percent(r["rate"]),
+        fall=(_signed_points(-r["fall"]) if r["fall"] is not None else "-")
+        + (" (đổi chuẩn nghèo)" if r["method_break"] else ""),
+    )
+
+
+def _poverty_sentence(
+    changes: pl.DataFrame, t: dict[str, Any] | None, band: tuple[int, int], last_year: int
+) -> str:
+    """The last year's change against the band, then the average pace and where it leads."""
+    sentence = _last_change_sentence(changes, band)
+    if t is not None and t["average_fall"] is not None:
+        sentence += _pace_sentence(t, last_year)
+    return sentence
+
+
+def _last_change_sentence(changes: pl.DataFrame, band: tuple[int, int]) -> str:
+    """How the rate moved from the year before to the last year ("" with a single year)."""
+    last = changes.row(-1, named=True)
+    if changes.height <= 1 or last["fall"] is None:
+        return ""
+    prev = changes.row(-2, named=True)
+    movement = "giảm" if last["fall"] > 0 else "tăng"
+    sentence = (
+        f"Tỷ lệ hộ nghèo toàn tỉnh {movement} từ {vi.percent(prev['rate'])} (cuối năm "
+        f"{prev['year']}) xuống {vi.percent(last['rate'])} (cuối năm {last['year']}), "
+        f"{movement} {vi.points(last['fall'])}, {_verdict(last['fall'], band)}."
+    )
+    return sentence.replace(" xuống ", " lên ") if movement == "tăng" else sentence
+
+
+def _pace_sentence(t: dict[str, Any], last_year: int) -> str:
+    """The average yearly fall since the base year and, at that pace, the programme's end."""
+    sentence = (
+        f" Bình quân từ cuối năm {t['base_year']} giảm {vi.points(t['average_fall'])}/năm"
+        f" ({STATUS_VI[t['status']].lower()} so với chỉ tiêu)"
+    )
+    if t["projected_rate"] is not None:
+        sentence += (
+            f"; nếu giữ tốc độ này, đến cuối năm {last_year} tỷ lệ hộ "
+            f"nghèo còn khoảng {vi.percent(max(t['projected_rate'], 0))}, cần giảm "
+            f"{vi.points(max(t['needed_fall'], 0))}/năm để đạt mức tối thiểu của chỉ tiêu"
+        )
+    return sentence + "."
+
+
+def _poverty_chart(
+    changes: pl.DataFrame, t: dict[str, Any] | None, band: tuple[int, int], last_year: int
+) -> str:
+    """The year-end rates (hundredths) with the band, the projection and changes of standard."""
+    rated = changes.filter(pl.col("rate").is_not_null())
+    projection = None
+    if t is not None and t["projected_rate"] is not None:
+        projection = (last_year, max(t["projected_rate"], 0))
+    breaks = [int(year) for year in changes.filter(pl.col("method_break"))["year"]]
+    series = rated.select(pl.col("year").cast(pl.Int64), pl.col("rate").cast(pl.Int64))
+    return _svg_uri(charts.poverty_trend_svg(series, band, projection, breaks))
+
+
+def _flow_rows(flows: pl.DataFrame, name_of: dict[str, str]) -> tuple[FlowRow, ...]:
+    """Poor and near-poor households by district, then the province."""
+    ordered = flows.filter(pl.col("unit_level") != "commune").sort(
+        pl.col("unit_level") == "province", "unit_code"
+    )
+    return tuple(
+        FlowRow(
+            unit=name_of.get(r["unit_code"], r["unit_code"]),
+            poor_start=vi.count(r["poor_start"]),
+            poor_exited=vi.count(r["poor_exited"]),
+            poor_returned=vi.count(r["poor_returned"]),
+            poor_new=vi.count(r["poor_new"]),
+            poor_end=vi.count(r["poor_end"]),
+            near_poor_start=vi.count(r["near_poor_start"]),
+            near_poor_end=vi.count(r["near_poor_end"]),
+        )
+        for r in ordered.iter_rows(named=True)
+    )
+
+
+def _by_district(tables: PeriodTables, columns: Columns, name_of: dict[str, str]) -> RateTable:
+    """One row per district (or, after districts are abolished, the province alone), one
+    column per (header, indicator) of ``columns``.
 
     The rates are looked up in one pass over the frame, not with a filter per cell.
     """
@@ -421,22 +529,37 @@ def _by_district(
     for code, indicator, rate in ind.select("unit_code", "indicator", "rate").iter_rows():
         rates.setdefault((code, indicator), rate)  # the first row, as ``_value`` would take
     codes = ind.sort(pl.col("unit_level") == "province", "unit_code")["unit_code"]
-    return [
-        {
-            "unit": name_of.get(code, code),
-            "cells": [vi.percent(rates.get((code, indicator))) for indicator in indicators],
-        }
+    rows = tuple(
+        RateRow(
+            unit=name_of.get(code, code),
+            cells=tuple(vi.percent(rates.get((code, indicator))) for _, indicator in columns),
+        )
         for code in codes.unique(maintain_order=True)
-    ]
+    )
+    return RateTable(columns=tuple(header for header, _ in columns), rows=rows)
 
 
-def _labour(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
-    ind = tables.indicators
+# --- II.3 labour, II.4 gender and children -------------------------------------------------
+
+
+def _labour(tables: PeriodTables, name_of: dict[str, str]) -> LabourSection:
+    below = tables.off_track.filter(
+        pl.col("indicator").is_in(["trained_labour_rate", "certified_labour_rate"])
+    )
+    return LabourSection(
+        sentence=_labour_sentence(tables.indicators),
+        chart=_labour_chart(tables),
+        districts=_by_district(tables, LABOUR_RATES, name_of),
+        below=tuple(_below_target_row(r) for r in below.iter_rows(named=True)),
+    )
+
+
+def _labour_sentence(ind: pl.DataFrame) -> str:
     trained = _value(ind, "province", None, "trained_labour_rate")
     certified = _value(ind, "province", None, "certified_labour_rate")
     share = _value(ind, "province", None, "communes_meeting_trained_labour")
     share_c = _value(ind, "province", None, "communes_meeting_certified_labour")
-    sentence = (
+    return (
         f"Tỷ lệ lao động có việc làm qua đào tạo toàn tỉnh đạt {vi.percent(_rate(trained))}, "
         f"trong đó có bằng cấp, chứng chỉ {vi.percent(_rate(certified))}. Có "
         f"{share.get('numerator', 0)}/{share.get('denominator', 0)} xã "
@@ -444,46 +567,37 @@ def _labour(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
         f"{share_c.get('numerator', 0)}/{share_c.get('denominator', 0)} xã "
         f"({vi.percent(_rate(share_c))}) đạt chỉ tiêu lao động có bằng cấp, chứng chỉ."
     )
+
+
+def _labour_chart(tables: PeriodTables) -> str:
+    """The trained-labour rate by district ("" for none, or too many to read as bars)."""
     districts = tables.indicators.filter(
         (pl.col("unit_level") == "district") & (pl.col("indicator") == "trained_labour_rate")
     )
-    chart = ""
-    if 0 < districts.height <= CHART_MAX_UNITS:
-        chart = _svg_uri(
-            charts.rates_by_unit_svg(
-                districts.select(
-                    unit_name=pl.col("unit_name"),
-                    value=pl.col("rate") / 100,
-                ),
-                "Tỷ lệ lao động qua đào tạo (%)",
-                70.0,
-            )
+    if not 0 < districts.height <= CHART_MAX_UNITS:
+        return ""
+    return _svg_uri(
+        charts.rates_by_unit_svg(
+            districts.select("unit_name", value=pl.col("rate")),
+            "Tỷ lệ lao động qua đào tạo (%)",
+            7000,
         )
-    below = tables.off_track.filter(
-        pl.col("indicator").is_in(["trained_labour_rate", "certified_labour_rate"])
     )
-    below_rows = [
-        {
-            "commune": f"{r['unit_name']} ({r['unit_code']})",
-            "indicator": "Qua đào tạo"
-            if r["indicator"] == "trained_labour_rate"
-            else "Bằng cấp, chứng chỉ",
-            "value": vi.percent(_rate(r)),
-            "target": vi.percent(r["threshold"]),
-        }
-        for r in below.iter_rows(named=True)
-    ]
-    return {
-        "sentence": sentence,
-        "chart": chart,
-        "districts": _by_district(
-            tables, ["trained_labour_rate", "certified_labour_rate"], name_of
-        ),
-        "below": below_rows,
-    }
 
 
-def _social(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
+def _below_target_row(r: dict[str, Any]) -> BelowTargetRow:
+    """A row of ``PeriodTables.off_track`` for a labour indicator."""
+    return BelowTargetRow(
+        commune=f"{r['unit_name']} ({r['unit_code']})",
+        indicator="Qua đào tạo"
+        if r["indicator"] == "trained_labour_rate"
+        else "Bằng cấp, chứng chỉ",
+        value=vi.percent(_rate(r)),
+        target=vi.percent(r["threshold"]),
+    )
+
+
+def _social(tables: PeriodTables, name_of: dict[str, str]) -> SocialSection:
     ind = tables.indicators
     women = _value(ind, "province", None, "women_coop_share")
     cases = _value(ind, "province", None, "child_abuse_handled_rate")
@@ -497,19 +611,20 @@ def _social(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
             f"kịp thời ({vi.percent(_rate(cases))})."
         )
     )
-    return {
-        "sentence": (
+    return SocialSection(
+        sentence=(
             f"Tỷ lệ phụ nữ tham gia hợp tác xã, tổ hợp tác, mô hình liên kết toàn tỉnh đạt "
             f"{vi.percent(_rate(women))} ({vi.count(women.get('numerator'))}/"
             f"{vi.count(women.get('denominator'))} thành viên). {child}"
         ),
-        "districts": _by_district(
-            tables, ["women_coop_share", "child_abuse_handled_rate"], name_of
-        ),
-    }
+        districts=_by_district(tables, SOCIAL_RATES, name_of),
+    )
 
 
-def _assessment(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]:
+# --- III. assessment, appendices -----------------------------------------------------------
+
+
+def _assessment(tables: PeriodTables, name_of: dict[str, str]) -> Assessment:
     rising = tables.off_track.filter(pl.col("reason") == "poverty_rising")
     below = tables.off_track.filter(pl.col("reason") == "below_target")
     per_commune = (
@@ -517,38 +632,51 @@ def _assessment(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]
         .agg(pl.col("target_id").unique().sort().str.join(", ").alias("targets"))
         .sort("unit_code")
     )
-    off_rows = [
-        {"commune": f"{r['unit_name']} ({r['unit_code']})", "targets": r["targets"]}
+    off_track = tuple(
+        OffTrackRow(commune=f"{r['unit_name']} ({r['unit_code']})", targets=r["targets"])
         for r in per_commune.iter_rows(named=True)
-    ] + [
-        {"commune": f"{r['unit_name']} ({r['unit_code']})", "targets": "Tỷ lệ hộ nghèo tăng"}
+    ) + tuple(
+        OffTrackRow(commune=f"{r['unit_name']} ({r['unit_code']})", targets="Tỷ lệ hộ nghèo tăng")
         for r in rising.iter_rows(named=True)
-    ]
-    late_rows = [
-        {"unit": r["unit_name"], "reason": LATE_VI[r["reason"]]}
+    )
+    late = tuple(
+        LateRow(unit=r["unit_name"], reason=LATE_VI[r["reason"]])
         for r in tables.late_or_incomplete.iter_rows(named=True)
-    ]
-    missing_rows = [
-        {
-            "commune": f"{r['commune_name']} ({r['commune_code']})",
-            "unit": name_of.get(r["reporting_unit"], r["reporting_unit"]),
-            "reason": "Số liệu chưa hợp lệ" if r["reason"] == "quarantined" else "Chưa báo cáo",
-        }
-        for r in tables.without_data.iter_rows(named=True)
-    ]
+    )
+    missing = tuple(_missing_row(r, name_of) for r in tables.without_data.iter_rows(named=True))
+    return Assessment(
+        sentences=_assessment_sentences(per_commune.height, rising.height, bool(late or missing)),
+        off_track=off_track,
+        late=late,
+        missing=missing,
+    )
+
+
+def _missing_row(r: dict[str, Any], name_of: dict[str, str]) -> MissingRow:
+    """A row of ``PeriodTables.without_data``."""
+    return MissingRow(
+        commune=f"{r['commune_name']} ({r['commune_code']})",
+        unit=name_of.get(r["reporting_unit"], r["reporting_unit"]),
+        reason="Số liệu chưa hợp lệ" if r["reason"] == "quarantined" else "Chưa báo cáo",
+    )
+
+
+def _assessment_sentences(below: int, rising: int, late_or_missing: bool) -> tuple[str, ...]:
+    """The proposals: for ``below`` communes off target, ``rising`` communes whose poverty rate
+    rose, units late or communes without data, and the standing one."""
     sentences = []
-    if per_commune.height:
+    if below:
         sentences.append(
-            f"Còn {per_commune.height} xã chưa đạt một hoặc một số chỉ tiêu của ngành (chi tiết "
+            f"Còn {below} xã chưa đạt một hoặc một số chỉ tiêu của ngành (chi tiết "
             f"tại phụ lục); đề nghị các chi bộ, phòng chuyên môn được phân công đỡ đầu phối hợp "
             f"với địa phương có giải pháp cụ thể, tập trung hỗ trợ các xã này."
         )
-    if rising.height:
+    if rising:
         sentences.append(
-            f"Có {rising.height} xã có tỷ lệ hộ nghèo tăng so với cuối năm trước; cần rà soát "
+            f"Có {rising} xã có tỷ lệ hộ nghèo tăng so với cuối năm trước; cần rà soát "
             f"nguyên nhân tái nghèo, phát sinh nghèo và có biện pháp hỗ trợ kịp thời."
         )
-    if late_rows or missing_rows:
+    if late_or_missing:
         sentences.append(
             "Đề nghị Ủy ban Kiểm tra Đảng ủy đôn đốc các đơn vị chậm gửi báo cáo, số liệu "
             "chưa đầy đủ hoặc chưa hợp lệ hoàn thành trước kỳ báo cáo sau."
@@ -558,11 +686,10 @@ def _assessment(tables: PeriodTables, name_of: dict[str, str]) -> dict[str, Any]
         "trình mục tiêu quốc gia giảm nghèo bền vững; tăng cường công tác kiểm tra, giám sát "
         "việc thực hiện các tiêu chí nông thôn mới thuộc lĩnh vực của ngành."
     )
-    return {"sentences": sentences, "off_track": off_rows, "late": late_rows,
-            "missing": missing_rows}  # fmt: skip
+    return tuple(sentences)
 
 
-def _commune_lists(tables: PeriodTables, listed: bool) -> dict[str, Any]:
+def _commune_lists(tables: PeriodTables, listed: bool) -> CommuneLists:
     """Whether the PDF lists communes one by one, and if not, where the lists are."""
     communes = tables.units.filter(pl.col("unit_level") == "commune").height
     note = (
@@ -570,18 +697,30 @@ def _commune_lists(tables: PeriodTables, listed: bool) -> dict[str, Any]:
         f"đạt chỉ tiêu và số liệu chi tiết của từng xã không in trong báo cáo mà có trong tệp "
         f"Excel kèm theo (trang tính “Chỉ tiêu” và “Xã chưa đạt”)."
     )
-    return {"listed": listed, "note": "" if listed else note}
+    return CommuneLists(listed=listed, note="" if listed else note)
 
 
-def _appendices(tables: PeriodTables) -> list[dict[str, Any]]:
+def _appendices(tables: PeriodTables) -> tuple[Appendix, ...]:
     """One table per reporting district (or one for the province once communes report
     directly): every commune with its rates, √ or × where a target applies."""
-    wanted = [
-        "poor_rate", "multidimensional_poverty_rate", "trained_labour_rate",
-        "certified_labour_rate", "women_coop_share", "child_abuse_handled_rate",
-    ]  # fmt: skip
+    headers = tuple(header for header, _ in APPENDIX_RATES)
+    indicators = [indicator for _, indicator in APPENDIX_RATES]
+    groups = []
+    for (parent_name,), group in _appendix_frame(tables, indicators).group_by(
+        "parent_name", maintain_order=True
+    ):
+        rows = tuple(_commune_row(r, indicators) for r in group.iter_rows(named=True))
+        # A district that sent nothing usable is listed in section III, not as a page of dashes.
+        if any(cell != "-" for row in rows for cell in row.cells):
+            groups.append(Appendix(unit=str(parent_name), columns=headers, rows=rows))
+    return tuple(groups)
+
+
+def _appendix_frame(tables: PeriodTables, indicators: list[str]) -> pl.DataFrame:
+    """Every commune, its tier, its district's name, and per indicator a struct of its rate
+    and whether it is attained; sorted by district, then commune."""
     communes = tables.indicators.filter(
-        (pl.col("unit_level") == "commune") & pl.col("indicator").is_in(wanted)
+        (pl.col("unit_level") == "commune") & pl.col("indicator").is_in(indicators)
     ).with_columns(shown=pl.struct("rate", "attained"))
     wide = communes.pivot(on="indicator", index="unit_code", values="shown")
     units = tables.units.filter(pl.col("unit_level") == "commune").select(
@@ -595,28 +734,22 @@ def _appendices(tables: PeriodTables) -> list[dict[str, Any]]:
     parents = tables.units.filter(pl.col("unit_level") != "commune").select(
         pl.col("unit_code").alias("parent_code"), pl.col("unit_name").alias("parent_name")
     )
-    table = table.join(parents, on="parent_code", how="left").sort("parent_code", "unit_code")
-    groups: list[dict[str, Any]] = []
-    for (parent_name,), group in table.group_by("parent_name", maintain_order=True):
-        rows = []
-        for r in group.iter_rows(named=True):
-            cells = []
-            for indicator in wanted:
-                shown = r.get(indicator)
-                if shown is None:
-                    cells.append("-")
-                    continue
-                mark = {True: " √", False: " ×"}.get(shown["attained"], "")
-                cells.append(vi.percent(shown["rate"]) + mark)
-            rows.append(
-                {
-                    "code": r["unit_code"],
-                    "name": r["unit_name"],
-                    "tier": TIER_VI.get(r["tier"] or "", ""),
-                    "cells": cells,
-                }
-            )
-        # A district that sent nothing usable is listed in section III, not as a page of dashes.
-        if any(cell != "-" for row in rows for cell in row["cells"]):
-            groups.append({"unit": str(parent_name), "rows": rows})
-    return groups
+    return table.join(parents, on="parent_code", how="left").sort("parent_code", "unit_code")
+
+
+def _commune_row(r: dict[str, Any], indicators: list[str]) -> CommuneRow:
+    """A row of ``_appendix_frame``: the rate per indicator, marked √ or × where it applies."""
+    cells = []
+    for indicator in indicators:
+        shown = r.get(indicator)
+        if shown is None:
+            cells.append("-")
+            continue
+        mark = {True: " √", False: " ×"}.get(shown["attained"], "")
+        cells.append(vi.percent(shown["rate"]) + mark)
+    return CommuneRow(
+        code=r["unit_code"],
+        name=r["unit_name"],
+        tier=TIER_VI.get(r["tier"] or "", ""),
+        cells=tuple(cells),
+    )

@@ -1,7 +1,8 @@
 """Vietnamese formats for what people read: 1.234.567, 3,04%, "ngày 05 tháng 01 năm 2025".
 
-Numbers arrive as integers (counts) or integer hundredths (rates, points); they are turned into
-exact Decimals before Babel formats them, so no float ever touches a printed figure.
+Numbers arrive as integers (counts) or integer hundredths (rates, points), or for a chart's tick
+labels integer thousandths; they are turned into exact Decimals before Babel formats them, so no
+float ever touches a printed figure, in the text or in the charts (``ntm.report.charts``).
 """
 
 from __future__ import annotations
@@ -21,17 +22,35 @@ def count(value: int | None) -> str:
     return "-" if value is None else format_decimal(value, format="#,##0", locale=LOCALE)
 
 
-def hundredths(value: int | None, suffix: str = "") -> str:
-    """304 -> "3,04" (+ suffix); None -> "-". Always two decimals, as published."""
+def decimal(value: int | None, places: int, suffix: str = "", *, least: int | None = None) -> str:
+    """``value`` counted in units of 10**-places, written exactly (+ suffix); None -> "-".
+
+    decimal(304, 2) -> "3,04"; decimal(25, 3) -> "0,025". ``least`` (0 to ``places``; all of
+    them by default) is the fewest decimals shown: the zeros after it are dropped, never a
+    digit that is not zero, so nothing is rounded: decimal(7000, 2, least=0) -> "70",
+    decimal(7250, 2, least=0) -> "72,5", decimal(60, 2, least=1) -> "0,6".
+    """
     if value is None:
         return "-"
-    text = format_decimal(Decimal(value) / 100, format="#,##0.00", locale=LOCALE)
+    if not isinstance(value, int):  # a float here would be rounded by Babel, silently
+        raise TypeError(f"{value!r} is not a whole number of 10**-{places}")
+    least = places if least is None else least
+    if not 0 <= least <= places:
+        raise ValueError(f"least must be within 0..{places}, not {least}")
+    fraction = "." + "0" * least + "#" * (places - least) if places else ""
+    text = format_decimal(Decimal(value).scaleb(-places), format="#,##0" + fraction, locale=LOCALE)
     return f"{text}{suffix}"
 
 
-def percent(value: int | None) -> str:
-    """A rate in hundredths: 304 -> "3,04%"."""
-    return hundredths(value, "%")
+def hundredths(value: int | None, suffix: str = "", *, least: int = 2) -> str:
+    """304 -> "3,04" (+ suffix); None -> "-". Two decimals, as published; a chart's legend
+    may show fewer where they are exact (``least``, see ``decimal``): 60 -> "0,6" with 1."""
+    return decimal(value, 2, suffix, least=least)
+
+
+def percent(value: int | None, *, least: int = 2) -> str:
+    """A rate in hundredths: 304 -> "3,04%"; 7000 with ``least=0`` -> "70%"."""
+    return hundredths(value, "%", least=least)
 
 
 def points(value: int | None) -> str:

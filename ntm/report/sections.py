@@ -1,0 +1,271 @@
+"""The committee report's sections as the template sees them: its contract, in types.
+
+``ntm.report.context`` builds a ``Report``; ``report_templates/report.html.j2`` only places its
+fields. Every field is text that is already formatted (``ntm.report.vi``), a chart as a
+``data:`` URI ("" when there is none), or a tuple of rows. A table whose columns are fixed has
+a row type with one named field per column; a table with one column per indicator is a
+``RateTable``, whose headers and cells are made from the same list of (header, indicator)
+pairs, so that a header and its column cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Header:
+    """The two header blocks, the place-date line, title, subject and the opening basis."""
+
+    superior_body: str
+    issuing_committee: str
+    party: str
+    number_line: str
+    place_date: str
+    title: str
+    subject: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    """One reporting unit's submission in the quarter: communes, date, timeliness, version."""
+
+    unit: str
+    expected: str
+    accepted: str
+    quarantined: str
+    received: str
+    timeliness: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    """A file returned whole, or one commune's row not taken in, and why."""
+
+    unit: str
+    file: str
+    kind: str
+    commune: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DataSection:
+    """I. The data of the quarter: what was received, when, and what was refused."""
+
+    summary: str
+    rows: tuple[SubmissionRow, ...]
+    problems: tuple[ProblemRow, ...]
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One of T1-T8: result, target, verdict and the change since the same quarter last year."""
+
+    id: str
+    label: str
+    value: str
+    target: str
+    status: str
+    change: str
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """A unit and its rates, in the order of its table's ``columns``."""
+
+    unit: str
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """Rates by district (or the province alone): one column per indicator, headed ``columns``."""
+
+    columns: tuple[str, ...]
+    rows: tuple[RateRow, ...]
+
+
+@dataclass(frozen=True)
+class PovertyYearRow:
+    """The province at the end of one year: poor households, all households, rate, change."""
+
+    year: str
+    poor: str
+    households: str
+    rate: str
+    fall: str
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    """Poor and near-poor households of a district (or the province), start of year to date."""
+
+    unit: str
+    poor_start: str
+    poor_exited: str
+    poor_returned: str
+    poor_new: str
+    poor_end: str
+    near_poor_start: str
+    near_poor_end: str
+
+
+@dataclass(frozen=True)
+class PovertySection:
+    """II.2 Poverty: the sentence, the year-end trend chart, the series, flows and rates."""
+
+    sentence: str
+    chart: str
+    series: tuple[PovertyYearRow, ...]
+    flows: tuple[FlowRow, ...]
+    districts: RateTable
+
+
+@dataclass(frozen=True)
+class BelowTargetRow:
+    """A commune below a labour target: which one, its rate and the target."""
+
+    commune: str
+    indicator: str
+    value: str
+    target: str
+
+
+@dataclass(frozen=True)
+class LabourSection:
+    """II.3 Labour: the sentence, the chart by district, rates by district, communes below."""
+
+    sentence: str
+    chart: str
+    districts: RateTable
+    below: tuple[BelowTargetRow, ...]
+
+
+@dataclass(frozen=True)
+class SocialSection:
+    """II.4 Gender equality and child protection: the sentence and rates by district."""
+
+    sentence: str
+    districts: RateTable
+
+
+@dataclass(frozen=True)
+class OffTrackRow:
+    """A commune and the targets it misses (or that its poverty rate rose)."""
+
+    commune: str
+    targets: str
+
+
+@dataclass(frozen=True)
+class LateRow:
+    """A reporting unit that sent late, incompletely, or not at all."""
+
+    unit: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MissingRow:
+    """A commune without valid data in the quarter, and the unit that reports it."""
+
+    commune: str
+    unit: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """III. Assessment and proposals, with the lists they refer to."""
+
+    sentences: tuple[str, ...]
+    off_track: tuple[OffTrackRow, ...]
+    late: tuple[LateRow, ...]
+    missing: tuple[MissingRow, ...]
+
+
+@dataclass(frozen=True)
+class CommuneLists:
+    """Whether the PDF lists communes one by one; if not, ``note`` says where the lists are."""
+
+    listed: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class CommuneRow:
+    """A commune in an appendix: code, name, tier, and its rates in the order of ``columns``."""
+
+    code: str
+    name: str
+    tier: str
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Appendix:
+    """One reporting district's communes (or the province's), one column per indicator."""
+
+    unit: str
+    columns: tuple[str, ...]
+    rows: tuple[CommuneRow, ...]
+
+
+@dataclass(frozen=True)
+class ProvenanceRow:
+    """One stored submission the report read: unit, version, hash prefix, file, date."""
+
+    unit: str
+    version: str
+    sha: str
+    file: str
+    received: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the figures come from: the submissions, the run and the software."""
+
+    rows: tuple[ProvenanceRow, ...]
+    run_id: str
+    software: str
+    generated_on: str
+    programme: str
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The "Nơi nhận" list and the signature block."""
+
+    recipients: tuple[str, ...]
+    on_behalf: str
+    title: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the template shows, section by section, in the order it shows them."""
+
+    header: Header
+    quarter: str
+    data_section: DataSection
+    targets: tuple[TargetRow, ...]
+    attainment_chart: str
+    poverty: PovertySection
+    labour: LabourSection
+    social: SocialSection
+    assessment: Assessment
+    closing: Closing
+    commune_lists: CommuneLists
+    appendices: tuple[Appendix, ...]
+    provenance: Provenance
+
+    def template_names(self) -> dict[str, object]:
+        """The sections by name, for ``Template.render(**names)``; each stays a dataclass
+        (unlike ``dataclasses.asdict``, which would turn them back into dicts)."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
