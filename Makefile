@@ -58,10 +58,11 @@ lock:  ## re-resolve requirements.lock after changing pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --group dev --group build --generate-hashes \
 		--python-version 3.11 -o requirements.lock
 
-registry: setup  ## rebuild the admin-unit registry and crosswalk from vietnam-provinces (own venvs)
+registry: setup  ## rebuild the admin-unit registry and crosswalk from vietnam-provinces and vietnamadminunits (own venvs)
 	for v in 0.5.0 0.6.0 2025.10.1; do \
 		$(PYTHON) -m venv /tmp/vp-$$v && /tmp/vp-$$v/bin/pip install --quiet vietnam-provinces==$$v; \
 	done
+	$(PYTHON) -m venv /tmp/vau-1.0.4 && /tmp/vau-1.0.4/bin/pip install --quiet vietnamadminunits==1.0.4
 	$(BIN)/python scripts/build_registry.py
 
 roster: setup  ## regenerate the demo commune roster from the registry

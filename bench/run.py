@@ -220,7 +220,7 @@ def synthetic_country(
     )
     rural = [c for c, k in zip(codes, kinds, strict=True) if k == "xã"]
     tiers = rng.choice(["ntm", "advanced", "model"], len(rural), p=[0.6, 0.3, 0.1])
-    roster = pl.DataFrame({"commune_code": rural, "tier": tiers.tolist()})
+    roster = pl.DataFrame({"commune_code": rural, "commune_class": tiers.tolist()})
     frames = []
     for _ in range(quarters):
         households = rng.integers(600, 5000, communes)
@@ -312,6 +312,8 @@ def national_reference(folder: Path, districts: int, communes: int, seed: int = 
             "tier": rng.choice(["ntm", "advanced", "model"], len(rural), p=[0.6, 0.3, 0.1]),
             "target_year": 2025,
             "sponsor": "Dữ liệu thử",
+            "group": None,
+            "standard": None,
         }
     ).write_csv(root / "commune_roster.csv")
     return root

@@ -20,6 +20,7 @@ from prefect.artifacts import (
 from prefect.client.schemas.objects import FlowRun, State
 
 from ntm.indicators.mart import stored_tables
+from ntm.indicators.tables import unjudged_targets
 from ntm.intake.ingest import ingest_files
 from ntm.reference import load_reference
 from ntm.report import generate_report
@@ -62,10 +63,14 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
         stored = stored_tables(directory, warehouse, load_reference(), parsed, store=True)
     indicators = stored.tables.indicators
     province = indicators.filter(indicators["unit_level"] == "province")
+    unjudged = unjudged_targets(stored.tables)
+    for line in unjudged:
+        get_run_logger().warning("%s: %s", period, line)
     return {
         "workbook": str(directory.indicator_workbook(period)),
         "province": {r["indicator"]: (r["numerator"], r["denominator"])
                      for r in province.iter_rows(named=True)},
+        "unjudged_targets": unjudged,
     }  # fmt: skip
 
 
@@ -92,8 +97,11 @@ def render_report(data_dir: str, period: str, today: str, force: bool) -> dict[s
 
 
 @task(name="publish")
-def publish(period: str, files: list[dict[str, Any]], report: dict[str, Any]) -> None:
-    """Artifacts an operator reads in the UI: summary, findings per unit, the PDF."""
+def publish(
+    period: str, files: list[dict[str, Any]], report: dict[str, Any], unjudged: list[str]
+) -> None:
+    """Artifacts an operator reads in the UI: summary, findings per unit, the PDF, and a
+    warning for each target the period is not judged against."""
     counts: dict[str, int] = {}
     for row in files:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -106,6 +114,9 @@ def publish(period: str, files: list[dict[str, Any]], report: dict[str, Any]) ->
         + ("" if report["new"] else " (không đổi, dùng lại phiên bản trước)"),
         f"- Tệp PDF: `{report['pdf']}`",
     ]
+    if unjudged:
+        lines += ["", "## Cảnh báo: chỉ tiêu chưa đánh giá được", ""]
+        lines += [f"- {line}" for line in unjudged]
     create_markdown_artifact("\n".join(lines), key="quarterly-summary", description=period)
     create_table_artifact(
         [row for row in files if row["status"] != "unchanged"] or [{"file": "-", "status": "-"}],
@@ -154,5 +165,9 @@ def quarterly_report(
         files = ingest_inbox(data_dir, units)
         headlines = build_indicators(data_dir, chosen)
         report = render_report(data_dir, chosen, day, force)
-        publish(chosen, files, report)
+        publish(chosen, files, report, headlines["unjudged_targets"])
+    if headlines["unjudged_targets"]:
+        run_name = str(runtime.flow_run.name or runtime.flow_run.id or "ntm")
+        message = f"{chosen}: " + "; ".join(headlines["unjudged_targets"])
+        write_alert(directory, run_name, message, level="warning")
     return {"period": chosen, "files": len(files), "report": report, **headlines}

@@ -9,6 +9,7 @@ Exit status: 0 success; 2 usage error; 3 some file rejected or some row quaranti
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -29,7 +30,7 @@ from ntm.store.lock import DataDirBusyError, data_dir_lock
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse, WarehouseBusyError
 from transforms.indicators import format_indicators
-from transforms.periods import Period
+from transforms.periods import Period, last_ended_quarter
 from transforms.registry import communes_of, find_reporting_unit
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FINDINGS = 0, 1, 2, 3
@@ -77,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--through",
         type=_period,
-        default=Period(2024, 4),
-        help="last quarter to generate (default 2024-Q4; 2025-Q3 on, communes report directly)",
+        help="last quarter to generate (default: the last quarter that has ended, Hà Tĩnh time; "
+        "from 2025-Q3 on, communes report directly)",
     )
 
     indicators = commands.add_parser(
@@ -189,12 +190,13 @@ def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     from ntm.intake.demo import generate_demo, generate_messy  # noqa: PLC0415
 
     inbox = data_dir.inbox / "demo"
-    written = generate_demo(inbox, ref, last=args.through)
+    through = args.through or last_ended_quarter(_local_today(ref))
+    written = generate_demo(inbox, ref, last=through)
     print(f"demo submissions: {len(written)} files in {inbox}")
     if args.messy:
         messy = generate_messy(args.messy, ref)
         print(f"messy submissions: {len(messy)} files in {args.messy}")
-    return _run_flow(data_dir, ref, args.through, None, force=False)
+    return _run_flow(data_dir, ref, through, None, force=False)
 
 
 def _run(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
@@ -211,6 +213,7 @@ def _run_flow(
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.quarterly import quarterly_report  # noqa: PLC0415
 
+    _tracebacks_to_the_log(data_dir)
     result = quarterly_report(
         period=str(period) if period else None,
         units=units,
@@ -221,6 +224,41 @@ def _run_flow(
     report = result["report"]
     print(f"report v{report['version']} ({report['pages']} pages): {report['pdf']}")
     return EXIT_OK
+
+
+class _WithoutTraceback(logging.Formatter):
+    """Another formatter's lines, without the traceback (which the run log keeps)."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _tracebacks_to_the_log(data_dir: DataDir) -> None:
+    """The console shows what Prefect logs, never a traceback: tracebacks go to the run log
+    (``logs/runs.log``) with every other line of the run."""
+    data_dir.logs.mkdir(parents=True, exist_ok=True)
+    log = logging.FileHandler(data_dir.run_log, encoding="utf-8")
+    log.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+        if name == "prefect" or name.startswith("prefect.")
+    ]  # fmt: skip
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(
+                handler, logging.FileHandler
+            ):
+                handler.setFormatter(_WithoutTraceback(handler.formatter))
+    logging.getLogger("prefect").addHandler(log)
 
 
 def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
@@ -245,7 +283,7 @@ def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> 
 def _report(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     if not data_dir.warehouse.exists():
         raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
-    today = args.today or datetime.now(ZoneInfo(ref.settings.timezone)).date()
+    today = args.today or _local_today(ref)
     with data_dir_lock(data_dir):
         # WeasyPrint and matplotlib take seconds to import: only the commands that render pay.
         from ntm.report import generate_report  # noqa: PLC0415
@@ -254,6 +292,10 @@ def _report(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     for path in (outcome.pdf, outcome.html, outcome.xlsx):
         print(path)
     return EXIT_OK
+
+
+def _local_today(ref: Reference) -> date:
+    return datetime.now(ZoneInfo(ref.settings.timezone)).date()
 
 
 def _summary(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:

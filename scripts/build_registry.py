@@ -8,28 +8,35 @@ Writes, next to each other in ``data/reference/``:
   2025-01-01 (Resolution 1283/NQ-UBTVQH15, Lộc Hà merged into Thạch Hà;
   ``vietnam-provinces==0.6.0``) and 2025-07-01 (districts abolished, 69 commune-level units
   directly under the province; ``vietnam-provinces==2025.10.1``);
-- ``unit_crosswalk.csv``: for every row that stops at 2025-01-01 or 2025-07-01, the row that
-  succeeded it: where the packages show it (relation ``same`` or ``merged_into``), else a
-  provisional successor by a stated rule (``assumed_merged_into``, see
-  ``admin_units.PROVENANCE.md``), so that every commune-level row ending on a change date has
-  exactly one crosswalk row;
+- ``unit_crosswalk.csv``: for every row that stops at 2025-01-01 or 2025-07-01, the row or rows
+  that succeeded it. On 2025-07-01 from the conversion table of ``vietnamadminunits==1.0.4``
+  (``data/converter_2025.json``; relation ``same``, ``merged_into``, or ``divided_default``
+  and ``divided`` for the parts of an old unit split between several new ones). On 2025-01-01
+  where ``vietnam-provinces`` shows it (``same`` or ``merged_into``), else through the former
+  names that ``vietnamadminunits``' ``data/dataset.db`` lists for the 2025-01-01 units
+  (``merged_into``). No successor is assumed: a row that no package maps stops the build.
+  Every commune-level row ending on a change date has exactly one crosswalk row that is not
+  ``divided`` (its successor, or its default successor if it was divided);
 - ``admin_units.PROVENANCE.md``: sources, counts, checksums, how validity and the crosswalk are
-  built and which successors are assumed.
+  built, where each crosswalk row comes from, and the divided units with their parts.
 
-The three package versions cannot share one environment, so each is installed in its own
-throwaway virtual environment and run as a subprocess that prints the province's units as JSON;
-this script itself needs only the standard library. From the repository root:
+The package versions cannot share one environment, so each is installed in its own throwaway
+virtual environment and run as a subprocess that prints what is needed as JSON; this script
+itself needs only the standard library. From the repository root:
 
     for v in 0.5.0 0.6.0 2025.10.1; do
         python3 -m venv /tmp/vp-$v && /tmp/vp-$v/bin/pip install vietnam-provinces==$v
     done
+    python3 -m venv /tmp/vau-1.0.4 && /tmp/vau-1.0.4/bin/pip install vietnamadminunits==1.0.4
     .venv/bin/python scripts/build_registry.py
 
-``--venvs DIR`` looks for the environments in ``DIR/vp-<version>`` instead of ``/tmp``;
-``--output PATH`` writes the registry elsewhere (the crosswalk and the provenance file go next
-to it). The output is deterministic: two runs give byte-identical files. The script checks each
-package's version, data date, internal consistency (its Python objects against its JSON file)
-and the expected counts, and exits with an error if any differ.
+``--venvs DIR`` looks for the environments in ``DIR/vp-<version>`` and ``DIR/vau-1.0.4``
+instead of ``/tmp``; ``--output PATH`` writes the registry elsewhere (the crosswalk and the
+provenance file go next to it). The output is deterministic: two runs give byte-identical
+files. The script checks each package's version, data date or file checksums, internal
+consistency (vietnam-provinces' Python objects against its JSON file; vietnamadminunits'
+conversion table against its own unit codes) and the expected counts, and exits with an error
+if any differ.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ import sys
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 PACKAGE = "vietnam-provinces"
@@ -88,11 +96,61 @@ STRUCTURES = (
         district_level=False,
     ),
 )
+
+# The 2025-07-01 conversion table: PyPI package vietnamadminunits (MIT), in its own environment.
+# Its files are found through the installed distribution's RECORD (the package, which needs
+# geopy and shapely, is not imported) and must have these checksums.
+CONVERTER_PACKAGE = "vietnamadminunits"
+CONVERTER_VERSION = "1.0.4"
+CONVERTER_SOURCE = f"{CONVERTER_PACKAGE}=={CONVERTER_VERSION}"
+CONVERTER_VENV = f"vau-{CONVERTER_VERSION}"
+CONVERTER_DAY = "2025-07-01"
+CONVERTER_FILES = {
+    "converter_2025.json": "84f0848bf401b047775cbb49768c181a9271f77e4a4ec706d293b09bcb4faddd",
+    "dataset.db": "147cbbf81c8964bb594e1dda7ebab5649bce21efbfd6cb508cab7fefca62257d",
+}
+# What the table holds for Hà Tĩnh: old units folded whole into one new unit, and the divided
+# ones (old code → default successor, the other new units that got a part). Checked at build.
+EXPECTED_WHOLE = 207
+EXPECTED_DIVIDED = {
+    "18082": ("18073", ("18652",)),  # Phường Đại Nài → Thành Sen (default), Hà Huy Tập
+    "18796": ("18823", ("18754", "18832")),  # Xã Kỳ Lợi → Vũng Áng (default), Sông Trí, Hoành Sơn
+}
+# Registry rows valid on the day before 2025-07-01 that the table lacks, and the 2025-01-01
+# unit whose former name (alias in the package's dataset.db) each is: its successor is that
+# unit's. 18448 Xã Bình Lộc appears only in vietnam-provinces 0.6.0; dataset.db gives "Bình
+# Lộc" as a former name of 18430 Xã Bình An.
+EXPECTED_ALIASES = {"18448": "18430"}
+# The 2025-01-01 change is in no conversion table. dataset.db lists, for some units of the
+# 2025-01-01 structure, the names of the units merged into them (wardAlias). Commune-level rows
+# ending on 2025-01-01 whose code is gone and whose name no 0.6.0 unit contains: (change date,
+# old code) → the unit of the same district (or the district it passed to) listing the old name
+# as a former name, its successor. Checked at build: the build fails if dataset.db says
+# otherwise or any such row is left without a successor.
+EXPECTED_FORMER_NAMES = {
+    ("2025-01-01", "18193"): "18178",  # Xã Sơn Bình → Xã Châu Bình
+    ("2025-01-01", "18205"): "18202",  # Xã Sơn Long → Xã Mỹ Long
+    ("2025-01-01", "18214"): "18223",  # Xã Sơn Hàm → Xã Hàm Trường
+    ("2025-01-01", "18472"): "18484",  # Xã Trung Lộc → Thị trấn Đồng Lộc
+    ("2025-01-01", "18535"): "18496",  # Xã Phú Phong → Thị trấn Hương Khê
+}
+# Rows ending on 2025-01-01 that vietnam-provinces maps (code kept or name match) and whose name
+# dataset.db also lists as a former name: the two must agree (the build fails otherwise).
+EXPECTED_FORMER_NAMES_AGREEING = {
+    ("2025-01-01", "18077"): "18077",  # Phường Nguyễn Du → Phường Bắc Hà
+    ("2025-01-01", "18094"): "18094",  # Phường Thạch Linh → Phường Trần Phú
+    ("2025-01-01", "18178"): "18178",  # Xã Sơn Châu → Xã Châu Bình
+    ("2025-01-01", "18202"): "18202",  # Xã Sơn Trà → Xã Mỹ Long
+    ("2025-01-01", "18223"): "18223",  # Xã Sơn Trường → Xã Hàm Trường
+}
+FORMER_NAME_EVIDENCE = "dataset.db former name"
+
 COMMAND = (
     "for v in "
     + " ".join(s.version for s in STRUCTURES)
     + "; do python3 -m venv /tmp/vp-$v && /tmp/vp-$v/bin/pip install vietnam-provinces==$v; "
-    "done; .venv/bin/python scripts/build_registry.py"
+    f"done; python3 -m venv /tmp/{CONVERTER_VENV} && /tmp/{CONVERTER_VENV}/bin/pip install "
+    f"{CONVERTER_SOURCE}; .venv/bin/python scripts/build_registry.py"
 )
 
 COLUMNS = (
@@ -174,23 +232,14 @@ REJECTED_NAME_MATCHES = {
     ("2025-07-01", "18085", "18652"): "old Phường Hà Huy Tập went to 18073 Phường Thành Sen",
     ("2025-07-01", "18094", "18100"): "old Phường Trần Phú went to 18073 Phường Thành Sen",
 }
-# Relations in the crosswalk. ``assumed_merged_into`` marks a provisional successor chosen by
-# ``assume_successor`` because no package says where the old unit went; the department replaces
-# these rows by the official conversion table as a data change.
-RELATIONS = ("same", "merged_into", "assumed_merged_into")
-ASSUMED = "assumed_merged_into"
-# Successors that the old unit's name parts suggest, for units whose successor is assumed.
-# Never used to map them (the rule is applied to every unmapped unit alike): the provenance file
-# says whether the rule agrees.
-NAME_HINTS = {
-    ("2025-01-01", "18193"): ("18178", "Xã Châu Bình (Sơn Châu + Sơn Bình)"),
-    ("2025-01-01", "18205"): ("18202", "Xã Mỹ Long"),
-    ("2025-01-01", "18214"): ("18223", "Xã Hàm Trường (Sơn Hàm + Sơn Trường)"),
-}
-# Other notes printed next to units whose successor is assumed.
-ASSUMED_NOTES = {
-    ("2025-07-01", "18448"): "appears only in the 0.6.0 data, see below",
-}
+# Relations in the crosswalk. ``divided_default`` and ``divided``: an old unit split between
+# several new units, one row per new unit that got a part; ``divided_default`` is the part the
+# conversion table names as the default successor, ``divided`` any other part (leaving out the
+# ``divided`` rows leaves exactly one successor per old row). Every row comes from a package:
+# there is no assumed relation.
+RELATIONS = ("same", "merged_into", "divided_default", "divided")
+DIVIDED = "divided"
+DIVIDED_DEFAULT = "divided_default"
 
 # Runs inside a throwaway environment holding vietnam-provinces 0.5.x/0.6.x (three levels).
 DUMP_DISTRICT_ERA = """
@@ -254,6 +303,46 @@ print(json.dumps({"package_version": metadata.version("vietnam-provinces"),
 """
 
 
+# Runs inside the throwaway environment holding vietnamadminunits: prints the province's part
+# of the conversion table and of the package's unit lists (with GSO codes), and each data
+# file's sha256 and whether it matches the installed distribution's RECORD.
+DUMP_CONVERTER = """
+import base64, hashlib, json, sqlite3, sys
+from importlib import metadata
+KEY = sys.argv[1]
+dist = metadata.distribution("vietnamadminunits")
+files = {str(f): f for f in dist.files or []}
+def read(name):
+    f = files["vietnamadminunits/data/" + name]
+    data = f.locate().read_bytes()
+    digest = hashlib.sha256(data).digest()
+    recorded = f.hash.value if f.hash is not None and f.hash.mode == "sha256" else None
+    ok = recorded == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return data, [hashlib.sha256(data).hexdigest(), ok], str(f.locate())
+table, table_check, _ = read("converter_2025.json")
+_, db_check, db_path = read("dataset.db")
+raw = json.loads(table)
+db = sqlite3.connect("file:" + db_path + "?mode=ro&immutable=1", uri=True)
+legacy = db.execute(
+    "select districtKey, wardKey, districtCode, wardCode, ward, wardAlias"
+    " from admin_units_legacy where provinceKey = ? order by wardCode", (KEY,)
+).fetchall()
+new = db.execute(
+    "select wardKey, wardCode, ward, wardAreaKm2 from admin_units"
+    " where provinceKey = ? order by wardCode", (KEY,)
+).fetchall()
+print(json.dumps({
+    "package_version": dist.version,
+    "files": {"converter_2025.json": table_check, "dataset.db": db_check},
+    "province": raw["DICT_PROVINCE"].get(KEY),
+    "whole": raw["DICT_PROVINCE_WARD_NO_DIVIDED"].get(KEY),
+    "divided": raw["DICT_PROVINCE_WARD_DIVIDED"].get(KEY),
+    "legacy": [list(r) for r in legacy],
+    "new": [list(r) for r in new],
+}, ensure_ascii=False))
+"""
+
+
 @dataclass(frozen=True)
 class Unit:
     code: str
@@ -314,7 +403,6 @@ class Link:
     relation: str
     evidence: str
     source: str
-    fallback: bool = False
 
     def csv_row(self) -> list[str]:
         return [
@@ -339,6 +427,50 @@ class Dump:
     province: tuple[int, str, str]
     districts: list[RawUnit]
     communes: list[RawUnit]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A new unit that got part of a divided old unit, as the conversion table has it."""
+
+    new_key: str
+    default: bool
+    # The table's newWardAreaKm2: the area of the whole new unit (its converter draws a square
+    # of that area around the new unit's centre), not of the part; the package has none.
+    area_km2: float
+
+
+@dataclass(frozen=True)
+class LegacyUnit:
+    """A commune-level unit of the 2025-01-01 structure in the package's dataset.db."""
+
+    district_key: str
+    key: str
+    district_code: str
+    code: str
+    name: str
+    aliases: tuple[str, ...]  # slugs of former units' names now part of it
+
+
+@dataclass(frozen=True)
+class NewUnit:
+    """A commune-level unit from 2025-07-01 in the package's dataset.db."""
+
+    key: str
+    code: str
+    name: str
+    area_km2: float
+
+
+@dataclass(frozen=True)
+class Converter:
+    """The province's part of vietnamadminunits' 2025 conversion table and unit lists."""
+
+    sha256: dict[str, str]
+    whole: dict[str, list[str]]  # new unit key → keys of the old units folded whole into it
+    divided: dict[str, list[Part]]  # old unit key → the new units that got a part of it
+    legacy: list[LegacyUnit]
+    new: list[NewUnit]
 
 
 def fail(message: str) -> SystemExit:
@@ -437,6 +569,106 @@ def read_package(structure: Structure, venvs: Path) -> Dump:
         raise fail(f"{structure.source}: its Python objects and its JSON file disagree")
     province, districts, communes = api
     return Dump(structure.version, structure.data_date, province, districts, communes)
+
+
+def text_list(value: object, what: str) -> list[str]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [str(v) for v in value]
+    raise fail(f"{what}: expected a list of strings, got {value!r}")
+
+
+def number(value: object, what: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise fail(f"{what}: expected a number, got {value!r}")
+
+
+def parse_whole(value: object) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise fail(f"{CONVERTER_SOURCE}: no undivided units for the province")
+    return {str(k): text_list(v, f"{CONVERTER_SOURCE} {k}") for k, v in value.items()}
+
+
+def parse_part(value: object, what: str) -> Part:
+    if not isinstance(value, dict):
+        raise fail(f"{what}: unexpected part {value!r}")
+    key, default = value.get("newWardKey"), value.get("isDefaultNewWard")
+    if not isinstance(key, str) or not isinstance(default, bool):
+        raise fail(f"{what}: unexpected part {value!r}")
+    return Part(key, default, number(value.get("newWardAreaKm2"), what))
+
+
+def parse_divided(value: object) -> dict[str, list[Part]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail(f"{CONVERTER_SOURCE}: unexpected divided units {value!r}")
+    divided: dict[str, list[Part]] = {}
+    for key, parts in value.items():
+        if not isinstance(parts, list):
+            raise fail(f"{CONVERTER_SOURCE} {key}: parts are not a list")
+        divided[str(key)] = [parse_part(p, f"{CONVERTER_SOURCE} {key}") for p in parts]
+    return divided
+
+
+def parse_legacy(value: object) -> LegacyUnit:
+    what = f"{CONVERTER_SOURCE} dataset.db admin_units_legacy"
+    if not (isinstance(value, list) and len(value) == 6):
+        raise fail(f"{what}: unexpected row {value!r}")
+    district_key, key, district_code, code, name = text_list(value[:5], what)
+    alias = value[5]
+    if alias is not None and not isinstance(alias, str):
+        raise fail(f"{what}: unexpected alias {alias!r}")
+    aliases = text_list(json.loads(alias), what) if alias else []
+    return LegacyUnit(district_key, key, district_code, code, name, tuple(aliases))
+
+
+def parse_new(value: object) -> NewUnit:
+    what = f"{CONVERTER_SOURCE} dataset.db admin_units"
+    if not (isinstance(value, list) and len(value) == 4):
+        raise fail(f"{what}: unexpected row {value!r}")
+    key, code, name = text_list(value[:3], what)
+    return NewUnit(key, code, name, number(value[3], what))
+
+
+def read_converter(venvs: Path, province_key: str) -> Converter:
+    """The conversion table, from the environment holding vietnamadminunits."""
+    python = venvs / CONVERTER_VENV / "bin" / "python"
+    if not python.exists():
+        raise fail(f"{python} not found; create it with: {COMMAND}")
+    done = subprocess.run(
+        [str(python), "-I", "-c", DUMP_CONVERTER, province_key],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    if done.returncode != 0:
+        raise fail(f"{CONVERTER_SOURCE} dump failed:\n{done.stderr}")
+    raw = json.loads(done.stdout)
+    if not isinstance(raw, dict):
+        raise fail(f"{CONVERTER_SOURCE}: unexpected output")
+    if raw.get("package_version") != CONVERTER_VERSION:
+        raise fail(f"{python} holds {CONVERTER_PACKAGE}=={raw.get('package_version')}")
+    files = raw.get("files")
+    for name, sha in CONVERTER_FILES.items():
+        found = files.get(name) if isinstance(files, dict) else None
+        if found != [sha, True]:
+            raise fail(
+                f"{CONVERTER_SOURCE} {name}: [sha256, matches RECORD] is {found}, need {sha}"
+            )
+    if raw.get("province") != [province_key]:
+        raise fail(f"{CONVERTER_SOURCE}: province {province_key} became {raw.get('province')}")
+    legacy, new = raw.get("legacy"), raw.get("new")
+    if not isinstance(legacy, list) or not isinstance(new, list):
+        raise fail(f"{CONVERTER_SOURCE}: unit lists missing")
+    return Converter(
+        dict(CONVERTER_FILES),
+        parse_whole(raw.get("whole")),
+        parse_divided(raw.get("divided")),
+        [parse_legacy(v) for v in legacy],
+        [parse_new(v) for v in new],
+    )
 
 
 # --- the three structures ------------------------------------------------------------------
@@ -617,24 +849,36 @@ def name_candidates(old: Row, new_rows: list[Row], folded: bool) -> list[Row]:
     return [r for r in new_rows if pattern.search(norm(base_name(r.name)))]
 
 
-def build_crosswalk(rows: list[Row]) -> tuple[list[Link], list[str]]:
+def build_crosswalk(rows: list[Row], converter: Converter) -> tuple[list[Link], list[str], Table]:
     links: list[Link] = []
     rejected_seen: list[str] = []
+    table = match_table(rows, converter)
     for structure in STRUCTURES[1:]:
-        links.extend(crosswalk_on(structure, rows, rejected_seen))
+        links.extend(crosswalk_on(structure, rows, rejected_seen, table, converter.legacy))
     # Checked only after every change date: a rejection may arise on either of them.
     stale = sorted(
         f"{day} {old}→{new}" for day, old, new in REJECTED_NAME_MATCHES if old not in rejected_seen
     )
     if stale:
         raise fail(f"rejected name matches no longer arise: {stale}")
-    links.sort(key=lambda k: (k.change_date, LEVEL_ORDER[k.old.level], int(k.old.code)))
-    return links, rejected_seen
+    links.sort(
+        key=lambda k: (k.change_date, LEVEL_ORDER[k.old.level], int(k.old.code), int(k.new.code))
+    )
+    return links, rejected_seen, table
 
 
-def crosswalk_on(structure: Structure, rows: list[Row], rejected_seen: list[str]) -> list[Link]:
+def crosswalk_on(
+    structure: Structure,
+    rows: list[Row],
+    rejected_seen: list[str],
+    table: Table,
+    legacy: list[LegacyUnit],
+) -> list[Link]:
     """The crosswalk rows for the rows that end on one change date, unsorted: the caller
-    sorts all change dates together."""
+    sorts all change dates together. On the conversion table's day the table gives every
+    commune-level successor, and what vietnam-provinces' codes and names show must agree. On
+    the other day, what vietnam-provinces' codes and names do not show comes from the former
+    names in the package's dataset.db, and where both show a successor they must agree."""
     day = structure.valid_from
     closed = [r for r in rows if r.valid_to == day]
     opened = {r.code: r for r in rows if r.valid_from == day}
@@ -660,87 +904,382 @@ def crosswalk_on(structure: Structure, rows: list[Row], rejected_seen: list[str]
             lost.append(old)
         else:
             found.append((old, match[0], match[1]))
-    assumed = [assume_successor(old, found, new_communes, day) for old in lost]
-    links.extend(package_links(structure, found, assumed, lost))
-    links.extend(assumed)
+    if day == CONVERTER_DAY:
+        links.extend(table_links(structure, closed, found, table))
+        return links
+    communes = [r for r in closed if r.level == "commune"]
+    hosts = former_name_hosts(communes, legacy, new_communes, day)
+    former = former_name_successors(day, found, lost, hosts)
+    links.extend(package_links(structure, found, former, hosts))
     return links
+
+
+# --- the 2025-07-01 conversion table -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """The conversion table matched to registry rows (keys are registry keys)."""
+
+    successors: dict[tuple[str, str], list[tuple[Row, Part | None]]]  # Part: divided
+    aliases: dict[tuple[str, str], LegacyUnit]  # old row → the unit it is a former name of
+    areas: dict[str, float]  # new unit code → its area in the package, km²
+    spelling: list[tuple[str, str, str]]  # code, registry name, package name, where they differ
+    sha256: dict[str, str]
+    whole: int  # old units the table folds whole into one new unit
+
+
+def slug(text: str) -> str:
+    """The package's key for a name: no diacritics (đ → d), lower case, only letters and digits
+    ("Xã Sơn Kim 1" → "xasonkim1", "Thị xã Kỳ Anh" → "thixakyanh")."""
+    return re.sub(r"[^0-9a-z]", "", fold(nfc(text)))
+
+
+def province_key(rows: list[Row]) -> str:
+    """The table's key of the province: ``tinhhatinh``."""
+    return slug(next(r.name for r in rows if r.level == "province"))
+
+
+def day_before(day: str) -> str:
+    return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+
+
+def keyed_old_rows(rows: list[Row], day: str) -> dict[str, Row]:
+    """The commune-level rows valid the day before ``day``, by the table's key of their names:
+    ``<province>_<district>_<commune>``, e.g. ``tinhhatinh_thanhphohatinh_phuongdainai``."""
+    on = valid_on(rows, day_before(day))
+    by_code = {r.code: r for r in on if r.level != "commune"}
+    keyed: dict[str, Row] = {}
+    for row in on:
+        if row.level != "commune":
+            continue
+        district = by_code[row.parent]
+        key = f"{slug(by_code[district.parent].name)}_{slug(district.name)}_{slug(row.name)}"
+        if key in keyed:
+            raise fail(f"{key}: the key of {keyed[key].key} and {row.key}")
+        keyed[key] = row
+    return keyed
+
+
+def keyed_new_rows(rows: list[Row], day: str) -> dict[str, Row]:
+    """The commune-level rows valid on ``day``, by the table's key of their names."""
+    keyed: dict[str, Row] = {}
+    for row in valid_on(rows, day):
+        if row.level == "commune":
+            if slug(row.name) in keyed:
+                raise fail(f"{slug(row.name)}: the key of two rows valid on {day}")
+            keyed[slug(row.name)] = row
+    return keyed
+
+
+def unmatched(what: str, names: set[str] | list[str]) -> None:
+    if names:
+        raise fail(f"{CONVERTER_SOURCE}: {what}: {sorted(names)}")
+
+
+def table_successors(
+    converter: Converter, old_rows: dict[str, Row], new_rows: dict[str, Row]
+) -> dict[tuple[str, str], list[tuple[Row, Part | None]]]:
+    """Every old unit of the table, matched by name to its registry row, with its successors."""
+    old_keys = [k for keys in converter.whole.values() for k in keys] + list(converter.divided)
+    unmatched(
+        "old units named twice in the table", [k for k, n in Counter(old_keys).items() if n > 1]
+    )
+    unmatched("old units matching no registry row", set(old_keys) - set(old_rows))
+    new_keys = set(converter.whole) | {p.new_key for ps in converter.divided.values() for p in ps}
+    unmatched("new units matching no registry row", new_keys - set(new_rows))
+    unmatched("registry rows from 2025-07-01 not in the table", set(new_rows) - new_keys)
+    successors: dict[tuple[str, str], list[tuple[Row, Part | None]]] = {}
+    for new_key, keys in converter.whole.items():
+        for key in keys:
+            successors[old_rows[key].key] = [(new_rows[new_key], None)]
+    for key, parts in converter.divided.items():
+        if len(parts) < 2 or len({p.new_key for p in parts}) != len(parts):
+            raise fail(f"{CONVERTER_SOURCE} {key}: divided, but not among several new units")
+        if sum(p.default for p in parts) != 1:
+            raise fail(f"{CONVERTER_SOURCE} {key}: not exactly one default successor")
+        successors[old_rows[key].key] = [(new_rows[p.new_key], p) for p in parts]
+    return successors
+
+
+def check_table_codes(
+    converter: Converter, province: str, old_rows: dict[str, Row], new_rows: dict[str, Row]
+) -> list[tuple[str, str, str]]:
+    """The GSO codes that the package's dataset.db gives the units (old and new) must be the
+    registry's: the name matches are checked by code. Returns the spelling differences."""
+    spelling: list[tuple[str, str, str]] = []
+    wrong: list[str] = []
+    legacy_keys = {f"{province}_{u.district_key}_{u.key}" for u in converter.legacy}
+    unmatched("dataset.db old units matching no registry row", legacy_keys - set(old_rows))
+    for unit in converter.legacy:
+        row = old_rows[f"{province}_{unit.district_key}_{unit.key}"]
+        if (unit.code, unit.district_code) != (row.code, row.parent):
+            wrong.append(f"{unit.key} {unit.district_code}/{unit.code} ≠ {row.parent}/{row.code}")
+        if nfc(unit.name) != row.name:
+            spelling.append((row.code, row.name, nfc(unit.name)))
+    new_by_key = {u.key: u for u in converter.new}
+    unmatched("dataset.db new units", set(new_by_key) ^ set(new_rows))
+    for key, row in new_rows.items():
+        new = new_by_key[key]
+        if new.code != row.code:
+            wrong.append(f"{key} {new.code} ≠ {row.code}")
+        if nfc(new.name) != row.name:
+            spelling.append((row.code, row.name, nfc(new.name)))
+    unmatched("name matches whose codes disagree with dataset.db", wrong)
+    return sorted(spelling)
+
+
+def alias_successors(
+    converter: Converter,
+    province: str,
+    old_rows: dict[str, Row],
+    successors: dict[tuple[str, str], list[tuple[Row, Part | None]]],
+) -> dict[tuple[str, str], LegacyUnit]:
+    """For the registry rows the table lacks: the 2025-01-01 unit (of the same district) whose
+    former names in dataset.db include the row's name. Its successor becomes theirs."""
+    aliases: dict[tuple[str, str], LegacyUnit] = {}
+    missing: list[str] = []
+    for key, row in old_rows.items():
+        if row.key in successors:
+            continue
+        district_key = key.removeprefix(f"{province}_").split("_")[0]
+        hosts = [
+            u
+            for u in converter.legacy
+            if u.district_key == district_key and slug(row.name) in u.aliases
+        ]
+        host = old_rows.get(f"{province}_{hosts[0].district_key}_{hosts[0].key}") if hosts else None
+        parts = successors.get(host.key) if host is not None and len(hosts) == 1 else None
+        if parts is None or len(parts) != 1:
+            missing.append(key)
+            continue
+        aliases[row.key] = hosts[0]
+        successors[row.key] = list(parts)
+    unmatched("registry rows valid on 2025-06-30 not in the table", missing)
+    return aliases
+
+
+def match_table(rows: list[Row], converter: Converter) -> Table:
+    """Match the table's old and new units to registry rows by name, check every match against
+    the codes in the package's own unit lists and the expected counts, and resolve the rows the
+    table lacks through dataset.db's former names."""
+    province = province_key(rows)
+    old_rows = keyed_old_rows(rows, CONVERTER_DAY)
+    new_rows = keyed_new_rows(rows, CONVERTER_DAY)
+    successors = table_successors(converter, old_rows, new_rows)
+    spelling = check_table_codes(converter, province, old_rows, new_rows)
+    aliases = alias_successors(converter, province, old_rows, successors)
+    whole = sum(len(keys) for keys in converter.whole.values())
+    if whole != EXPECTED_WHOLE:
+        raise fail(f"{CONVERTER_SOURCE}: {whole} old units folded whole, need {EXPECTED_WHOLE}")
+    divided = {
+        old[0]: (
+            next(new.code for new, part in parts if part and part.default),
+            tuple(sorted(new.code for new, part in parts if part and not part.default)),
+        )
+        for old, parts in successors.items()
+        if parts[0][1] is not None
+    }
+    if divided != EXPECTED_DIVIDED:
+        raise fail(f"{CONVERTER_SOURCE}: divided units {divided}, need {EXPECTED_DIVIDED}")
+    found_aliases = {old[0]: unit.code for old, unit in aliases.items()}
+    if found_aliases != EXPECTED_ALIASES:
+        raise fail(f"{CONVERTER_SOURCE}: former-name matches {found_aliases}")
+    areas = {new_rows[u.key].code: u.area_km2 for u in converter.new}
+    for parts in successors.values():
+        for new, part in parts:
+            if part is not None and part.area_km2 != areas[new.code]:
+                raise fail(f"{new.code}: the part's area is not the new unit's area")
+    return Table(successors, aliases, areas, spelling, converter.sha256, whole)
+
+
+def table_links(
+    structure: Structure, closed: list[Row], found: list[tuple[Row, Row, str]], table: Table
+) -> list[Link]:
+    """The commune-level links of the conversion table's day: one per old unit folded whole
+    (``same`` or ``merged_into``, by the same rule as on 2025-01-01), one per part of a divided
+    unit (``divided_default`` or ``divided``). What vietnam-provinces' kept codes and name
+    matches show (``found``) must agree with the table."""
+    day = structure.valid_from
+    ending = {r.key for r in closed if r.level == "commune"}
+    if ending != set(table.successors):
+        raise fail(f"rows ending on {day} and the table's old units differ")
+    inferred = {old.key: (new, evidence) for old, new, evidence in found}
+    # The table must put the old units of the rejected name matches where the reason says.
+    for (rejected_day, old_code, new_code), reason in REJECTED_NAME_MATCHES.items():
+        targets = {
+            new.code
+            for key, parts in table.successors.items()
+            for new, _ in parts
+            if key[0] == old_code
+        }
+        if rejected_day == day and targets != set(re.findall(r"went to (\d{5})", reason)):
+            raise fail(f"the table does not confirm the rejected match {old_code} → {new_code}")
+    into: Counter[str] = Counter(
+        new.code for parts in table.successors.values() for new, _ in parts
+    )
+    by_key = {r.key: r for r in closed}
+    links: list[Link] = []
+    for key, parts in sorted(table.successors.items()):
+        old = by_key[key]
+        shown = inferred.get(key)
+        if shown is not None and (len(parts) != 1 or parts[0][0] != shown[0]):
+            raise fail(f"{old.key}: {structure.source} ({shown[1]}) disagrees with the table")
+        if parts[0][1] is not None:
+            links.extend(divided_links(old, parts, day))
+            continue
+        new = parts[0][0]
+        host = table.aliases.get(key)
+        if host is not None:
+            evidence = "former name of a unit in the table (dataset.db)"
+            source = (
+                f"{CONVERTER_SOURCE}: not in converter_2025.json; dataset.db gives its name as a "
+                f"former name of {host.code} {nfc(host.name)}, whose successor this is"
+            )
+        elif shown is not None:
+            evidence = f"conversion table, {shown[1]} agrees"
+            source = f"{CONVERTER_SOURCE}: converter_2025.json ({structure.source}: {shown[1]})"
+        else:
+            evidence = "conversion table"
+            source = f"{CONVERTER_SOURCE}: converter_2025.json"
+        same = (
+            host is None
+            and old.code == new.code
+            and fold(base_name(old.name)) == fold(base_name(new.name))
+            and into[new.code] == 1
+        )
+        relation = "same" if same else "merged_into"
+        links.append(Link(old, new, day, relation, evidence, source))
+    return links
+
+
+def divided_links(old: Row, parts: list[tuple[Row, Part | None]], day: str) -> list[Link]:
+    """One link per new unit that got part of ``old``; the table's default is
+    ``divided_default``, the others ``divided``."""
+    codes = sorted(new.code for new, _ in parts)
+    default = next(new.code for new, part in parts if part is not None and part.default)
+    source = (
+        f"{CONVERTER_SOURCE}: converter_2025.json, divided among {', '.join(codes[:-1])} and "
+        f"{codes[-1]}, default successor {default}; no area per part in the package"
+    )
+    return [
+        Link(
+            old,
+            new,
+            day,
+            DIVIDED_DEFAULT if new.code == default else DIVIDED,
+            "conversion table, divided",
+            source,
+        )
+        for new, _ in parts
+    ]
+
+
+def former_name_hosts(
+    closed: list[Row], legacy: list[LegacyUnit], new_communes: list[Row], day: str
+) -> dict[tuple[str, str], Row]:
+    """For each commune-level row ending on ``day`` whose name the package's dataset.db lists
+    as a former name (wardAlias) of a unit of the 2025-01-01 structure in the row's district
+    (or the district it passed to on ``day``): that unit's registry row. It must be valid on
+    ``day`` and be the row dataset.db's codes were checked against (valid until 2025-06-30),
+    and no name may be a former name of two units."""
+    by_code = {r.code: r for r in new_communes}
+    hosts: dict[tuple[str, str], Row] = {}
+    for old in closed:
+        district = DISTRICT_SUCCESSORS.get((day, old.parent), old.parent)
+        units = [u for u in legacy if u.district_code == district and slug(old.name) in u.aliases]
+        if len(units) > 1:
+            raise fail(
+                f"{CONVERTER_SOURCE} dataset.db: {old.name} ({old.code}) is a former name of "
+                f"{sorted(u.code for u in units)}"
+            )
+        if not units:
+            continue
+        unit = units[0]
+        host = by_code.get(unit.code)
+        if (
+            host is None
+            or (slug(host.name), host.parent) != (unit.key, unit.district_code)
+            or not host.valid_on(day_before(CONVERTER_DAY))
+        ):
+            raise fail(
+                f"{CONVERTER_SOURCE} dataset.db: {unit.code} {nfc(unit.name)}, whose former names "
+                f"include {old.name} ({old.code}), is not a registry row valid from {day} to "
+                f"{day_before(CONVERTER_DAY)}"
+            )
+        hosts[old.key] = host
+    return hosts
+
+
+def former_name_successors(
+    day: str,
+    found: list[tuple[Row, Row, str]],
+    lost: list[Row],
+    hosts: dict[tuple[str, str], Row],
+) -> list[tuple[Row, Row, str]]:
+    """The successors of the rows vietnam-provinces does not map (``lost``): the unit that
+    lists each one's name as a former name. Where vietnam-provinces maps a row that has such a
+    unit, they must agree. Both are checked against the pinned expectations."""
+    unmapped = sorted(old.code for old in lost if old.key not in hosts)
+    if unmapped:
+        raise fail(
+            f"commune-level rows ending on {day} that no package maps (code gone, no name "
+            f"match, no former name in {CONVERTER_SOURCE} dataset.db): {unmapped}"
+        )
+    disagree = [
+        f"{old.code}: {evidence} {new.code}, former name of {hosts[old.key].code}"
+        for old, new, evidence in found
+        if old.key in hosts and hosts[old.key].key != new.key
+    ]
+    if disagree:
+        raise fail(f"{CONVERTER_SOURCE} dataset.db former names disagree: {disagree}")
+    resolved = {(day, old.code): hosts[old.key].code for old in lost}
+    expected = {k: v for k, v in EXPECTED_FORMER_NAMES.items() if k[0] == day}
+    if resolved != expected:
+        raise fail(f"rows ending on {day} mapped through former names {resolved}, need {expected}")
+    agreeing = {(day, old.code): new.code for old, new, _ in found if old.key in hosts}
+    expected = {k: v for k, v in EXPECTED_FORMER_NAMES_AGREEING.items() if k[0] == day}
+    if agreeing != expected:
+        raise fail(f"rows ending on {day} whose former names agree {agreeing}, need {expected}")
+    return [(old, hosts[old.key], FORMER_NAME_EVIDENCE) for old in lost]
 
 
 def package_links(
-    structure: Structure, found: list[tuple[Row, Row, str]], assumed: list[Link], lost: list[Row]
+    structure: Structure,
+    found: list[tuple[Row, Row, str]],
+    former: list[tuple[Row, Row, str]],
+    hosts: dict[tuple[str, str], Row],
 ) -> list[Link]:
-    """Links for the successors the packages show.
+    """Links for the successors vietnam-provinces shows (``found``) and those the former names
+    in the package's dataset.db show (``former``; ``hosts``: every row with a former-name
+    successor, which agrees with ``found``, as checked before).
 
-    Takes the assumed links too: a kept code is only ``same`` if no other old unit, mapped or
-    assumed, went into it, and no unit of its old district is lost (that one could have).
+    A kept code is only ``same`` if no other old unit went into it; a former-name successor is
+    always ``merged_into`` (the old unit's name is not its own).
     """
-    into: Counter[str] = Counter(new.code for _, new, _ in found)
-    into.update(link.new.code for link in assumed)
-    lost_parents = {r.parent for r in lost}
+    into: Counter[str] = Counter(new.code for _, new, _ in [*found, *former])
     links: list[Link] = []
-    for old, new, evidence in found:
+    for old, new, shown in found:
         same = (
-            evidence == "code kept"
+            shown == "code kept"
             and fold(base_name(old.name)) == fold(base_name(new.name))
             and into[new.code] == 1
-            and old.parent not in lost_parents
         )
-        note = "" if evidence == "code kept" else " (inferred)"
-        links.append(
-            Link(
-                old,
-                new,
-                structure.valid_from,
-                "same" if same else "merged_into",
-                evidence,
-                f"{structure.source}: {evidence}{note}",
-            )
+        note = "" if shown == "code kept" else " (inferred)"
+        source = f"{structure.source}: {shown}{note}"
+        evidence = shown
+        if old.key in hosts:
+            evidence = f"{shown}, former name agrees"
+            source += f" ({CONVERTER_SOURCE}: {FORMER_NAME_EVIDENCE} agrees)"
+        relation = "same" if same else "merged_into"
+        links.append(Link(old, new, structure.valid_from, relation, evidence, source))
+    for old, new, evidence in former:
+        source = (
+            f"{CONVERTER_SOURCE}: {FORMER_NAME_EVIDENCE} ({new.code} {new.name} lists "
+            f"{slug(old.name)}; {structure.source} has neither its code nor its name)"
         )
+        links.append(Link(old, new, structure.valid_from, "merged_into", evidence, source))
     return links
-
-
-def assume_successor(
-    old: Row, found: list[tuple[Row, Row, str]], new_communes: list[Row], day: str
-) -> Link:
-    """A provisional successor for an old unit that no package maps.
-
-    Among the new units that have a mapped predecessor from the old unit's district (its parent
-    on the day before the change), the one whose code is nearest to the old code, the lower
-    code on a tie. GSO codes run roughly in geographic order within a district, so the nearest
-    kept code is usually a neighbour. If no new unit has a mapped predecessor from that
-    district (on 2025-01-01 in Can Lộc and Hương Khê, whose other communes all continued
-    unchanged), the nearest unit still under that district on the change date; only if there
-    is none either, the nearest mapped new unit province-wide.
-    """
-    in_district = {new.key: new for before, new, _ in found if before.parent == old.parent}
-    continuing = {r.key: r for r in new_communes if r.parent == old.parent}
-    anywhere = {new.key: new for _, new, _ in found}
-    if in_district:
-        candidates, scope, evidence = (
-            in_district,
-            f"nearest kept code in former district {old.parent}",
-            "nearest kept code in former district",
-        )
-    elif continuing:
-        candidates, scope, evidence = (
-            continuing,
-            f"nearest code still under district {old.parent} on {day} (fallback: no unit of "
-            "the district has a mapped predecessor)",
-            "fallback: nearest code still under the district",
-        )
-    elif anywhere:
-        candidates, scope, evidence = (
-            anywhere,
-            f"nearest kept code province-wide (fallback: no unit of former district "
-            f"{old.parent} has a mapped predecessor or continues)",
-            "fallback: nearest kept code province-wide",
-        )
-    else:
-        raise fail(f"{old.key}: no new unit on {day} to assume as its successor")
-    target = int(old.code)
-    new = min(candidates.values(), key=lambda r: (abs(int(r.code) - target), int(r.code)))
-    source = f"assumed: {scope} (no official table offline)"
-    return Link(old, new, day, ASSUMED, evidence, source, fallback=not in_district)
 
 
 def match_by_name(
@@ -782,7 +1321,8 @@ def district_link(old: Row, successor: str, structure: Structure, rows: list[Row
 
 def check_crosswalk(rows: list[Row], links: list[Link]) -> None:
     """Keys are registry rows, dates line up, and every commune-level row that ends on a change
-    date has exactly one crosswalk row."""
+    date has exactly one crosswalk row that is not ``divided``; a divided row has one
+    ``divided_default`` row and one ``divided`` row per other new unit, and nothing else."""
     keys = {r.key for r in rows}
     for link in links:
         if link.old.key not in keys or link.new.key not in keys:
@@ -793,9 +1333,20 @@ def check_crosswalk(rows: list[Row], links: list[Link]) -> None:
             raise fail(f"crosswalk row {link.csv_row()}: unknown relation")
         if link.new.level != link.old.level:
             raise fail(f"crosswalk row {link.csv_row()}: successor of another level")
-    covered = [link.old.key for link in links]
-    if len(set(covered)) != len(covered):
-        raise fail("an old row is mapped twice")
+    groups: dict[tuple[str, str], list[Link]] = defaultdict(list)
+    for link in links:
+        groups[link.old.key].append(link)
+    for key, group in groups.items():
+        relations = Counter(k.relation for k in group)
+        if len(group) > 1 and (
+            relations[DIVIDED_DEFAULT] != 1
+            or relations[DIVIDED] != len(group) - 1
+            or len({k.new.key for k in group}) != len(group)
+        ):
+            raise fail(f"{key} is mapped {len(group)} times, not as a divided unit")
+        if len(group) == 1 and group[0].relation in (DIVIDED, DIVIDED_DEFAULT):
+            raise fail(f"{key} is divided into one unit")
+    covered = list(groups)
     change_dates = {s.valid_from for s in STRUCTURES[1:]}
     ending = {r.key for r in rows if r.level == "commune" and r.valid_to}
     if {r.valid_to for r in rows if r.key in ending} - change_dates:
@@ -825,30 +1376,7 @@ RELATION_HEADER = (
     + " | ".join(RELATIONS)
     + " | Crosswalk rows | District level |"
 )
-
-
-def assumed_line(link: Link) -> str:
-    """One assumed row for the provenance file, with the name hint's agreement, if any."""
-    old, new = link.old, link.new
-    scope = link.evidence if link.fallback else f"former district {old.parent}"
-    text = (
-        f"`{old.code}` {old.name} (district {old.parent}, row from {old.valid_from}) → "
-        f"`{new.code}` {new.name} ({scope})"
-    )
-    hint = NAME_HINTS.get((link.change_date, old.code))
-    if hint is not None:
-        code, name = hint
-        verdict = "the rule agrees" if code == new.code else "the rule disagrees"
-        text += f" — name parts suggest {code} {name}: {verdict}"
-    for day, old_code, new_code in sorted(REJECTED_NAME_MATCHES):
-        if (day, old_code) == (link.change_date, old.code):
-            text += f" — name match with {new_code} rejected, see above"
-            if new_code == new.code:
-                text += f"; the rule picks {new_code} anyway"
-    note = ASSUMED_NOTES.get((link.change_date, old.code))
-    if note:
-        text += f" — {note}"
-    return text
+RELATION_RULE = "|" + "---|" * (len(RELATIONS) + 4)
 
 
 def structure_table_lines(rows: list[Row]) -> list[str]:
@@ -892,24 +1420,34 @@ def row_count_lines(rows: list[Row]) -> list[str]:
     ]
 
 
-def provenance_header(names: tuple[str, str], files: tuple[bytes, bytes], rows: list[Row]) -> str:
+def provenance_header(
+    names: tuple[str, str], files: tuple[bytes, bytes], rows: list[Row], table: Table
+) -> str:
     """Title, sources, command, checksums, row counts and the code conventions."""
     registry_name, crosswalk_name = names
-    table = "\n".join(structure_table_lines(rows))
+    structures = "\n".join(structure_table_lines(rows))
     counts = "\n".join(row_count_lines(rows))
     registry_sha = hashlib.sha256(files[0]).hexdigest()
     crosswalk_sha = hashlib.sha256(files[1]).hexdigest()
+    table_files = "\n".join(
+        f"  - `data/{name}`: sha256 `{sha}`" for name, sha in sorted(table.sha256.items())
+    )
     return f"""# Provenance of {registry_name} and {crosswalk_name}
 
-- Source: PyPI package `{PACKAGE}`, three versions (GSO codes, names and division types of
-  Vietnam's administrative units), each installed in its own throwaway virtual environment
-  and read by `scripts/build_registry.py` through a subprocess (its Python objects are checked
-  against its JSON data file):
+- Source of the registry: PyPI package `{PACKAGE}`, three versions (GSO codes, names and
+  division types of Vietnam's administrative units), each installed in its own throwaway
+  virtual environment and read by `scripts/build_registry.py` through a subprocess (its Python
+  objects are checked against its JSON data file):
 
 | Structure from | Package | Basis | Hà Tĩnh |
 |---|---|---|---|
-{table}
+{structures}
 
+- Source of the crosswalk on {CONVERTER_DAY}: PyPI package `{CONVERTER_SOURCE}` (MIT), in its
+  own throwaway virtual environment, read through a subprocess that locates its data files
+  through the installed distribution's RECORD and checks them against its hashes (the package
+  itself is not imported); the build also requires these checksums:
+{table_files}
 - Produced by `scripts/build_registry.py`, from the repository root:
   `{COMMAND}`
 - sha256 of `{registry_name}`: `{registry_sha}`
@@ -923,7 +1461,7 @@ def provenance_header(names: tuple[str, str], files: tuple[bytes, bytes], rows: 
 """
 
 
-# Fixed text: the versions are pinned in STRUCTURES; update it when they change.
+# Fixed text: the versions are pinned in STRUCTURES and CONVERTER_*; update it when they change.
 PACKAGE_VERSIONS_TEXT = """## The package versions
 
 - `0.5.0` (data 2023-05-07): the 2020 structure with correct division types.
@@ -937,6 +1475,22 @@ PACKAGE_VERSIONS_TEXT = """## The package versions
   correctly. It has no field or data file naming the old units a new one came from: the only
   link is the code, since every new unit reuses the GSO code of one old unit (18073 was Phường
   Nam Hà, is Phường Thành Sen from 2025-07-01).
+- `vietnamadminunits==1.0.4` (another package): `data/converter_2025.json` is a conversion
+  table from the units in force until 2025-06-30 to those from 2025-07-01, keyed by names
+  without diacritics, spaces or punctuation, in lower case: old units as
+  `<province>_<district>_<commune>` (`tinhhatinh_thanhphohatinh_phuongdainai`), new ones as
+  `<commune>` (`phuongthanhsen`). `DICT_PROVINCE_WARD_NO_DIVIDED` lists, per new unit, the old
+  units folded whole into it; `DICT_PROVINCE_WARD_DIVIDED` lists, per old unit divided
+  between several new units, each new unit that got a part, with a flag for the default
+  successor (the one the package's converter picks for an address without a street) and
+  `newWardAreaKm2`. That area is the whole new unit's (it equals the unit's `wardAreaKm2` in
+  the package's `data/dataset.db`, and the converter draws a square of that area around the
+  new unit's centre to place a street address), not the part's: the package gives no area, or
+  any other measure, per part. `data/dataset.db` lists the units of both structures with their
+  GSO codes and, for some units of the 2025-01-01 structure, the names of the units merged into
+  them (`wardAlias`, keys like the table's: `xasonbinh`); the build uses it to check every
+  name match by code and, through those former names, to map the rows ending on 2025-01-01
+  that `vietnam-provinces` does not (see "Former names (2025-01-01)" below).
 """
 
 # Fixed text: it describes build_rows and check_rows; update it when they change.
@@ -965,8 +1519,8 @@ def commune_links_on(links: list[Link], day: str) -> list[Link]:
 
 
 def relation_table_lines(rows: list[Row], links: list[Link]) -> list[str]:
-    """Per change date: commune-level rows ending, crosswalk rows per relation (these must add
-    up to the rows ending) and the district-level links."""
+    """Per change date: commune-level rows ending, crosswalk rows per relation (these add up to
+    the rows ending plus one per extra part of a divided unit) and the district-level links."""
     closed = closed_counts(rows)
     lines = []
     for structure in STRUCTURES[1:]:
@@ -985,8 +1539,8 @@ def relation_table_lines(rows: list[Row], links: list[Link]) -> list[str]:
     return lines
 
 
-def evidence_lines(links: list[Link]) -> list[str]:
-    """Per change date, how many commune-level links rest on each kind of evidence."""
+def source_lines(links: list[Link]) -> list[str]:
+    """Per change date, how many commune-level rows have each relation and evidence."""
     lines = []
     for structure in STRUCTURES[1:]:
         day = structure.valid_from
@@ -1009,132 +1563,222 @@ def rejected_match_lines(rejected: list[str]) -> list[str]:
 def crosswalk_section(
     crosswalk_name: str, rows: list[Row], links: list[Link], rejected: list[str]
 ) -> str:
-    """How the crosswalk is built, and its counts by relation and evidence."""
+    """How the crosswalk is built, and its counts by relation and source."""
     relations = "\n".join(relation_table_lines(rows, links))
-    evidence = "\n".join(evidence_lines(links))
+    sources = "\n".join(source_lines(links))
     rejections = "\n".join(rejected_match_lines(rejected))
     return f"""## Crosswalk
 
-`{crosswalk_name}` has exactly one row per commune-level row that ends on 2025-01-01 or
-2025-07-01 (and one for district 448): `old_code,old_valid_from` → `new_code,new_valid_from`
-(both registry keys), `change_date` (= the old row's `valid_to`; the new row is valid on
-that day and usually starts on it, but a successor that continues unchanged, such as
-district 445, starts earlier), `relation` (`same`, `merged_into` or `assumed_merged_into`)
-and `source` (package version and evidence, or the rule for an assumed successor). A 2020
-unit that changed on 2025-01-01 and again on 2025-07-01 has two rows (a chain).
+`{crosswalk_name}` has one row per commune-level row that ends on 2025-01-01 or 2025-07-01,
+one more per extra part of a divided unit, and one for district 448: `old_code,old_valid_from`
+→ `new_code,new_valid_from` (both registry keys), `change_date` (= the old row's `valid_to`;
+the new row is valid on that day and usually starts on it, but a successor that continues
+unchanged, such as district 445, starts earlier), `relation` and `source` (package version,
+file and evidence). A 2020 unit that changed on 2025-01-01 and again on 2025-07-01 has two rows
+(a chain). Leaving out the `divided` rows leaves exactly one row, its successor or default
+successor, per old row.
 
-- Evidence `code kept`: the new structure has a unit with the old code; it is the old unit's
-  successor (the package's codes show which old code each new unit kept).
-- Evidence `name match` (inferred): the old code is gone, and the old name (without its type
-  prefix) appears, as whole words, in exactly one new unit's name; failing that, the same
-  ignoring diacritics (`name match ignoring diacritics`, for the package's spelling variants,
-  e.g. Xã Cỗ Đạm → Xã Cổ Đạm).
-- Relation `same`: code kept, the same name (ignoring the type prefix and diacritics), no
-  other old unit known or assumed to have gone into it, and no unit of the old district whose
-  successor is only assumed at that date (it could have gone into it); otherwise
-  `merged_into`. So every 2025-07-01 row backed by the packages is `merged_into`.
-- Relation `assumed_merged_into`: no package says where the old unit went (see "Assumed
-  successors" below); the successor is provisional.
+No row is assumed: every row comes from a package's data, by the evidence its `source` names
+(counted below), and the build stops if an old row has no successor in them.
+
+Relations:
+
+- `same`: the old unit went whole into a new unit that kept its code and its name (ignoring
+  the type prefix and diacritics), and no other old unit went into it; e.g. a xã becoming a
+  phường, or a commune moving to another district.
+- `merged_into`: the old unit went whole into the new unit, with others or under another code
+  or name.
+- `divided_default` and `divided`: the old unit was divided between several new units (on
+  2025-07-01, per the conversion table): one row per new unit that got a part.
+  `divided_default` is the part the table names as the default successor, `divided` each
+  other part. The table gives no share (area, population or households) per part, so a
+  divided unit's figures cannot be split exactly: carried whole to the default successor they
+  overstate it and understate the others (see "The 2025-07-01 conversion table" below).
+
+Sources, by change date:
+
+- 2025-07-01: every commune-level row from `{CONVERTER_SOURCE}`'s conversion table
+  (`source` starts `{CONVERTER_SOURCE}: converter_2025.json`), matched to registry rows by
+  name and checked by code (see below). Where `vietnam-provinces==2025.10.1` also shows the
+  successor, by a kept code or an old name contained in the new one, it must agree (the build
+  fails otherwise), and `source` says so in brackets.
+- 2025-01-01: `vietnam-provinces==0.6.0`, evidence `code kept` (the new structure has a unit
+  with the old code; it is the old unit's successor) or `name match` (inferred: the old code is
+  gone, and the old name without its type prefix appears, as whole words, in exactly one new
+  unit's name; failing that, the same ignoring diacritics, `name match ignoring diacritics`,
+  for the package's spelling variants such as Xã Cỗ Đạm → Xã Cổ Đạm); else
+  `{CONVERTER_SOURCE}`, evidence `{FORMER_NAME_EVIDENCE}` (the old name is a former name of
+  a unit of the new structure, see "Former names (2025-01-01)" below). Where both show a
+  successor they must agree, and `source` says so in brackets (evidence `…, former name
+  agrees`).
 - District level: 448 Huyện Lộc Hà → 445 Huyện Thạch Hà, `merged_into` on 2025-01-01
   (Resolution 1283/NQ-UBTVQH15; the build checks that most of 448's communes are under 445 in
-  the 0.6.0 data). The districts abolished on 2025-07-01 have no successor row.
+  the 0.6.0 data). The districts abolished on 2025-07-01 have no successor row (the
+  conversion table has none either).
 
 Commune-level rows per relation and change date (district rows in the last column):
 
 {RELATION_HEADER}
-|---|---|---|---|---|---|---|
+{RELATION_RULE}
 {relations}
 
 By evidence:
 
-{evidence}
+{sources}
 
-Name matches rejected because the GSO conversion table (see below) contradicts them: the new
-wards named after these old ones were formed from other units.
+Name matches of `vietnam-provinces==2025.10.1` rejected because they are wrong: the new wards
+named after these old ones were formed from other units. A manual correction from GSO's
+conversion list (see the notes at the end); the build checks that the conversion table puts
+each old unit where the reason says.
 
 {rejections}
 """
 
 
-def assumed_list_lines(assumed: list[Link]) -> list[str]:
-    """A heading per change date, then its assumed rows; each heading starts with a blank line."""
+def divided_lines(links: list[Link], table: Table) -> list[str]:
+    """The divided units' rows: one per part, default first."""
     lines = []
-    for structure in STRUCTURES[1:]:
-        day = structure.valid_from
-        on_day = [k for k in assumed if k.change_date == day]
-        lines.append(f"\n### Ending {day} ({len(on_day)})\n")
-        lines.extend(f"- {assumed_line(k)}" for k in on_day)
+    divided = [k for k in links if k.relation in (DIVIDED, DIVIDED_DEFAULT)]
+    divided.sort(key=lambda k: (k.old.key, k.relation != DIVIDED_DEFAULT, k.new.code))
+    for link in divided:
+        old, new = link.old, link.new
+        area = table.areas.get(new.code)
+        lines.append(
+            f"| `{old.code}` {old.name} (district {old.parent}, row from {old.valid_from}) | "
+            f"`{new.code}` {new.name} | `{link.relation}` | "
+            f"{'unknown' if area is None else f'{area:g}'} |"
+        )
     return lines
 
 
-def fallback_summary(assumed: list[Link]) -> str:
-    fallbacks = [k for k in assumed if k.fallback]
-    if not fallbacks:
-        return "No fallback was needed."
-    return (
-        "Fallbacks used: "
-        + "; ".join(
-            f"`{k.old.code}` on {k.change_date} ({k.evidence.removeprefix('fallback: ')})"
-            for k in fallbacks
-        )
-        + "."
+def table_section(links: list[Link], table: Table) -> str:
+    """How the conversion table is matched and checked, the divided units and the exceptions."""
+    day_links = commune_links_on(links, CONVERTER_DAY)
+    old_rows = {k.old.key for k in day_links}
+    divided_old = {k.old.key for k in day_links if k.relation == DIVIDED_DEFAULT}
+    divided = "\n".join(divided_lines(links, table))
+    aliases = "\n".join(
+        f"- `{k.old.code}` {k.old.name} (district {k.old.parent}, row from {k.old.valid_from}) "
+        f"→ `{k.new.code}` {k.new.name}: not in the table; `dataset.db` gives its name as a "
+        f"former name of `{host.code}` {nfc(host.name)}, which the table folds into "
+        f"`{k.new.code}` (`{k.relation}`)."
+        for k in day_links
+        if (host := table.aliases.get(k.old.key)) is not None
     )
+    spelling = "\n".join(
+        f"- `{code}`: {ours} here, {theirs} in the package."
+        for code, ours, theirs in table.spelling
+    )
+    agreed = sum(", " in k.evidence and "agrees" in k.evidence for k in day_links)
+    return f"""## The {CONVERTER_DAY} conversion table
+
+All {len(old_rows)} commune-level rows ending on {CONVERTER_DAY} are mapped from the table:
+{table.whole} old units folded whole into one new unit, {len(divided_old)} divided, and
+{len(table.aliases)} through a former name. No row of that date is assumed.
+
+- Matching by name: each registry row valid on {day_before(CONVERTER_DAY)} gets the table's key
+  `<province>_<district>_<commune>` from its own, its district's and the province's full names
+  (type prefixes included), each NFC-normalised, without diacritics (đ → d), in lower case, and
+  with everything but letters and digits removed (`Xã Sơn Kim 1` → `xasonkim1`, `Thị xã Kỳ
+  Anh` → `thixakyanh`); each row valid on {CONVERTER_DAY} gets `<commune>` the same way. These
+  are the package's own keys: every key of the table matches exactly one registry row, and
+  every registry row of {CONVERTER_DAY} is a key of the table; the build fails listing any
+  name that does not match.
+- Checked by code: the package's `dataset.db` gives the GSO code of each unit of both
+  structures (and of each old unit's district) under the same keys; every one equals the code
+  of the registry row its name matched. The build fails listing any that differ.
+- Checked against the expected content: {EXPECTED_WHOLE} old units folded whole, the divided
+  units and their parts, and the rows resolved through a former name are pinned in the
+  script; the build fails if the table says otherwise.
+- {agreed} of the rows are also shown by `vietnam-provinces==2025.10.1` (kept code or name
+  match), and agree.
+
+Divided units (area: the package's `newWardAreaKm2`, the area in km² of the whole new unit,
+not of the part it got; the package gives no size of the parts):
+
+| Old unit | New unit that got a part | Relation | Area of the whole new unit (km²) |
+|---|---|---|---|
+{divided}
+
+The default successor is the table's: the one the package's converter picks for an address
+in the old unit that gives no street. With a street, the converter picks the new unit whose
+square around its centre, of the new unit's area, contains the geocoded address, else the
+nearest centre; the crosswalk has no such rule and no addresses.
+
+Registry rows the table lacks, mapped through the package's former names:
+
+{aliases or "- none"}
+
+Names spelt differently in the package (the keys agree; the registry keeps vietnam-provinces'
+spelling):
+
+{spelling or "- none"}
+"""
 
 
-def assumed_section(names: tuple[str, str], links: list[Link]) -> str:
-    """The rule for assumed successors, how to replace them, and the list of them."""
-    registry_name, crosswalk_name = names
-    assumed = [k for k in links if k.relation == ASSUMED]
-    fallback_text = fallback_summary(assumed)
-    listing = "\n".join(assumed_list_lines(assumed))
-    return f"""## Assumed successors
+def former_name_lines(links: list[Link], evidence: str) -> list[str]:
+    """The commune-level rows of one former-name evidence, with the successor's row."""
+    return [
+        f"- {k.change_date}: `{k.old.code}` {k.old.name} (district {k.old.parent}, row from "
+        f"{k.old.valid_from}) → `{k.new.code}` {k.new.name} (district {k.new.parent}, row from "
+        f"{k.new.valid_from}); its former names include `{slug(k.old.name)}`"
+        for k in links
+        if k.old.level == "commune" and k.evidence == evidence
+    ]
 
-{len(assumed)} old commune-level rows have no successor in the packages: their code is gone
-and no new name contains theirs. The 2025-01-01 mapping (Resolution 1283/NQ-UBTVQH15) is in no
-package at all, and no installable package version carries GSO's conversion list for
-Resolution 1665/NQ-UBTVQH15 (2025-07-01). So that no old unit's households drop out of totals
-after a change, and trends across it compare like with like, each gets a provisional
-successor, relation `assumed_merged_into`, by one rule applied to all of them alike:
 
-- Let U be the old row, C the change date (U's `valid_to`) and D U's parent district on the
-  day before C. Among the new units valid on C that have at least one predecessor mapped by
-  the packages (`same` or `merged_into`, above) whose parent on the day before C was D, take
-  the one whose code (the old code it kept) is numerically nearest to U's code; on a tie, the
-  lower code. GSO codes run roughly in geographic order within a district, so this is usually
-  a neighbour, but it is a guess, not a source.
-- Fallback, and `source` says so: if no new unit qualifies in D, the nearest code among the
-  units still under D on C (rows that continue across C unchanged; such a successor's
-  `new_valid_from` is its earlier start); only if there is none either, the nearest code
-  among all new units with a mapped predecessor, province-wide. The first fallback matters on
-  2025-01-01, when every other commune of Can Lộc (443) and of Hương Khê (444) continued
-  unchanged, so that no mapped unit of those districts exists and the nearest mapped code
-  province-wide would move the unit into another district.
-  {fallback_text}
-- `source` states the rule, e.g. `assumed: nearest kept code in former district 443 (no
-  official table offline)`.
-- Names are not used, even where they hint at a successor (Sơn Bình, Sơn Long, Sơn Hàm on
-  2025-01-01); the list below says whether the hint agrees with the rule.
+def former_names_section(links: list[Link]) -> str:
+    """Where the rows that no conversion table covers come from: dataset.db's former names."""
+    resolved = former_name_lines(links, FORMER_NAME_EVIDENCE)
+    agreeing = [
+        line
+        for evidence in sorted(
+            {k.evidence for k in links if k.evidence.endswith("former name agrees")}
+        )
+        for line in former_name_lines(links, evidence)
+    ]
+    earlier = sorted(
+        {
+            f"`{k.new.code}` {k.new.name}"
+            for k in links
+            if k.evidence == FORMER_NAME_EVIDENCE and k.new.valid_from < k.change_date
+        }
+    )
+    earlier_text = (
+        f"\n\n{' and '.join(earlier)} kept their code, name, type and district, so their "
+        "registry rows run on unchanged across the change (`new_valid_from` is their earlier "
+        "start) although they took in another unit then: compare their figures across it "
+        "through the crosswalk (`transforms.registry.successors`), not by code."
+        if earlier
+        else ""
+    )
+    return f"""## Former names (2025-01-01)
 
-These rows are provisional until the department supplies the official conversion table
-(GSO's conversion list for Resolution 1665/NQ-UBTVQH15 for 2025-07-01; Resolution
-1283/NQ-UBTVQH15 for 2025-01-01). To replace them, edit `{crosswalk_name}` as a data change:
+The 2025-01-01 change (Resolution 1283/NQ-UBTVQH15) is in no conversion table. Rows ending then
+that `vietnam-provinces==0.6.0` does not map (their code is gone and no new name contains
+theirs) are mapped through `{CONVERTER_SOURCE}`'s `data/dataset.db`: for some units of the
+2025-01-01 structure (table `admin_units_legacy`), column `wardAlias` lists the names of the
+units merged into them, as keys like the conversion table's (`xasonbinh`, `sonbinh`). A row
+whose name's key is listed there goes into that unit, relation `merged_into`, evidence
+`{FORMER_NAME_EVIDENCE}`. No successor is assumed.
 
-- In each row whose `relation` is `assumed_merged_into`, set `new_code` and `new_valid_from`
-  to the registry key (`unit_code`, `valid_from` in `{registry_name}`) of the official
-  successor, a row valid on `change_date` (for 2025-07-01: its code and `2025-07-01`); set
-  `relation` to `merged_into` (or `same` if the official table shows the unit unchanged) and
-  `source` to the document. Keep `old_code`, `old_valid_from` and `change_date`, and keep one
-  row per old row: where the table splits an old unit between several new units, name the
-  one that took most of its households and say so in `source`.
-- Review the `same` rows of the same former district: a unit that, per the table, also
-  received another old unit is `merged_into`.
-- `ntm.reference.load_reference` rejects any row whose keys are not registry rows, and
-  `tests/test_registry.py` checks the dates, that every ending row has exactly one crosswalk
-  row, and pins the number of assumed rows (update it as rows are replaced).
-- `scripts/build_registry.py` rewrites `{crosswalk_name}` from the packages and would bring
-  the assumed rows back: once official rows are in, carry them over by hand after a rebuild
-  (or build them into the script).
-{listing}
+- The unit is looked for in the row's district on the day before (or the district that took
+  it over); its registry row must be valid from the change date until
+  {day_before(CONVERTER_DAY)} and have the code, name and district dataset.db gives (whose
+  codes are checked as in "The {CONVERTER_DAY} conversion table" above). A name listed under
+  two units, or a row that neither package maps, stops the build.
+- Where `vietnam-provinces` also maps a row whose name is listed, the two must agree (the
+  build fails otherwise).
+- Both lists below are pinned in the script (`EXPECTED_FORMER_NAMES`,
+  `EXPECTED_FORMER_NAMES_AGREEING`); the build fails if dataset.db says otherwise.
+
+Mapped through a former name ({len(resolved)}):
+
+{chr(10).join(resolved) or "- none"}
+
+Mapped by `vietnam-provinces`, and the former names agree ({len(agreeing)}):
+
+{chr(10).join(agreeing) or "- none"}{earlier_text}
 """
 
 
@@ -1142,16 +1786,19 @@ These rows are provisional until the department supplies the official conversion
 PROVENANCE_NOTES = """Notes:
 
 - `18448 Xã Bình Lộc` appears under Thạch Hà only in the 0.6.0 data (2025-01-04): the 2020
-  structure has no unit 18448, no 2020 unit disappears into it, and the GSO conversion table
-  for 2025-07-01 (below) does not list it. It may be an error in GSO's list. It is kept as the
-  package has it (2025-01-01 → 2025-07-01), so Thạch Hà is expected to report 23 communes for
-  2025 Q1–Q2; if its reports lack Bình Lộc, this row is the likely culprit.
-- A complete old → new table for 2025-07-01 does exist: GSO's conversion list
-  `BangChuyendoiĐVHCmoi_cu_khong_merge`. It is in no package version installable here
-  (2025.10.1 is the newest) and is not used for the crosswalk, except as the manual
-  correction that rejects the two wrong name matches above. It agrees with every `code
-  kept` and every other name match here, maps every 2025-01-01 unit but 18448, and marks some
-  units as split between several new units (e.g. 18082 Phường Đại Nài → 18073 and 18652).
+  structure has no unit 18448 and no 2020 unit disappears into it; neither the conversion
+  table of `vietnamadminunits==1.0.4` nor GSO's conversion list (below) lists it, and the
+  former names in that package's `dataset.db` make Bình Lộc (with An Lộc) part of 18430 Xã
+  Bình An. It may be a unit merged before 2020 that the 0.6.0 data still carries. It is kept
+  as the package has it (2025-01-01 → 2025-07-01), so Thạch Hà is expected to report 23
+  communes for 2025 Q1–Q2; if its reports lack Bình Lộc, this row is the likely culprit. On
+  2025-07-01 it follows Bình An (see "Registry rows the table lacks" above).
+- GSO's conversion list for 2025-07-01, `BangChuyendoiĐVHCmoi_cu_khong_merge`, is in no
+  package installable here and was checked by hand only. It agrees with every `code kept` and
+  every other name match of `vietnam-provinces==2025.10.1`, as does the conversion table of
+  `vietnamadminunits==1.0.4`; it rejects the two wrong name matches above, as the table does;
+  it maps every 2025-01-01 unit but 18448, as the table does; and it marks some units as split
+  between several new units (e.g. 18082 Phường Đại Nài → 18073 and 18652, as in the table).
 """
 
 
@@ -1161,14 +1808,16 @@ def render_provenance(
     rows: list[Row],
     links: list[Link],
     rejected: list[str],
+    table: Table,
 ) -> bytes:
     # Every section ends with a newline, so joining on one more leaves one blank line between.
     sections = (
-        provenance_header(names, files, rows),
+        provenance_header(names, files, rows, table),
         PACKAGE_VERSIONS_TEXT,
         VALIDITY_TEXT,
         crosswalk_section(names[1], rows, links, rejected),
-        assumed_section(names, links),
+        table_section(links, table),
+        former_names_section(links),
         PROVENANCE_NOTES,
     )
     return "\n".join(sections).encode("utf-8")
@@ -1186,7 +1835,8 @@ def main(argv: list[str] | None = None) -> int:
         "--venvs",
         type=Path,
         default=DEFAULT_VENVS,
-        help="directory holding the vp-<version> environments (default: /tmp)",
+        help=f"directory holding the vp-<version> and {CONVERTER_VENV} environments "
+        "(default: /tmp)",
     )
     args = parser.parse_args(argv)
     output: Path = args.output
@@ -1195,7 +1845,8 @@ def main(argv: list[str] | None = None) -> int:
     province, structures = structure_units(dumps)
     rows = build_rows(province, structures)
     check_rows(rows)
-    links, rejected = build_crosswalk(rows)
+    converter = read_converter(args.venvs, province_key(rows))
+    links, rejected, table = build_crosswalk(rows, converter)
     check_crosswalk(rows, links)
 
     registry_bytes = render_csv(COLUMNS, [r.csv_row() for r in rows])
@@ -1212,13 +1863,18 @@ def main(argv: list[str] | None = None) -> int:
             rows,
             links,
             rejected,
+            table,
         )
     )
     print(
-        f"wrote {len(rows)} rows to {output}, {len(links)} to {crosswalk}, and {provenance} "
-        f"({sum(k.relation == ASSUMED for k in links)} successors assumed)",
+        f"wrote {len(rows)} rows to {output}, {len(links)} to {crosswalk}, and {provenance}",
         file=sys.stderr,
     )
+    for structure in STRUCTURES[1:]:
+        day = structure.valid_from
+        counts = Counter(k.relation for k in commune_links_on(links, day))
+        text = ", ".join(f"{counts[r]} {r}" for r in RELATIONS if counts[r])
+        print(f"  commune-level crosswalk rows of {day}: {text}", file=sys.stderr)
     return 0
 
 

@@ -1,9 +1,14 @@
-"""Build data/reference/commune_roster.csv: demo values of each rural commune's NTM tier.
+"""Build data/reference/commune_roster.csv: demo values of each rural commune's standing.
 
-The department keeps the real roster (which tier each commune has reached or aims for, the year,
-and the unit of the department that sponsors it); until it sends one, this script generates a
-plausible, deterministic one from the registry: every xã of every structure gets a tier (about 55%
-NTM, 35% advanced, 10% model), a target year and a sponsor. Run: `make roster`.
+The department keeps the real roster; until it sends one, this script generates a plausible,
+deterministic one from the registry. Every xã of every structure gets:
+- for 2021-2025, a tier (about 55% NTM, 35% advanced, 10% model) and the year it reached it;
+- a sponsor: the unit of the department that sponsors it (đơn vị đỡ đầu);
+- for the communes of 1 July 2025 (the 2026-2030 programme), its group under Decision
+  51/2025/QĐ-TTg (3 for the communes of the former mountain districts Hương Sơn, Vũ Quang and
+  Hương Khê, 1 for about a fifth of the others, 2 for the rest) and the standard it targets
+  (modern NTM for model communes and a third of the advanced ones, NTM otherwise).
+Run: `make roster`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "data" / "reference" / "admin_units.csv"
 ROSTER = ROOT / "data" / "reference" / "commune_roster.csv"
+FIRST_DIRECT = "2025-07-01"  # the structure whose communes carry a group and a standard
+MOUNTAIN_DISTRICTS = ("439", "441", "444")
 SPONSORS = (
     "Văn phòng Sở",
     "Phòng Lao động - Việc làm - Giáo dục nghề nghiệp",
@@ -35,8 +42,17 @@ def main() -> None:
         lambda code: int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % 100,
         return_dtype=pl.Int64,
     )
+    # The former district of a commune of 1 July 2025: that of the old unit whose code it kept.
+    former = (
+        registry.filter(pl.col("unit_level") == "commune")
+        .sort("valid_from")
+        .group_by("unit_code")
+        .agg(former_district=pl.col("parent_code").cast(pl.String).drop_nulls().first())
+    )
+    direct = pl.col("valid_from").cast(pl.String) == FIRST_DIRECT
     roster = (
         communes.with_columns(draw=draw)
+        .join(former, on="unit_code", how="left")
         .select(
             pl.col("unit_code").alias("commune_code"),
             "valid_from",
@@ -51,12 +67,31 @@ def main() -> None:
             .then(2023 + pl.col("draw") % 3)
             .otherwise(2024 + pl.col("draw") % 2),
             sponsor=pl.lit(pl.Series(SPONSORS)).gather(pl.col("draw") % len(SPONSORS)),
+            group=pl.when(~direct)
+            .then(None)
+            .when(pl.col("former_district").is_in(MOUNTAIN_DISTRICTS))
+            .then(pl.lit("3"))
+            .when(pl.col("draw") % 5 == 0)
+            .then(pl.lit("1"))
+            .otherwise(pl.lit("2")),
+            standard=pl.when(~direct)
+            .then(None)
+            .when((pl.col("draw") >= 90) | ((pl.col("draw") >= 55) & (pl.col("draw") % 3 == 0)))
+            .then(pl.lit("modern"))
+            .otherwise(pl.lit("ntm")),
         )
         .sort("commune_code", "valid_from")
     )
     roster.write_csv(ROSTER)
     tiers = roster["tier"].value_counts().sort("tier").rows()
-    print(f"{ROSTER}: {roster.height} communes, {tiers}")
+    classes = (
+        roster.filter(pl.col("group").is_not_null())
+        .group_by("group", "standard")
+        .len()
+        .sort("group", "standard")
+        .rows()
+    )
+    print(f"{ROSTER}: {roster.height} communes, tiers {tiers}, 2025-07-01 classes {classes}")
 
 
 if __name__ == "__main__":

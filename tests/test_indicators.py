@@ -37,7 +37,9 @@ UNITS = pl.DataFrame(
         "parent_code": [None, "42", "42", "001", "001", "001", "002"],
     }
 )
-ROSTER = pl.DataFrame({"commune_code": ["C1", "C2", "C4"], "tier": ["ntm", "advanced", "ntm"]})
+ROSTER = pl.DataFrame(
+    {"commune_code": ["C1", "C2", "C4"], "commune_class": ["ntm", "advanced", "ntm"]}
+)
 
 
 def figures_of(**rows: tuple[int, ...]) -> pl.DataFrame:
@@ -72,10 +74,10 @@ def threshold_rows() -> pl.DataFrame:
         ("T5", "communes_meeting_trained_labour", "province", None, 7000),
     ]
     return pl.DataFrame(
-        [dict(zip(("target", "indicator", "level", "tier", "threshold"), r, strict=True))
+        [dict(zip(("target", "indicator", "level", "commune_class", "threshold"), r, strict=True))
          for r in rows],
-        schema_overrides={"tier": pl.String},
-    ).with_columns(year=pl.lit(2024, pl.Int64), source=pl.lit("test"))  # fmt: skip
+        schema_overrides={"commune_class": pl.String},
+    ).with_columns(year=pl.lit(2024, pl.Int64), status=pl.lit("official"), source=pl.lit("test"))  # fmt: skip
 
 
 def criteria() -> CriteriaFrames:
@@ -126,7 +128,7 @@ def row(table: pl.DataFrame, unit: str, indicator: str) -> tuple[object, ...]:
 def test_columns_are_those_of_the_interface(table):
     assert table.columns == [
         "period", "unit_code", "unit_level", "indicator", "numerator", "denominator", "value",
-        "target", "attained",
+        "target", "attained", "target_status",
     ]  # fmt: skip
     assert table["unit_level"].unique(maintain_order=True).to_list() == [
         "province", "district", "commune",
@@ -213,13 +215,16 @@ def test_thresholds_are_read_exactly():
 def test_the_catalogue_of_2021_2025(ref):
     catalogue = ref.catalogue_for(2024)
     assert catalogue is not None and catalogue.programme == "2021-2025"
-    assert catalogue.fall_band == (60, 100)
+    assert catalogue.fall_band.bounds == (60, 100)
+    assert catalogue.fall_band.status == "official"
     thresholds = catalogue.thresholds
+    assert set(thresholds["status"]) == {"official"}
+    assert thresholds["source"].str.contains("04-NQ/TU").all()
 
     def threshold(indicator: str, level: str, tier: str | None, year: int) -> int:
         found = thresholds.filter(
             (pl.col("indicator") == indicator) & (pl.col("level") == level)
-            & (pl.col("tier").eq_missing(tier)) & (pl.col("year") == year)
+            & (pl.col("commune_class").eq_missing(tier)) & (pl.col("year") == year)
         )  # fmt: skip
         assert found.height == 1
         return int(found["threshold"][0])
@@ -233,7 +238,25 @@ def test_the_catalogue_of_2021_2025(ref):
     assert threshold("multidimensional_poverty_rate", "commune", "ntm", 2024) == 624
     # 2025's regional rate is not published yet: 2024's stands in, and the source says so.
     assert threshold("multidimensional_poverty_rate", "commune", "ntm", 2025) == 624
-    assert ref.catalogue_for(2026) is None
+    assert ref.catalogue_for(2019) is None
+    assert [t.id for t in catalogue.targets] == [f"T{i}" for i in range(1, 9)]
+
+
+def test_the_catalogue_of_2026_2030_is_provisional_or_pending(ref):
+    catalogue = ref.catalogue_for(2026)
+    assert catalogue is not None and catalogue.programme == "2026-2030"
+    assert (catalogue.fall_band.bounds, catalogue.fall_band.status) == ((100, 150), "provisional")
+    assert "257/2025/QH15" in catalogue.fall_band.source
+    commune = catalogue.thresholds.filter(pl.col("level") == "commune")
+    assert set(commune["status"]) == {"pending"} and commune["threshold"].null_count() == (
+        commune.height
+    )
+    assert set(commune["commune_class"]) == {f"{g}/{s}" for g in "123" for s in ("ntm", "modern")}
+    share = catalogue.thresholds.filter(pl.col("level") == "province")
+    assert share.select("indicator", "year", "threshold", "status").rows() == [
+        ("communes_meeting_all_criteria", 2030, 6500, "provisional")
+    ]
+    assert catalogue.thresholds["source"].str.len_chars().min() > 10
 
 
 def write_catalogue(folder: Path, text: str) -> Path:
@@ -249,13 +272,27 @@ BASE = """
 programme = "t"
 first_year = 2021
 last_year = 2025
-poverty_fall_band = ["0.6", "1.0"]
-tiers = ["ntm", "advanced"]
 rural_unit_types = ["xã"]
+commune_class = ["tier"]
+[poverty_fall]
+low = "0.6"
+high = "1.0"
+status = "official"
+source = "test"
+[[class]]
+id = "ntm"
+label = "NTM"
+[[class]]
+id = "advanced"
+label = "NTM nâng cao"
 [[standard]]
 name = "s"
-first_year = 2022
-last_year = 2025
+from_year = 2022
+[[target]]
+id = "T3"
+kind = "communes"
+indicator = "trained_labour_rate"
+label = "t3"
 [[indicator]]
 id = "trained_labour_rate"
 name = "t"
@@ -267,10 +304,12 @@ levels = ["commune"]
 target = "T3"
 indicator = "trained_labour_rate"
 level = "commune"
-tiers = ["ntm", "advanced"]
+classes = ["ntm", "advanced"]
 from_year = 2021
 to_year = 2025
 value = "70"
+status = "official"
+source = "test"
 """
 
 
@@ -283,16 +322,18 @@ def test_an_unknown_figure_in_the_catalogue_is_a_clear_error(tmp_path, ref):
 def test_a_missing_threshold_is_a_clear_error(tmp_path, ref):
     gap = BASE.format(numerator="workers_trained") + (
         '[[threshold]]\ntarget = "T3"\nindicator = "trained_labour_rate"\nlevel = "commune"\n'
-        'tiers = ["model"]\nfrom_year = 2021\nto_year = 2025\nvalue = "75"\n'
+        'classes = ["model"]\nfrom_year = 2021\nto_year = 2025\nvalue = "75"\n'
+        'status = "official"\nsource = "test"\n'
     )
     folder = write_catalogue(tmp_path, gap)
-    with pytest.raises(ReferenceError, match="unknown tier"):
+    with pytest.raises(ReferenceError, match="unknown class"):
         load_catalogues(folder, ref.format.figure_keys)
     holey = BASE.format(numerator="workers_trained").replace(
-        'tiers = ["ntm", "advanced"]\nfrom_year = 2021', 'tiers = ["ntm"]\nfrom_year = 2021'
+        'classes = ["ntm", "advanced"]\nfrom_year = 2021', 'classes = ["ntm"]\nfrom_year = 2021'
     ) + (
         '[[threshold]]\ntarget = "T3"\nindicator = "trained_labour_rate"\nlevel = "commune"\n'
-        'tiers = ["advanced"]\nfrom_year = 2023\nto_year = 2025\nvalue = "75"\n'
+        'classes = ["advanced"]\nfrom_year = 2023\nto_year = 2025\nvalue = "75"\n'
+        'status = "official"\nsource = "test"\n'
     )
     folder = write_catalogue(tmp_path / "b", holey)
     with pytest.raises(ReferenceError, match="thresholds missing"):
@@ -331,3 +372,52 @@ def test_an_id_given_twice_is_a_clear_error():
     )
     with pytest.raises(ValueError, match=r"indicator ids given more than once: \['poor_rate'\]"):
         compute_indicators(FIGURES_2024, UNITS, ROSTER, twice, 2024, "district")
+
+
+THRESHOLD_TAIL = 'value = "70"\nstatus = "official"\nsource = "test"\n'
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ('value = "70"\nsource = "test"\n', "status must be one of"),
+        ('value = "70"\nstatus = "adopted"\nsource = "test"\n', "status must be one of"),
+        ('value = "70"\nstatus = "official"\nsource = " "\n', "a source"),
+        ('value = "70"\nstatus = "pending"\nsource = "test"\n', "a pending target has no value"),
+        ('status = "official"\nsource = "test"\n', "needs one"),
+    ],
+    ids=["no status", "unknown status", "blank source", "pending with a value", "no value"],
+)
+def test_every_threshold_has_a_status_and_a_source(tmp_path, ref, tail, message):
+    text = BASE.format(numerator="workers_trained")
+    assert text.endswith(THRESHOLD_TAIL)
+    folder = write_catalogue(tmp_path, text.removesuffix(THRESHOLD_TAIL) + tail)
+    with pytest.raises(ReferenceError, match=message):
+        load_catalogues(folder, ref.format.figure_keys)
+
+
+def test_a_pending_threshold_judges_nothing_and_says_so(ref):
+    pending = threshold_rows().with_columns(
+        threshold=pl.when(pl.col("target") == "T3").then(None).otherwise("threshold"),
+        status=pl.when(pl.col("target") == "T3").then(pl.lit("pending")).otherwise("status"),
+    )
+    frames = criteria()
+    frames = CriteriaFrames(frames.indicators, frames.shares, pending, frames.rural_unit_types)
+    exact = compute_indicators(FIGURES_2024, UNITS, ROSTER, frames, 2024, "district")
+    table = format_indicators(exact, "2024-Q4")
+    c1 = table.filter(
+        (pl.col("unit_code") == "C1") & (pl.col("indicator") == "trained_labour_rate")
+    )
+    assert c1.select("value", "target", "attained", "target_status").row(0) == (
+        "70.00",
+        None,
+        None,
+        "pending",
+    )
+    # The province share of communes meeting T3 is judged on nobody: not attained, not missed.
+    share = table.filter(
+        (pl.col("unit_code") == "42") & (pl.col("indicator") == "communes_meeting_trained_labour")
+    )
+    assert share.select("target", "attained", "target_status").row(0) == ("70.00", None, "official")
+    poor = table.filter((pl.col("unit_code") == "C1") & (pl.col("indicator") == "poor_rate"))
+    assert poor["target_status"].to_list() == [None]

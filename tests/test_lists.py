@@ -26,7 +26,7 @@ def test_off_track_lists_missed_thresholds_and_rising_poverty():
         }
     )  # fmt: skip
     changes = pl.DataFrame(
-        {"unit_level": "commune", "unit_code": ["B", "C"], "year": 2024, "poor": [30, 5],
+        {"unit_level": "commune", "unit_code": ["B", "C"], "year": 2024, "counted": [30, 5],
          "households": [1000, 500], "fall": [-25, 10]}
     )  # fmt: skip
     listed = communes_off_track(indicators, changes, 2024)

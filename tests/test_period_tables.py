@@ -45,7 +45,8 @@ def test_indicators_csv_has_the_interface_columns_in_order(demo_dir, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
     assert lines[0] == (
-        "period,unit_code,unit_level,indicator,numerator,denominator,value,target,attained"
+        "period,unit_code,unit_level,indicator,numerator,denominator,value,target,attained,"
+        "target_status"
     )
     assert lines[1].startswith("2024-Q4,42,province,poor_rate,")
     indicators = {line.split(",")[3] for line in lines[1:]}

@@ -1,9 +1,15 @@
 """The admin-unit registry across its three structures (2020, 2025-01-01, 2025-07-01) and the
-crosswalk from old units to the units that succeeded them (from the packages where they show
-it, else a provisional successor flagged ``assumed_merged_into``)."""
+crosswalk from old units to the units that succeeded them, every row from a package: on
+2025-01-01 from vietnam-provinces' kept codes and names, else from the former names in
+vietnamadminunits' dataset.db; on 2025-07-01 from vietnamadminunits' conversion table, which
+marks two old units as divided (``divided_default`` and ``divided`` rows). No row is assumed."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -19,12 +25,24 @@ LAST_2020_DAY = date(2024, 12, 31)
 Q1_2025 = date(2025, 3, 31)
 Q3_2025 = date(2025, 9, 30)
 CHANGE_DATES = (date(2025, 1, 1), date(2025, 7, 1))
-RELATIONS = {"same", "merged_into", "assumed_merged_into"}
-ASSUMED = "assumed_merged_into"
-# Old rows whose former district has no new unit with a mapped predecessor (on 2025-01-01 every
-# other commune of Can Lộc and of Hương Khê continued unchanged): the rule falls back to the
-# nearest unit still under that district.
-FALLBACKS = {("18472", date(2025, 1, 1)): "443", ("18535", date(2025, 1, 1)): "444"}
+RELATIONS = {"same", "merged_into", "divided_default", "divided"}
+DIVIDED = "divided"
+DIVIDED_DEFAULT = "divided_default"
+# Old units divided on 2025-07-01 → (default successor, the other new units that got a part).
+DIVIDED_UNITS = {"18082": ("18073", {"18652"}), "18796": ("18823", {"18754", "18832"})}
+# Rows ending on 2025-01-01 that vietnam-provinces does not map: the unit of the same district
+# whose former names (wardAlias in vietnamadminunits==1.0.4's dataset.db) list the old name.
+FORMER_NAMES = {
+    "18193": ("Xã Sơn Bình", "18178", "Xã Châu Bình", "xasonbinh"),
+    "18205": ("Xã Sơn Long", "18202", "Xã Mỹ Long", "xasonlong"),
+    "18214": ("Xã Sơn Hàm", "18223", "Xã Hàm Trường", "xasonham"),
+    "18472": ("Xã Trung Lộc", "18484", "Thị trấn Đồng Lộc", "xatrungloc"),
+    "18535": ("Xã Phú Phong", "18496", "Thị trấn Hương Khê", "xaphuphong"),
+}
+FORMER_NAME_SOURCE = "vietnamadminunits==1.0.4: dataset.db former name ("
+# The package's dataset.db, where the build's throwaway environment has it (see the script).
+DATASET_DB = Path("/tmp/vau-1.0.4/lib")
+DATASET_DB_SHA256 = "147cbbf81c8964bb594e1dda7ebab5649bce21efbfd6cb508cab7fefca62257d"
 LOC_HA_COMMUNES = {
     "18409": "Xã Tân Lộc",
     "18412": "Xã Hồng Lộc",
@@ -149,7 +167,11 @@ def test_the_crosswalk_points_at_existing_rows_and_its_dates_line_up(ref, crossw
     assert (new["valid_to"].is_null() | (new["valid_to"] > new["change_date"])).all()
     assert set(crosswalk["relation"].to_list()) <= RELATIONS
     assert set(crosswalk["change_date"].to_list()) == {date(2025, 1, 1), date(2025, 7, 1)}
-    assert not crosswalk.select("old_code", "old_valid_from").is_duplicated().any()
+    # One row per old row, but for the parts of a divided unit (next tests); a successor is of
+    # the old row's level.
+    primary = crosswalk.filter(pl.col("relation") != DIVIDED)
+    assert not primary.select("old_code", "old_valid_from").is_duplicated().any()
+    assert (old["unit_level"] == new["unit_level"]).all()
 
 
 def test_crosswalk_samples(crosswalk):
@@ -175,14 +197,14 @@ def ending_communes(ref: Reference) -> pl.DataFrame:
     ).select("unit_code", "valid_from", "valid_to", "parent_code")
 
 
-def test_every_commune_row_ending_on_a_change_date_has_exactly_one_crosswalk_row(ref, crosswalk):
+def test_every_commune_row_ending_on_a_change_date_has_exactly_one_row_not_divided(ref, crosswalk):
     ending = ending_communes(ref)
     assert ending.height == 44 + 210
     # Commune rows end on change dates only.
     communes = ref.registry.filter(pl.col("unit_level") == "commune")
     assert set(communes["valid_to"].drop_nulls().to_list()) == set(CHANGE_DATES)
     matched = ending.join(
-        crosswalk,
+        crosswalk.filter(pl.col("relation") != DIVIDED),
         left_on=["unit_code", "valid_from"],
         right_on=["old_code", "old_valid_from"],
         how="left",
@@ -200,16 +222,38 @@ def test_every_commune_row_ending_on_a_change_date_has_exactly_one_crosswalk_row
     assert others.select("old_code", "new_code").rows() == [("448", "445")]
 
 
+def test_divided_units_have_several_parts_and_exactly_one_default(crosswalk):
+    parts = crosswalk.filter(pl.col("relation").is_in([DIVIDED, DIVIDED_DEFAULT]))
+    found = {}
+    for (code, since), group in parts.group_by("old_code", "old_valid_from"):
+        # Nothing else maps a divided row: its rows are its parts.
+        everything = crosswalk.filter(
+            (pl.col("old_code") == code) & (pl.col("old_valid_from") == since)
+        )
+        assert everything.height == group.height >= 2
+        assert not group["new_code"].is_duplicated().any()
+        assert group["change_date"].n_unique() == 1
+        defaults = group.filter(pl.col("relation") == DIVIDED_DEFAULT)["new_code"].to_list()
+        assert len(defaults) == 1
+        others = set(group.filter(pl.col("relation") == DIVIDED)["new_code"].to_list())
+        found[code] = (defaults[0], others)
+    assert found == DIVIDED_UNITS
+    # Every row mapped more than once is a divided unit.
+    repeated = crosswalk.filter(pl.struct("old_code", "old_valid_from").is_duplicated())
+    assert set(repeated["old_code"].to_list()) == set(DIVIDED_UNITS)
+
+
 def test_the_loaded_crosswalk_is_the_file(ref, crosswalk):
     assert ref.crosswalk.height == crosswalk.height
+    assert ref.crosswalk.equals(crosswalk)
     assert set(ref.crosswalk["relation"].to_list()) == RELATIONS
 
 
 @pytest.mark.parametrize(
     ("change_date", "counts"),
     [
-        (date(2025, 1, 1), {"same": 32, "merged_into": 7, ASSUMED: 5}),
-        (date(2025, 7, 1), {"merged_into": 91, ASSUMED: 119}),
+        (date(2025, 1, 1), {"same": 32, "merged_into": 12}),
+        (date(2025, 7, 1), {"same": 2, "merged_into": 206, DIVIDED_DEFAULT: 2, DIVIDED: 3}),
     ],
 )
 def test_commune_rows_per_relation(ref, crosswalk, change_date, counts):
@@ -219,62 +263,74 @@ def test_commune_rows_per_relation(ref, crosswalk, change_date, counts):
     assert dict(communes.group_by("relation").len().iter_rows()) == counts
 
 
-def test_assumed_rows_say_so_in_their_source(crosswalk):
-    assumed = crosswalk.filter(pl.col("relation") == ASSUMED)
-    assert assumed["source"].str.starts_with("assumed: nearest ").all()
-    assert assumed["source"].str.ends_with("(no official table offline)").all()
-    others = crosswalk.filter(pl.col("relation") != ASSUMED)
-    assert not others["source"].str.contains("assumed").any()
+def test_no_row_is_assumed_and_every_row_names_its_package(crosswalk):
+    for column in ("relation", "source"):
+        assert not crosswalk[column].str.to_lowercase().str.contains("assum").any()
+    packages = r"^(vietnam-provinces==(0\.6\.0|2025\.10\.1)|vietnamadminunits==1\.0\.4): "
+    assert crosswalk["source"].str.contains(packages).all()
 
 
-def test_an_assumed_successor_shares_the_former_district(ref, crosswalk):
-    registry = ref.registry.select("unit_code", "valid_from", "parent_code")
-    rows = crosswalk.join(
-        registry.rename({"parent_code": "old_parent"}),
-        left_on=["old_code", "old_valid_from"],
-        right_on=["unit_code", "valid_from"],
-    ).join(
-        registry.rename({"parent_code": "new_parent"}),
-        left_on=["new_code", "new_valid_from"],
-        right_on=["unit_code", "valid_from"],
+def test_the_former_name_rows_are_as_the_package_says(ref, crosswalk):
+    rows = crosswalk.filter(pl.col("source").str.starts_with(FORMER_NAME_SOURCE))
+    january = date(2025, 1, 1)
+    assert set(rows.filter(pl.col("change_date") == january)["old_code"].to_list()) == set(
+        FORMER_NAMES
     )
-    mapped = rows.filter(pl.col("relation") != ASSUMED)
-    fallbacks = {}
-    for row in rows.filter(pl.col("relation") == ASSUMED).iter_rows(named=True):
-        key = (row["old_code"], row["change_date"])
-        district = row["old_parent"]
-        if key in FALLBACKS:
-            fallbacks[key] = district
-            # The nearest unit still under the same district on the change date.
-            assert row["new_parent"] == district
-            assert row["new_valid_from"] < row["change_date"]
-            assert f"still under district {district} on " in row["source"]
-            continue
+    for old_code, (old_name, new_code, new_name, alias) in FORMER_NAMES.items():
+        row = rows.filter(pl.col("old_code") == old_code).row(0, named=True)
+        assert (row["new_code"], row["change_date"], row["relation"]) == (
+            new_code, january, "merged_into",
+        )  # fmt: skip
         assert row["source"] == (
-            f"assumed: nearest kept code in former district {district} (no official table offline)"
+            f"{FORMER_NAME_SOURCE}{new_code} {new_name} lists {alias}; vietnam-provinces==0.6.0 "
+            "has neither its code nor its name)"
         )
-        # The units with a mapped predecessor from that district; the successor is the nearest.
-        candidates = mapped.filter(
-            (pl.col("change_date") == row["change_date"]) & (pl.col("old_parent") == district)
-        )["new_code"].unique()
-        assert row["new_code"] in candidates.to_list()
-        target = int(row["old_code"])
-        nearest = min(candidates.to_list(), key=lambda code: (abs(int(code) - target), int(code)))
-        assert row["new_code"] == nearest
-    assert fallbacks == FALLBACKS
+        assert name_on(ref, old_code, LAST_2020_DAY) == old_name
+        assert name_on(ref, new_code, january) == new_name
+        # The successor is a unit of the same district, in force until the districts went.
+        old = valid_on(ref.registry, LAST_2020_DAY).filter(pl.col("unit_code") == old_code)
+        new = valid_on(ref.registry, january).filter(pl.col("unit_code") == new_code)
+        assert old["parent_code"].to_list() == new["parent_code"].to_list()
+        assert new["valid_from"].to_list() == [row["new_valid_from"]]
+        assert new["valid_to"].to_list() == [date(2025, 7, 1)]
+    # Where vietnam-provinces also maps a unit whose name dataset.db lists, they agree.
+    agreeing = crosswalk.filter(pl.col("source").str.ends_with("dataset.db former name agrees)"))
+    assert sorted(agreeing.select("old_code", "new_code").rows()) == [
+        ("18077", "18077"), ("18094", "18094"), ("18178", "18178"), ("18202", "18202"),
+        ("18223", "18223"),
+    ]  # fmt: skip
 
 
-def test_the_name_hints_of_2025_01_01_against_the_rule(crosswalk):
-    def successor(code: str) -> str:
-        row = crosswalk.filter(
-            (pl.col("old_code") == code) & (pl.col("change_date") == date(2025, 1, 1))
-        )
-        assert row["relation"].to_list() == [ASSUMED]
-        return str(row["new_code"][0])
+def slug(name: str) -> str:
+    """vietnamadminunits' key of a name: no diacritics (đ → d), lower case, letters and digits."""
+    decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
 
-    assert successor("18193") == "18202"  # Sơn Bình: the name hints at 18178 Xã Châu Bình
-    assert successor("18205") == "18202"  # Sơn Long → Xã Mỹ Long, as the name hints
-    assert successor("18214") == "18223"  # Sơn Hàm → Xã Hàm Trường, as the name hints
+
+def test_the_former_names_are_in_the_packages_dataset_db(ref):
+    # Read from the package itself, where the build's environment is at hand.
+    found = sorted(DATASET_DB.glob("python3*/site-packages/vietnamadminunits/data/dataset.db"))
+    if not found:
+        pytest.skip("vietnamadminunits==1.0.4 not installed in /tmp/vau-1.0.4")
+    assert hashlib.sha256(found[0].read_bytes()).hexdigest() == DATASET_DB_SHA256
+    db = sqlite3.connect(f"file:{found[0]}?mode=ro&immutable=1", uri=True)
+    try:
+        legacy = db.execute(
+            "select districtCode, wardCode, ward, wardAlias from admin_units_legacy"
+            " where provinceKey = 'tinhhatinh'"
+        ).fetchall()
+    finally:
+        db.close()
+    for old_code, (old_name, new_code, new_name, alias) in FORMER_NAMES.items():
+        assert slug(old_name) == alias
+        district = valid_on(ref.registry, LAST_2020_DAY).filter(pl.col("unit_code") == old_code)
+        hosts = [
+            (district_code, code, name)
+            for district_code, code, name, aliases in legacy
+            if aliases and alias in json.loads(aliases)
+        ]
+        # Exactly one unit lists the old name, and it is the successor, in the same district.
+        assert hosts == [(district["parent_code"][0], new_code, new_name)]
 
 
 def test_18073_resolves_as_before(ref, crosswalk):
@@ -285,7 +341,8 @@ def test_18073_resolves_as_before(ref, crosswalk):
         ("18073", date(2025, 7, 1), "merged_into")
     ]
     mapped = successors(ref.registry, ref.crosswalk, LAST_2020_DAY, Q3_2025)
-    assert mapped.filter(pl.col("commune_code") == "18073")["current_code"].to_list() == ["18073"]
+    nam_ha = mapped.filter(pl.col("commune_code") == "18073")
+    assert nam_ha.select("current_code", "divided").rows() == [("18073", False)]
 
 
 def test_every_2024_commune_reaches_one_of_the_69_units(ref):
@@ -299,6 +356,11 @@ def test_every_2024_commune_reaches_one_of_the_69_units(ref):
     # Every 2025-07-01 unit receives at least one 2024 commune: none lacks a predecessor.
     without_predecessor: set[str] = set()
     assert now - set(mapped["current_code"].to_list()) == without_predecessor
+    # A divided unit counts once, whole, at its default successor, and says so.
+    flagged = mapped.filter(pl.col("divided")).select("commune_code", "current_code")
+    assert sorted(flagged.rows()) == sorted(
+        (old, default) for old, (default, _) in DIVIDED_UNITS.items()
+    )
 
 
 def test_every_2024_commune_reaches_a_2025_q1_commune(ref):
@@ -308,6 +370,12 @@ def test_every_2024_commune_reaches_a_2025_q1_commune(ref):
     assert set(mapped["current_code"].to_list()) <= set(q1["unit_code"].to_list())
     # Xã Bình Lộc appears only from 2025-01-01 (the 0.6.0 data): no 2024 commune went into it.
     assert set(q1["unit_code"].to_list()) - set(mapped["current_code"].to_list()) == {"18448"}
+    # The units vietnam-provinces does not map reach their former-name successors.
+    resolved = mapped.filter(pl.col("commune_code").is_in(list(FORMER_NAMES)))
+    assert dict(resolved.select("commune_code", "current_code").iter_rows()) == {
+        old: new for old, (_, new, _, _) in FORMER_NAMES.items()
+    }
+    assert not mapped["divided"].any()  # no unit was divided on 2025-01-01
     # From 2025 Q1 on, every commune, Bình Lộc included, reaches one of the 69 units.
     onward = successors(ref.registry, ref.crosswalk, Q1_2025, Q3_2025)
     assert onward.height == 210

@@ -11,6 +11,7 @@ from transforms.registry import successors
 from transforms.trends import Programme, poverty_flows, trend_summary, yearly_changes
 
 PROGRAMME = Programme(
+    first_year=2021,
     last_year=2025,
     fall_band=(60, 100),
     standards=pl.DataFrame(
@@ -120,6 +121,48 @@ def test_successors_follow_the_crosswalk_through_each_change():
         }
     )  # fmt: skip
     mapped = successors(registry, crosswalk, day("2024-12-31"), day("2025-09-30"))
-    assert sorted(mapped.rows()) == [("1", "9"), ("2", "9"), ("3", "9")]
+    assert mapped.columns == ["commune_code", "divided", "current_code"]
+    assert sorted(mapped.select("commune_code", "current_code").rows()) == [
+        ("1", "9"), ("2", "9"), ("3", "9"),
+    ]  # fmt: skip
+    assert not mapped["divided"].any()  # no relation: nothing is divided
     same_day = successors(registry, crosswalk, day("2024-12-31"), day("2024-12-31"))
-    assert sorted(same_day.rows()) == [("1", "1"), ("2", "2"), ("3", "3")]
+    assert sorted(same_day.select("commune_code", "current_code").rows()) == [
+        ("1", "1"), ("2", "2"), ("3", "3"),
+    ]  # fmt: skip
+    assert not same_day["divided"].any()
+
+
+def test_a_divided_units_figures_go_whole_to_its_default_successor():
+    # Unit 1 is divided on 2025-07-01 between 8 (default) and 9 (another part); 2 merges into 9.
+    day = date.fromisoformat
+    registry = pl.DataFrame(
+        {
+            "unit_code": ["1", "2", "8", "9"],
+            "unit_level": "commune",
+            "valid_from": [day("2020-01-01")] * 2 + [day("2025-07-01")] * 2,
+            "valid_to": [day("2025-07-01")] * 2 + [None, None],
+        }
+    )
+    crosswalk = pl.DataFrame(
+        {
+            "old_code": ["1", "1", "2"],
+            "old_valid_from": [day("2020-01-01")] * 3,
+            "new_code": ["8", "9", "9"],
+            "new_valid_from": [day("2025-07-01")] * 3,
+            "change_date": [day("2025-07-01")] * 3,
+            "relation": ["divided_default", "divided", "merged_into"],
+        }
+    )
+    mapped = successors(registry, crosswalk, day("2025-06-30"), day("2025-07-01"))
+    # One row per old unit: the divided one is not counted at its other part too.
+    assert sorted(mapped.rows()) == [("1", True, "8"), ("2", False, "9")]
+    figures = pl.DataFrame({"commune_code": ["1", "2"], "households": [300, 50]})
+    totals = (
+        figures.join(mapped, on="commune_code")
+        .group_by("current_code")
+        .agg(pl.col("households").sum(), pl.col("divided").any())
+        .sort("current_code")
+    )
+    assert totals.rows() == [("8", 300, True), ("9", 50, False)]
+    assert totals["households"].sum() == figures["households"].sum()

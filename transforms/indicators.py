@@ -3,7 +3,8 @@
 Every rate is Σ numerator / Σ denominator of the accepted commune rows below it, never a mean of
 rates; values are integers until ``format_indicators`` rounds them half up for display.
 Attainment compares the exact fraction with the threshold that applies to the unit's level, the
-commune's tier and type, and the period's year.
+commune's class and type, and the period's year. A threshold's status (official, provisional,
+pending) travels with it; a pending threshold has no value, so nothing is judged against it.
 
 The work is done on one row per commune, with columns named after each indicator of the
 catalogue (``numerator_col``, ``denominator_col``, ``threshold_col``, ``target_col`` and
@@ -32,6 +33,7 @@ _COLUMNS = {
     "threshold": pl.Int64,
     "target_id": pl.String,
     "attained": pl.Boolean,
+    "target_status": pl.String,
 }
 
 
@@ -55,6 +57,11 @@ def target_col(indicator_id: str) -> str:
     return f"{indicator_id}__target"
 
 
+def status_col(indicator_id: str) -> str:
+    """The column of the status of the applicable threshold (official, provisional, pending)."""
+    return f"{indicator_id}__status"
+
+
 def attained_col(indicator_id: str) -> str:
     """The column of whether a commune attains the indicator (null if not assessed)."""
     return f"{indicator_id}__attained"
@@ -65,13 +72,18 @@ def share_col(share_id: str) -> str:
     return f"{share_id}__share"
 
 
+def assessed_col(share_id: str) -> str:
+    """The column of whether a rural commune was judged on any indicator of a share."""
+    return f"{share_id}__assessed"
+
+
 @dataclass(frozen=True)
 class CriteriaFrames:
     """The parts of a criteria catalogue the computation needs (see ntm/criteria.py)."""
 
     indicators: pl.DataFrame  # id, numerator (list), denominator, direction, levels, zero_den.
     shares: pl.DataFrame  # id, of (list), levels (list)
-    thresholds: pl.DataFrame  # target, indicator, level, tier, year, threshold (hundredths)
+    thresholds: pl.DataFrame  # target, indicator, level, commune_class, year, threshold, status
     rural_unit_types: tuple[str, ...]
 
 
@@ -82,6 +94,7 @@ class _Share:
     id: str
     levels: list[str]
     meets: pl.Expr  # whether a commune meets it, on the commune frame
+    assessed: pl.Expr  # whether a commune was judged on any of its indicators
 
 
 def compute_indicators(
@@ -96,12 +109,14 @@ def compute_indicators(
 
     ``figures``: accepted commune rows (commune_code and the figures). ``units``: the registry
     valid on the period's last day (unit_code, unit_name, unit_type, unit_level, parent_code).
-    ``roster``: commune_code, tier. ``reporting_level``: "district" while districts report,
+    ``roster``: commune_code, commune_class. ``reporting_level``: "district" while districts report,
     "commune" after (then there is no district level).
     Columns out: unit_code, unit_name, unit_level, indicator, numerator, denominator,
-    threshold, target_id, attained (exact; format with ``format_indicators``).
+    threshold, target_id, attained, target_status (exact; format with ``format_indicators``).
     """
     _check_unique_ids(criteria)
+    if units.filter(pl.col("unit_level") == "province").is_empty():
+        return pl.DataFrame(schema=_COLUMNS)  # no unit registered for the period: nothing
     indicators = criteria.indicators.rows(named=True)  # the catalogue: a few rows
     shares = _shares(criteria, indicators)
     thresholds = criteria.thresholds.lazy().filter(pl.col("year") == year)
@@ -164,7 +179,7 @@ def _shares(criteria: CriteriaFrames, indicators: list[dict[str, Any]]) -> list[
         if judged:
             missed = pl.any_horizontal(a.not_().fill_null(False) for a in judged)
             assessed = pl.any_horizontal(a.is_not_null() for a in judged)
-            found.append(_Share(share["id"], share["levels"], ~missed & assessed))
+            found.append(_Share(share["id"], share["levels"], ~missed & assessed, assessed))
     return found
 
 
@@ -178,9 +193,9 @@ def _commune_frame(
     thresholds: pl.LazyFrame,
 ) -> pl.DataFrame:
     """One row per reported commune of ``units``, sorted by code: commune_code, unit_name,
-    parent_code, rural, then per indicator its numerator, denominator, threshold, target and
-    attained columns, and per share its share column (see ``numerator_col`` and the others).
-    Thresholds (those of the commune's tier) apply to rural communes only."""
+    parent_code, rural, then per indicator its numerator, denominator, threshold, target, status
+    and attained columns, and per share its share and assessed columns (see ``numerator_col``
+    and the others). Thresholds (those of the commune's class) apply to rural communes only."""
     communes = (
         units.lazy()
         .filter(pl.col("unit_level") == "commune")
@@ -193,33 +208,40 @@ def _commune_frame(
         values += [
             pl.sum_horizontal(indicator["numerator"]).cast(pl.Int64).alias(numerator_col(id_)),
             pl.col(indicator["denominator"]).cast(pl.Int64).alias(denominator_col(id_)),
-            pl.col(threshold_col(id_), target_col(id_)),
+            pl.col(threshold_col(id_), target_col(id_), status_col(id_)),
         ]
     return (
         figures.lazy()
         .join(communes, on="commune_code", how="inner")
-        .join(roster.lazy().select("commune_code", "tier"), on="commune_code", how="left")
+        .join(roster.lazy().select("commune_code", "commune_class"), on="commune_code", how="left")
         .with_columns(rural.alias("rural"))
-        .with_columns(tier=pl.when("rural").then("tier"))  # no threshold for urban communes
-        .join(_tier_thresholds(thresholds, indicators), on="tier", how="left")
+        # No threshold for urban communes.
+        .with_columns(commune_class=pl.when("rural").then("commune_class"))
+        .join(_class_thresholds(thresholds, indicators), on="commune_class", how="left")
         .sort("commune_code")
         .select("commune_code", "unit_name", "parent_code", "rural", *values)
         .with_columns(_commune_attained(indicators))
         .with_columns(share.meets.alias(share_col(share.id)) for share in shares)
+        .with_columns(
+            (share.assessed & pl.col("rural")).alias(assessed_col(share.id)) for share in shares
+        )
         .collect(engine="in-memory")
     )
 
 
-def _tier_thresholds(thresholds: pl.LazyFrame, indicators: list[dict[str, Any]]) -> pl.LazyFrame:
-    """One row per tier: the threshold and target columns of each indicator at commune level
-    (null where none applies)."""
-    at_commune = thresholds.filter((pl.col("level") == "commune") & pl.col("tier").is_not_null())
-    return at_commune.group_by("tier").agg(
+def _class_thresholds(thresholds: pl.LazyFrame, indicators: list[dict[str, Any]]) -> pl.LazyFrame:
+    """One row per commune class: the threshold, target and status columns of each indicator at
+    commune level (null where none applies)."""
+    at_commune = thresholds.filter(
+        (pl.col("level") == "commune") & pl.col("commune_class").is_not_null()
+    )
+    return at_commune.group_by("commune_class").agg(
         pl.col(value).filter(pl.col("indicator") == indicator["id"]).first().alias(name)
         for indicator in indicators
         for value, name in (
             ("threshold", threshold_col(indicator["id"])),
             ("target", target_col(indicator["id"])),
+            ("status", status_col(indicator["id"])),
         )
     )
 
@@ -253,6 +275,7 @@ def _commune_rows(communes: pl.DataFrame, indicators: list[dict[str, Any]]) -> p
                 threshold=threshold_col(indicator["id"]),
                 target_id=target_col(indicator["id"]),
                 attained=attained_col(indicator["id"]),
+                target_status=status_col(indicator["id"]),
                 position=pl.int_range(pl.len()) * count + order,
             )
             for order, indicator in enumerate(indicators)
@@ -281,6 +304,7 @@ def _totals(
                 for indicator in indicators
             ),
             *((pl.col(share_col(share.id)) & pl.col("rural")).sum() for share in shares),
+            *(pl.col(assessed_col(share.id)).sum() for share in shares),
             pl.col("rural").sum(),  # rural communes reported
         )
         .collect(engine="in-memory")
@@ -319,13 +343,14 @@ def _aggregates(
         return pl.LazyFrame(schema=_COLUMNS)
     slots = len(indicators) + len(shares)
     return (
-        pl.concat(parts, how="vertical_relaxed")
+        pl.concat(parts, how="diagonal_relaxed")
         .join(
             thresholds.select(
                 "indicator",
                 pl.col("level").alias("unit_level"),
                 "threshold",
                 pl.col("target").alias("target_id"),
+                pl.col("status").alias("target_status"),
             ),
             on=["indicator", "unit_level"],
             how="left",
@@ -336,12 +361,17 @@ def _aggregates(
             position=pl.col("row") * slots + pl.col("slot"),
         )
         .with_columns(
-            attained=_attained(
-                pl.col("numerator"),
-                pl.col("denominator"),
-                pl.col("threshold"),
-                pl.col("direction") == "lower",
-                pl.col("zero_denominator") == "met",
+            # A share none of whose communes was judged (its thresholds pending) is not judged.
+            attained=pl.when(pl.col("assessed") == 0)
+            .then(None)
+            .otherwise(
+                _attained(
+                    pl.col("numerator"),
+                    pl.col("denominator"),
+                    pl.col("threshold"),
+                    pl.col("direction") == "lower",
+                    pl.col("zero_denominator") == "met",
+                )
             )
         )
         .sort("position")
@@ -358,7 +388,7 @@ def _aggregate_parts(
 ) -> list[pl.LazyFrame]:
     """One frame per indicator and per share, over the units of the levels it is reported at:
     unit_code, unit_name, unit_level, row (of the unit), slot (of the indicator or share),
-    indicator, numerator, denominator."""
+    indicator, numerator, denominator, assessed (shares only: communes judged)."""
     named = (
         totals.join(units.lazy().select("unit_code", "unit_name"), on="unit_code", how="left")
         .sort("rank", "unit_code")
@@ -379,6 +409,7 @@ def _aggregate_parts(
         named.filter(at(share.levels) & (pl.col("rural") > 0)).select(
             "unit_code", "unit_name", "unit_level", "row", slot=pl.lit(len(indicators) + slot),
             indicator=pl.lit(share.id), numerator=share_col(share.id), denominator="rural",
+            assessed=assessed_col(share.id),
         )
         for slot, share in enumerate(shares)
     ]  # fmt: skip
@@ -402,7 +433,8 @@ def _rules(criteria: CriteriaFrames) -> pl.LazyFrame:
 
 
 def format_indicators(frame: pl.DataFrame, period: str) -> pl.DataFrame:
-    """The columns of interfaces.md, values rounded half up to 2 decimals with a dot."""
+    """The columns of interfaces.md, values rounded half up to 2 decimals with a dot, then
+    ``target_status``: official, provisional, pending, or empty when no target applies."""
     return frame.select(
         period=pl.lit(period),
         unit_code="unit_code",
@@ -413,4 +445,5 @@ def format_indicators(frame: pl.DataFrame, period: str) -> pl.DataFrame:
         value=format_hundredths(hundredths(pl.col("numerator"), pl.col("denominator"))),
         target=format_hundredths(pl.col("threshold")),
         attained=pl.col("attained"),
+        target_status=pl.col("target_status"),
     )

@@ -6,11 +6,18 @@ from __future__ import annotations
 import polars as pl
 
 
-def communes_off_track(indicators: pl.DataFrame, changes: pl.DataFrame, year: int) -> pl.DataFrame:
-    """Communes that miss a threshold, or whose poor rate rose at the latest year-end.
+def communes_off_track(
+    indicators: pl.DataFrame,
+    changes: pl.DataFrame,
+    year: int,
+    trend: tuple[str, str | None] = ("poor_rate", "T1"),
+) -> pl.DataFrame:
+    """Communes that miss a threshold, or whose poverty rate rose at the latest year-end.
 
     ``indicators``: exact commune rows (unit_code, unit_name, indicator, numerator,
-    denominator, threshold, target_id, attained). ``changes``: yearly_changes rows.
+    denominator, threshold, target_id, attained); a pending threshold judges nothing, so only
+    official and provisional ones put a commune here. ``changes``: yearly_changes rows (the
+    rate the trend counts). ``trend``: the indicator the trend follows and its target, if any.
     Columns out: unit_code, unit_name, reason ("below_target" or "poverty_rising"),
     indicator, target_id, numerator, denominator, threshold, fall.
     """
@@ -37,9 +44,9 @@ def communes_off_track(indicators: pl.DataFrame, changes: pl.DataFrame, year: in
             "unit_code",
             "unit_name",
             reason=pl.lit("poverty_rising"),
-            indicator=pl.lit("poor_rate"),
-            target_id=pl.lit("T1"),
-            numerator="poor",
+            indicator=pl.lit(trend[0]),
+            target_id=pl.lit(trend[1], pl.String),
+            numerator="counted",
             denominator="households",
             threshold=pl.lit(None, pl.Int64),
             fall="fall",

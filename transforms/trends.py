@@ -21,23 +21,31 @@ FLOW_FIGURES = (
 
 @dataclass(frozen=True)
 class Programme:
-    """What T1 is judged against: the band (hundredths of pp a year) and the end year."""
+    """What T1 is judged against: the band (hundredths of pp a year; None while pending), the
+    programme's years, the standards by year-end, and what the trend counts: the series
+    columns summed into the rate's numerator (``poor``, or ``poor`` and ``near_poor``)."""
 
+    first_year: int
     last_year: int
-    fall_band: tuple[int, int]
+    fall_band: tuple[int, int] | None
     standards: pl.DataFrame  # name, first_year, last_year
+    counts: tuple[str, ...] = ("poor",)
+
+    @property
+    def counted(self) -> pl.Expr:
+        return pl.sum_horizontal(list(self.counts)).alias("counted")
 
 
 def unit_keys(units: pl.DataFrame, reporting_level: str) -> pl.DataFrame:
     """Every commune of ``units`` with the units it rolls up into: commune_code, unit_code,
     unit_level (itself, its district while districts exist, the province)."""
     communes = units.filter(pl.col("unit_level") == "commune")
-    province = units.filter(pl.col("unit_level") == "province")["unit_code"][0]
+    province = units.filter(pl.col("unit_level") == "province")["unit_code"].first()
     parts = [
         communes.select(pl.col("unit_code").alias("commune_code"), "unit_code",
                         unit_level=pl.lit("commune")),
-        communes.select(pl.col("unit_code").alias("commune_code"), unit_code=pl.lit(province),
-                        unit_level=pl.lit("province")),
+        communes.select(pl.col("unit_code").alias("commune_code"),
+                        unit_code=pl.lit(province, pl.String), unit_level=pl.lit("province")),
     ]  # fmt: skip
     if reporting_level == "district":
         parts.append(
@@ -83,18 +91,23 @@ def _standard_of(year: pl.Expr, standards: pl.DataFrame) -> pl.Expr:
 
 def yearly_changes(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
     """Each year-end with its fall since the previous one, in hundredths of a percentage point
-    (positive = the rate fell). A fall across a change of poverty standard is marked
-    ``method_break`` and not counted in averages."""
+    (positive = the rate fell), of the rate the programme's trend counts (``counted`` over
+    households). A fall across a change of poverty standard is marked ``method_break`` and not
+    counted in averages."""
     over = ("unit_level", "unit_code")
-    p0, h0 = pl.col("previous_poor"), pl.col("previous_households")
-    p1, h1 = pl.col("poor"), pl.col("households")
+    p0, h0 = pl.col("previous_counted"), pl.col("previous_households")
+    p1, h1 = pl.col("counted"), pl.col("households")
     return (
         series.lazy()
+        .with_columns(programme.counted)
         .sort(*over, "year")
         .with_columns(standard=_standard_of(pl.col("year"), programme.standards))
         .with_columns(  # the previous year-end of the same unit
             pl.col("year").shift(1).over(over).alias("previous_year"),
-            pl.col("poor", "households", "standard").shift(1).over(over).name.prefix("previous_"),
+            pl.col("counted", "households", "standard")
+            .shift(1)
+            .over(over)
+            .name.prefix("previous_"),
         )
         .with_columns(
             fall=divide_half_up(
@@ -105,7 +118,7 @@ def yearly_changes(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
         .with_columns(
             fall=pl.when(pl.col("previous_year") == pl.col("year") - 1).then(pl.col("fall"))
         )
-        .drop("previous_poor", "previous_households", "previous_standard")
+        .drop("previous_counted", "previous_households", "previous_standard")
         .collect(engine="in-memory")
     )
 
@@ -113,14 +126,17 @@ def yearly_changes(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
 def trend_summary(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
     """Per unit: baseline and latest year-end, the average yearly fall since the baseline, its
     status against the band, the projected rate at the programme's end and the yearly fall
-    still needed to average the band's lower bound. Values in hundredths (% or pp a year).
+    still needed to average the band's lower bound. Values in hundredths (% or pp a year), of
+    the rate the programme's trend counts; status and pace needed are null without a band.
 
-    The baseline is the first year-end measured with the same poverty standard as the latest.
+    The baseline is the first year-end measured with the same poverty standard as the latest,
+    and not before the year-end that opens the programme (the one before its first year).
     """
-    low, high = programme.fall_band
     end = programme.last_year
-    with_standard = series.lazy().with_columns(
-        standard=_standard_of(pl.col("year"), programme.standards)
+    with_standard = (
+        series.lazy()
+        .filter(pl.col("year") >= programme.first_year - 1)
+        .with_columns(programme.counted, standard=_standard_of(pl.col("year"), programme.standards))
     )
     latest = with_standard.sort("year").group_by("unit_level", "unit_code").last()
     base = (
@@ -135,10 +151,10 @@ def trend_summary(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
     )
     both = base.select(
         "unit_level", "unit_code", pl.col("year").alias("base_year"),
-        pl.col("poor").alias("pb"), pl.col("households").alias("hb"),
+        pl.col("counted").alias("pb"), pl.col("households").alias("hb"),
     ).join(
         latest.select("unit_level", "unit_code", pl.col("year").alias("last_year"),
-                      pl.col("poor").alias("pl_"), pl.col("households").alias("hl")),
+                      pl.col("counted").alias("pl_"), pl.col("households").alias("hl")),
         on=["unit_level", "unit_code"],
     )  # fmt: skip
     pb, hb = pl.col("pb").cast(pl.Int128), pl.col("hb").cast(pl.Int128)
@@ -149,11 +165,24 @@ def trend_summary(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
     # Average fall in pp a year: drop / (hb * hl * years) * 100.
     average = divide_half_up(drop * 10_000, hb * h_l * years)
     projected = divide_half_up((p_l * hb * years - drop * remaining) * 10_000, hb * h_l * years)
-    needed = divide_half_up(
-        (p_l * hb - pb * h_l) * 10_000 + low * (end - pl.col("base_year")) * hb * h_l,
-        hb * h_l * remaining,
-    )
     has_average = pl.col("last_year") > pl.col("base_year")
+    if programme.fall_band is None:
+        status, needed = pl.lit(None, pl.String), pl.lit(None, pl.Int64)
+    else:
+        low, high = programme.fall_band
+        status = (
+            pl.when(~has_average)
+            .then(None)
+            .when(~at_least(drop, hb * h_l * years, pl.lit(low)))
+            .then(pl.lit("behind"))
+            .when(at_most(drop, hb * h_l * years, pl.lit(high)))
+            .then(pl.lit("on_track"))
+            .otherwise(pl.lit("ahead"))
+        )
+        needed = divide_half_up(
+            (p_l * hb - pb * h_l) * 10_000 + low * (end - pl.col("base_year")) * hb * h_l,
+            hb * h_l * remaining,
+        )
     return (
         both.select(
             "unit_level",
@@ -163,13 +192,7 @@ def trend_summary(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
             base_rate=divide_half_up(pb * 10_000, hb),
             last_rate=divide_half_up(p_l * 10_000, h_l),
             average_fall=pl.when(has_average).then(average),
-            status=pl.when(~has_average)
-            .then(None)
-            .when(~at_least(drop, hb * h_l * years, pl.lit(low)))
-            .then(pl.lit("behind"))
-            .when(at_most(drop, hb * h_l * years, pl.lit(high)))
-            .then(pl.lit("on_track"))
-            .otherwise(pl.lit("ahead")),
+            status=status,
             projected_rate=pl.when(has_average & (remaining > 0)).then(projected),
             needed_fall=pl.when(remaining > 0).then(needed),
         )

@@ -26,9 +26,9 @@ from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.periods import Period
 
-FRAMES = tuple(
-    f.name for f in dataclasses.fields(PeriodTables) if f.name not in ("period", "catalogue")
-)
+# Every frame of the tables is stored; the rest (period, catalogue, covered) is restored from
+# the period and the reference data, which the key covers.
+FRAMES = tuple(f.name for f in dataclasses.fields(PeriodTables) if f.type == "pl.DataFrame")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,11 +82,10 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 
 def _read(folder: Path, ref: Reference, period: Period) -> PeriodTables:
-    catalogue = ref.catalogue_for(period.year)
-    if catalogue is None:  # the key covers the reference data: stored tables had a catalogue
-        raise LookupError(f"no criteria catalogue covers {period.year}")
+    covering = ref.catalogue_for(period.year)
+    catalogue = covering or ref.nearest_catalogue(period.year).without_targets()
     frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
-    return PeriodTables(period=period, catalogue=catalogue, **frames)
+    return PeriodTables(period=period, catalogue=catalogue, covered=covering is not None, **frames)
 
 
 def _write(folder: Path, tables: PeriodTables) -> None:

@@ -23,7 +23,8 @@ from transforms.registry import expected_communes, reporting_level, successors, 
 @dataclass(frozen=True)
 class PeriodTables:
     period: Period
-    catalogue: Catalogue
+    catalogue: Catalogue  # the programme's; without targets when none covers the period
+    covered: bool  # whether a catalogue covers the period's year
     indicators: pl.DataFrame  # exact, see transforms.indicators.compute_indicators
     changes: pl.DataFrame  # year-end series with yearly falls, on today's units
     trend: pl.DataFrame  # T1 per unit: average fall, status, projection, pace needed
@@ -33,7 +34,8 @@ class PeriodTables:
     without_data: pl.DataFrame
     late_or_incomplete: pl.DataFrame
     units: pl.DataFrame  # the registry valid on the period's last day
-    roster: pl.DataFrame  # commune_code, tier, ... of the communes in ``units``
+    roster: pl.DataFrame  # commune_code, commune_class, sponsor, ... of the communes in ``units``
+    divided: pl.DataFrame  # unit_code: today's units whose history sums a divided predecessor
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class _Basis:
     """What every table of a period is computed from."""
 
     catalogue: Catalogue
+    covered: bool
     level: str  # who reports: "district" or "commune"
     units: pl.DataFrame
     roster: pl.DataFrame
@@ -51,15 +54,16 @@ class _Basis:
 def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
     day = period.last_day
     level = reporting_level(day, ref.settings.communes_report_from)
-    catalogue = ref.catalogue_for(period.year)
-    if catalogue is None:
-        raise LookupError(f"no criteria catalogue covers {period.year}")
+    covering = ref.catalogue_for(period.year)
+    # A period no programme covers still gets its rates, trends and lists: the nearest
+    # programme's indicators, with nothing to judge them against.
+    catalogue = covering or ref.nearest_catalogue(period.year).without_targets()
     units = valid_on(ref.registry, day)
     roster = ref.roster.join(
         units.select(pl.col("unit_code").alias("commune_code"), "valid_from"),
         on=["commune_code", "valid_from"],
         how="inner",
-    )
+    ).with_columns(commune_class=catalogue.commune_class())
     figures = warehouse.frame("accepted_figures", period=str(period))
     criteria = CriteriaFrames(
         indicators=catalogue.indicators,
@@ -68,7 +72,7 @@ def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
         rural_unit_types=catalogue.rural_unit_types,
     )
     indicators = compute_indicators(figures, units, roster, criteria, period.year, level)
-    return _Basis(catalogue, level, units, roster, figures, indicators)
+    return _Basis(catalogue, covering is not None, level, units, roster, figures, indicators)
 
 
 def period_indicators(warehouse: Warehouse, ref: Reference, period: Period) -> pl.DataFrame:
@@ -93,9 +97,16 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
             for year in years
         ]
     ) if years else pl.DataFrame(schema={"commune_code": pl.String, "current_code": pl.String,
-                                         "year": pl.Int64})  # fmt: skip
+                                         "divided": pl.Boolean, "year": pl.Int64})  # fmt: skip
     series = trends.year_end_series(year_ends, mapping, keys)
-    programme = trends.Programme(catalogue.last_year, catalogue.fall_band, catalogue.standards)
+    # A period no programme covers has no programme year-end to start from or to project to.
+    programme = trends.Programme(
+        first_year=catalogue.first_year if basis.covered else 0,
+        last_year=catalogue.last_year if basis.covered else period.year,
+        fall_band=catalogue.fall_band.bounds,
+        standards=catalogue.standards,
+        counts=_trend_counts(catalogue),
+    )
     changes = trends.yearly_changes(series, programme)
     trend = trends.trend_summary(series, programme)
     flows = trends.poverty_flows(figures, keys)
@@ -113,7 +124,9 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
         trend=trend,
         flows=flows,
         completeness=completeness,
-        off_track=lists.communes_off_track(indicators, changes, period.year),
+        off_track=lists.communes_off_track(
+            indicators, changes, period.year, _trend_target(catalogue)
+        ),
         without_data=lists.communes_without_data(
             expected.select("commune_code", "commune_name", "reporting_unit"),
             figures.select("commune_code"),
@@ -122,4 +135,44 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
         late_or_incomplete=lists.units_late_or_incomplete(completeness),
         units=units,
         roster=roster,
+        covered=basis.covered,
+        divided=mapping.filter(pl.col("divided"))
+        .select(unit_code="current_code")
+        .unique()
+        .sort("unit_code"),
     )
+
+
+# The year-end series sums these figures under these names (ntm/store/sql/year_end_figures.sql).
+SERIES_COLUMNS = {"poor_end": "poor", "near_poor_end": "near_poor"}
+
+
+def _trend_target(catalogue: Catalogue) -> tuple[str, str | None]:
+    """The indicator the poverty trend follows, and the target judging it (None without one):
+    the poor-household rate unless the catalogue's poverty_fall target names another."""
+    target = next((t for t in catalogue.targets if t.kind == "poverty_fall"), None)
+    if target is None:
+        return "poor_rate", None
+    return target.indicator or "poor_rate", target.id
+
+
+def _trend_counts(catalogue: Catalogue) -> tuple[str, ...]:
+    """What the poverty trend counts: the numerator of the indicator it follows."""
+    indicator = _trend_target(catalogue)[0]
+    row = catalogue.indicators.filter(pl.col("id") == indicator).row(0, named=True)
+    if row["denominator"] != "households" or set(row["numerator"]) - set(SERIES_COLUMNS):
+        raise ValueError(f"{indicator}: a poverty trend is counted over households")
+    return tuple(SERIES_COLUMNS[figure] for figure in row["numerator"])
+
+
+def unjudged_targets(tables: PeriodTables) -> list[str]:
+    """One line (English, for operators' logs) per target the period is not judged against,
+    or not against an official figure: no programme covers the year, a pending or
+    provisional target."""
+    year = tables.period.year
+    if not tables.covered:
+        return [f"no criteria catalogue covers {year}: rates only, no target judged"]
+    standing = tables.catalogue.standing(year).filter(
+        pl.col("status").is_in(["pending", "provisional"])
+    )
+    return [f"{r['target']} {r['status']} ({r['source']})" for r in standing.iter_rows(named=True)]

@@ -1,8 +1,11 @@
 """The criteria catalogue of each programme period, and the commune roster: loaded and checked.
 
-A catalogue (data/reference/criteria/<period>.toml) declares the indicators, their thresholds by
-level, tier and year, and the shares of communes meeting them. Loading expands thresholds to one
-row per (indicator, level, tier, year) and refuses gaps, overlaps and unknown names.
+A catalogue (data/reference/criteria/<programme>.toml) declares the indicators, the targets the
+report judges (their words and which indicator each judges), the poverty-fall band, the
+poverty standards by year-end, the commune classes thresholds are keyed by, and the thresholds
+by level, class and year, each with a status (official, provisional, pending) and a source.
+Loading expands thresholds to one row per (indicator, level, class, year) and refuses gaps,
+overlaps, unknown names and a threshold without a status or a source.
 """
 
 from __future__ import annotations
@@ -19,6 +22,50 @@ from ntm.reference.files import ReferenceError
 from transforms.rates import parse_percent
 
 LEVELS = ("commune", "district", "province")
+STATUSES = ("official", "provisional", "pending")
+TARGET_KINDS = ("poverty_fall", "communes", "share")
+# A standard lasts until the next one starts; the last one has no end.
+OPEN_END = 9999
+THRESHOLD_SCHEMA = {
+    "target": pl.String,
+    "indicator": pl.String,
+    "level": pl.String,
+    "commune_class": pl.String,
+    "year": pl.Int64,
+    "threshold": pl.Int64,  # hundredths of a percent; null while pending
+    "status": pl.String,
+    "source": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class FallBand:
+    """T1: the poor-household rate falls on average within [low, high] percentage points a year
+    (hundredths); both null while the band is pending."""
+
+    low: int | None
+    high: int | None
+    status: str
+    source: str
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        return None if self.low is None or self.high is None else (self.low, self.high)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target the report judges: its words, and what judges it.
+
+    ``kind``: ``poverty_fall`` (the band), ``communes`` (communes attaining a commune-level
+    threshold of ``indicator``) or ``share`` (a district/province share of communes).
+    ``label`` may hold ``{band}``, filled with the band as the report prints it.
+    """
+
+    id: str
+    kind: str
+    label: str
+    indicator: str | None
 
 
 @dataclass(frozen=True)
@@ -26,16 +73,72 @@ class Catalogue:
     programme: str
     first_year: int
     last_year: int
-    fall_band: tuple[int, int]  # percentage points a year, in hundredths
-    tiers: tuple[str, ...]
+    fall_band: FallBand
+    class_columns: tuple[str, ...]  # roster columns whose values, joined by "/", name a class
+    classes: pl.DataFrame  # id, label: in the order the catalogue lists them
     rural_unit_types: tuple[str, ...]
     standards: pl.DataFrame  # name, first_year, last_year
     indicators: pl.DataFrame  # id, name, numerator (list), denominator, direction, levels, ...
     shares: pl.DataFrame  # id, name, of (list), levels (list)
-    thresholds: pl.DataFrame  # target, indicator, level, tier, year, threshold, source
+    thresholds: pl.DataFrame  # THRESHOLD_SCHEMA
+    targets: tuple[Target, ...]
+    report: dict[str, str]  # subject, basis: the words of this programme's report
 
     def covers(self, year: int) -> bool:
         return self.first_year <= year <= self.last_year
+
+    def target(self, target_id: str) -> Target | None:
+        return next((t for t in self.targets if t.id == target_id), None)
+
+    def class_label(self, class_id: str | None) -> str:
+        labels = dict(self.classes.select("id", "label").iter_rows())
+        return str(labels.get(class_id, "")) if class_id else ""
+
+    def commune_class(self) -> pl.Expr:
+        """A commune's class from its roster row: null when a part of it is missing."""
+        return pl.concat_str([pl.col(c).cast(pl.String) for c in self.class_columns], separator="/")
+
+    def standing(self, year: int) -> pl.DataFrame:
+        """Each target's standing in ``year``: target, label, status, source. status is that
+        of its thresholds that year (``pending`` when all are, ``provisional`` when any is,
+        else ``official``), the band's for ``poverty_fall``, or ``none`` without a threshold
+        that year (a milestone of a later year)."""
+        rows = []
+        for target in self.targets:
+            if target.kind == "poverty_fall":
+                status, source = self.fall_band.status, self.fall_band.source
+            else:
+                found = self.thresholds.filter(
+                    (pl.col("target") == target.id) & (pl.col("year") == year)
+                )
+                statuses = set(found["status"].to_list())
+                status = next(
+                    (s for s in ("provisional", "official", "pending") if s in statuses), "none"
+                )
+                source = "; ".join(sorted(set(found["source"].to_list())))
+            rows.append((target.id, target.label, status, source))
+        return pl.DataFrame(
+            rows, schema=["target", "label", "status", "source"], orient="row"
+        ).cast(pl.String)
+
+    def without_targets(self) -> Catalogue:
+        """The same indicators and standards with no threshold, band or target: what a period
+        that no catalogue covers is computed with (rates, trends and lists, nothing judged)."""
+        return Catalogue(
+            programme=self.programme,
+            first_year=self.first_year,
+            last_year=self.last_year,
+            fall_band=FallBand(None, None, "pending", ""),
+            class_columns=self.class_columns,
+            classes=self.classes,
+            rural_unit_types=self.rural_unit_types,
+            standards=self.standards,
+            indicators=self.indicators,
+            shares=self.shares,
+            thresholds=self.thresholds.clear(),
+            targets=(),
+            report={},
+        )
 
 
 def load_catalogues(root: Path, figure_keys: list[str]) -> tuple[Catalogue, ...]:
@@ -66,16 +169,45 @@ def _load(path: Path, figure_keys: list[str], regional: pl.DataFrame) -> Catalog
     try:
         with path.open("rb") as handle:
             raw = tomllib.load(handle)
-        catalogue = _build(raw, figure_keys, regional)
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
+    except tomllib.TOMLDecodeError as error:  # its message names the line and column
+        raise ReferenceError(f"{path}: {error}") from error
+    except OSError as error:
+        raise ReferenceError(f"{path}: {error}") from error
+    try:
+        return _build(raw, figure_keys, regional)
+    except (KeyError, TypeError, ValueError) as error:
         raise ReferenceError(f"{path}: {error!r}") from error
-    return catalogue
 
 
 def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) -> Catalogue:
-    figures = set(figure_keys)
     first, last = int(raw["first_year"]), int(raw["last_year"])
-    tiers = tuple(raw["tiers"])
+    indicators = _indicators(raw, set(figure_keys))
+    shares = _shares(raw, indicators)
+    classes = pl.DataFrame(
+        [{"id": str(c["id"]), "label": str(c["label"])} for c in raw["class"]],
+        schema={"id": pl.String, "label": pl.String},
+    )
+    known = set(indicators["id"]) | set(shares["id"])
+    thresholds = _thresholds(raw, known, classes["id"].to_list(), (first, last), regional)
+    targets = _targets(raw, set(indicators["id"]), set(shares["id"]))
+    return Catalogue(
+        programme=str(raw["programme"]),
+        first_year=first,
+        last_year=last,
+        fall_band=_fall_band(raw["poverty_fall"]),
+        class_columns=tuple(raw["commune_class"]),
+        classes=classes,
+        rural_unit_types=tuple(raw["rural_unit_types"]),
+        standards=_standards(raw["standard"]),
+        indicators=indicators,
+        shares=shares,
+        thresholds=thresholds,
+        targets=targets,
+        report={k: str(v) for k, v in raw.get("report", {}).items()},
+    )
+
+
+def _indicators(raw: dict[str, Any], figures: set[str]) -> pl.DataFrame:
     indicators = pl.DataFrame(
         [
             {
@@ -96,6 +228,10 @@ def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) 
             raise ValueError(f"indicator {row['id']}: unknown figures {sorted(unknown - figures)}")
         if row["direction"] not in ("higher", "lower") or set(row["levels"]) - set(LEVELS):
             raise ValueError(f"indicator {row['id']}: bad direction or levels")
+    return indicators
+
+
+def _shares(raw: dict[str, Any], indicators: pl.DataFrame) -> pl.DataFrame:
     shares = pl.DataFrame(
         [
             {"id": s["id"], "name": s["name"], "of": list(s["of"]), "levels": list(s["levels"])}
@@ -106,68 +242,108 @@ def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) 
             "levels": pl.List(pl.String),
         },
     )  # fmt: skip
-    known = set(indicators["id"]) | set(shares["id"])
     for row in shares.iter_rows(named=True):
         if set(row["of"]) - set(indicators["id"]) - {"all"}:
             raise ValueError(f"share {row['id']}: unknown indicators {row['of']}")
+    return shares
+
+
+def _status_and_source(entry: dict[str, Any], what: str) -> tuple[str, str]:
+    status, source = entry.get("status"), entry.get("source")
+    if status not in STATUSES:
+        raise ValueError(f"{what}: status must be one of {STATUSES}, not {status!r}")
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"{what}: a source (the document and its date) is required")
+    has_value = any(k in entry for k in ("value", "low", "high"))
+    if (status == "pending") == has_value:
+        raise ValueError(f"{what}: a pending target has no value; any other status needs one")
+    return status, source
+
+
+def _fall_band(raw: dict[str, Any]) -> FallBand:
+    status, source = _status_and_source(raw, "poverty_fall")
+    if status == "pending":
+        return FallBand(None, None, status, source)
+    low, high = parse_percent(str(raw["low"])), parse_percent(str(raw["high"]))
+    if low > high:
+        raise ValueError("poverty_fall: low is above high")
+    return FallBand(low, high, status, source)
+
+
+def _standards(entries: list[dict[str, Any]]) -> pl.DataFrame:
+    """Each standard governs the year-end results from its from_year up to the next one's."""
+    starts = sorted((int(s["from_year"]), str(s["name"])) for s in entries)
+    if len({year for year, _ in starts}) != len(starts):
+        raise ValueError("two poverty standards start in the same year")
+    ends = [year - 1 for year, _ in starts[1:]] + [OPEN_END]
+    return pl.DataFrame(
+        {
+            "name": [name for _, name in starts],
+            "first_year": [year for year, _ in starts],
+            "last_year": ends,
+        },
+        schema={"name": pl.String, "first_year": pl.Int64, "last_year": pl.Int64},
+    )
+
+
+def _thresholds(
+    raw: dict[str, Any],
+    known: set[str],
+    classes: list[str],
+    years: tuple[int, int],
+    regional: pl.DataFrame,
+) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     for t in raw.get("threshold", []):
+        what = f"threshold {t.get('target')} ({t.get('indicator')})"
         if t["indicator"] not in known or t["level"] not in LEVELS:
-            raise ValueError(f"threshold {t['target']}: unknown indicator or level {t}")
-        tier_list = list(t.get("tiers", [None]))
-        if set(tier_list) - {None, *tiers}:
-            raise ValueError(f"threshold {t['target']}: unknown tier in {tier_list}")
+            raise ValueError(f"{what}: unknown indicator or level {t['level']!r}")
+        status, source = _status_and_source(t, what)
+        applies: list[str | None] = [None]
+        if t["level"] == "commune":
+            applies = [str(c) for c in t.get("classes", classes)]
+            if set(applies) - set(classes):
+                raise ValueError(f"{what}: unknown class in {applies}")
         for year in range(int(t["from_year"]), int(t["to_year"]) + 1):
-            if not first <= year <= last:
-                raise ValueError(f"threshold {t['target']}: {year} is outside {first}-{last}")
-            value, source = _threshold_value(str(t["value"]), year, regional, t["target"])
+            if not years[0] <= year <= years[1]:
+                raise ValueError(f"{what}: {year} is outside {years[0]}-{years[1]}")
+            value, quoted = _threshold_value(t.get("value"), year, regional, what)
             rows.extend(
                 {
                     "target": t["target"],
                     "indicator": t["indicator"],
                     "level": t["level"],
-                    "tier": tier,
+                    "commune_class": commune_class,
                     "year": year,
                     "threshold": value,
-                    "source": source,
+                    "status": status,
+                    "source": f"{source}; {quoted}" if quoted else source,
                 }
-                for tier in tier_list
+                for commune_class in applies
             )
-    thresholds = pl.DataFrame(
-        rows,
-        schema={
-            "target": pl.String, "indicator": pl.String, "level": pl.String, "tier": pl.String,
-            "year": pl.Int64, "threshold": pl.Int64, "source": pl.String,
-        },
-    )  # fmt: skip
-    duplicated = thresholds.filter(pl.struct("indicator", "level", "tier", "year").is_duplicated())
+    thresholds = pl.DataFrame(rows, schema=THRESHOLD_SCHEMA)
+    keys = ("indicator", "level", "commune_class", "year")
+    duplicated = thresholds.filter(pl.struct(*keys).is_duplicated())
     if duplicated.height:
         raise ValueError(f"thresholds overlap: {duplicated.head(3).to_dicts()}")
     _check_no_gaps(thresholds)
-    standards = pl.DataFrame(raw["standard"]).select("name", "first_year", "last_year")
-    low, high = (parse_percent(v) for v in raw["poverty_fall_band"])
-    return Catalogue(
-        programme=str(raw["programme"]),
-        first_year=first,
-        last_year=last,
-        fall_band=(low, high),
-        tiers=tiers,
-        rural_unit_types=tuple(raw["rural_unit_types"]),
-        standards=standards,
-        indicators=indicators,
-        shares=shares,
-        thresholds=thresholds,
-    )
+    return thresholds
 
 
-def _threshold_value(text: str, year: int, regional: pl.DataFrame, target: str) -> tuple[int, str]:
+def _threshold_value(
+    text: object, year: int, regional: pl.DataFrame, what: str
+) -> tuple[int | None, str]:
+    """The threshold in hundredths (null while pending) and, for the regional rate, where it
+    was published."""
+    if text is None:
+        return None, ""
     if text != "regional":
-        return parse_percent(text), target
+        return parse_percent(str(text)), ""
     # The regional rate of a review year is published in the following February: until then
     # the latest published year stands in, and the source says so.
     published = regional.filter(pl.col("review_year") <= year).sort("review_year")
     if published.is_empty():
-        raise ValueError(f"threshold {target}: no regional poverty rate for {year} or before")
+        raise ValueError(f"{what}: no regional poverty rate for {year} or before")
     latest = published.row(-1, named=True)
     note = "" if latest["review_year"] == year else f" (chưa công bố năm {year}, dùng năm "
     note += f"{latest['review_year']})" if note else ""
@@ -175,19 +351,36 @@ def _threshold_value(text: str, year: int, regional: pl.DataFrame, target: str) 
 
 
 def _check_no_gaps(thresholds: pl.DataFrame) -> None:
-    """A commune-level threshold must cover every tier it names in every year of its range."""
+    """A commune-level threshold must cover every class it names in every year of its range."""
     commune = thresholds.filter(pl.col("level") == "commune")
     spans = commune.group_by("target", "indicator").agg(
-        pl.col("tier").unique().sort(), pl.col("year").min().alias("first"),
+        pl.col("commune_class").unique().sort(), pl.col("year").min().alias("first"),
         pl.col("year").max().alias("last"), pl.len().alias("n"),
     )  # fmt: skip
     for row in spans.iter_rows(named=True):
-        expected = len(row["tier"]) * (row["last"] - row["first"] + 1)
+        expected = len(row["commune_class"]) * (row["last"] - row["first"] + 1)
         if row["n"] != expected:
             raise ValueError(
-                f"target {row['target']} ({row['indicator']}): thresholds missing for some tier "
-                f"or year between {row['first']} and {row['last']}"
+                f"target {row['target']} ({row['indicator']}): thresholds missing for some "
+                f"class or year between {row['first']} and {row['last']}"
             )
+
+
+def _targets(raw: dict[str, Any], indicators: set[str], shares: set[str]) -> tuple[Target, ...]:
+    targets = tuple(
+        Target(str(t["id"]), str(t["kind"]), str(t["label"]), t.get("indicator"))
+        for t in raw["target"]
+    )
+    for target in targets:
+        if target.kind not in TARGET_KINDS:
+            raise ValueError(f"target {target.id}: kind must be one of {TARGET_KINDS}")
+        judged_by = {"communes": indicators, "share": shares}.get(target.kind)
+        if judged_by is not None and target.indicator not in judged_by:
+            raise ValueError(f"target {target.id}: unknown indicator {target.indicator!r}")
+    ids = [t.id for t in targets]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"target ids given more than once: {ids}")
+    return targets
 
 
 ROSTER_SCHEMA = {
@@ -196,11 +389,14 @@ ROSTER_SCHEMA = {
     "tier": pl.String,
     "target_year": pl.Int64,
     "sponsor": pl.String,
+    "group": pl.String,
+    "standard": pl.String,
 }
 
 
 def load_roster(root: Path) -> pl.DataFrame:
-    """Each commune's tier, the year it reaches (or aims to reach) it, and its sponsor."""
+    """Each commune's class columns (2021-2025: tier; 2026-2030: group and target standard),
+    the year it reaches (or aims to reach) its standing, and its sponsor."""
     path = root / "commune_roster.csv"
     try:
         return pl.read_csv(path, schema=ROSTER_SCHEMA)

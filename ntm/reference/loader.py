@@ -129,6 +129,15 @@ class Reference:
         """The catalogue of the programme period that contains ``year``, if any."""
         return next((c for c in self.catalogues if c.covers(year)), None)
 
+    def nearest_catalogue(self, year: int) -> Catalogue:
+        """The catalogue whose programme period is nearest to ``year`` (the later on a tie)."""
+        if not self.catalogues:
+            raise ReferenceError(f"{self.root / 'criteria'}: no criteria catalogue")
+        return min(
+            self.catalogues,
+            key=lambda c: (max(c.first_year - year, year - c.last_year, 0), -c.first_year),
+        )
+
     def rule_ids(self, severity: str) -> list[str]:
         return self.rules.filter(pl.col("severity") == severity)["rule_id"].to_list()
 
@@ -146,6 +155,9 @@ def load_reference(directory: Path | None = None) -> Reference:
     settings = _load_settings(root / "settings.toml")
     registry = _load_registry(root / "admin_units.csv")
     crosswalk = _load_crosswalk(root / "unit_crosswalk.csv", registry)
+    catalogues = load_catalogues(root, fmt.figure_keys)
+    roster = load_roster(root)
+    _check_roster_classes(root / "commune_roster.csv", roster, catalogues)
     return Reference(
         format=fmt,
         rules=rules,
@@ -154,8 +166,8 @@ def load_reference(directory: Path | None = None) -> Reference:
         settings=settings,
         registry=registry,
         crosswalk=crosswalk,
-        catalogues=load_catalogues(root, fmt.figure_keys),
-        roster=load_roster(root),
+        catalogues=catalogues,
+        roster=roster,
         report=load_report_config(root),
         root=root,
         fingerprint=_fingerprint(root),
@@ -331,3 +343,20 @@ def _load_crosswalk(path: Path, registry: pl.DataFrame) -> pl.DataFrame:
     if unknown.height:
         raise ReferenceError(f"{path}: units not in the registry: {unknown.head(5).rows()}")
     return crosswalk
+
+
+def _check_roster_classes(
+    path: Path, roster: pl.DataFrame, catalogues: tuple[Catalogue, ...]
+) -> None:
+    """Every class a roster row names must be one its programme's catalogue knows."""
+    for catalogue in catalogues:
+        missing = set(catalogue.class_columns) - set(roster.columns)
+        if missing:
+            raise ReferenceError(f"{path}: no column {sorted(missing)} ({catalogue.programme})")
+        named = roster.select(catalogue.commune_class().alias("class")).drop_nulls()["class"]
+        unknown = sorted(set(named.to_list()) - set(catalogue.classes["id"].to_list()))
+        if unknown:
+            raise ReferenceError(
+                f"{path}: classes {unknown} are not classes of the {catalogue.programme} "
+                f"catalogue {catalogue.classes['id'].to_list()}"
+            )

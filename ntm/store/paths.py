@@ -63,6 +63,11 @@ class DataDir:
         return self.root / "logs"
 
     @property
+    def run_log(self) -> Path:
+        """Every line the flow logs when run from the command line, tracebacks included."""
+        return self.logs / "runs.log"
+
+    @property
     def internal_errors_log(self) -> Path:
         return self.logs / "internal-errors.log"
 

@@ -1,0 +1,229 @@
+"""The present: quarters of 2026-2030 with pending and provisional targets, periods no
+programme covers, the poverty-standard break of 2027, and runs that fail only for real."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+
+from ntm import cli
+from ntm.indicators.tables import period_tables, unjudged_targets
+from ntm.intake.demo import generate_demo
+from ntm.intake.ingest import ingest_files
+from ntm.reference import REFERENCE_DIR, Reference, ReferenceError, load_reference
+from ntm.store.paths import DataDir
+from ntm.store.warehouse import Warehouse
+from transforms import trends
+from transforms.periods import Period, last_ended_quarter
+
+NOW = datetime(2026, 11, 30, 3, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def present(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> DataDir:
+    """The demo from 2025-Q4 through 2026-Q3: communes report directly."""
+    root = tmp_path_factory.mktemp("present")
+    data_dir = DataDir(root / "data")
+    generate_demo(data_dir.inbox, ref, first=Period(2025, 4), last=Period(2026, 3))
+    ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
+    return data_dir
+
+
+def indicators_csv(data_dir: DataDir, period: str, capsys: pytest.CaptureFixture[str]):
+    code = cli.main(["indicators", "--period", period, "--data-dir", str(data_dir.root)])
+    assert code == cli.EXIT_OK
+    return pl.read_csv(
+        capsys.readouterr().out.encode(), schema_overrides={"target": pl.String, "value": pl.String}
+    )
+
+
+def test_today_is_in_the_2026_2030_programme(ref):
+    today = date(2026, 11, 30)
+    assert last_ended_quarter(today) == Period(2026, 3)
+    catalogue = ref.catalogue_for(2026)
+    assert catalogue is not None and catalogue.programme == "2026-2030"
+
+
+def test_pending_targets_leave_target_and_attained_empty_in_the_csv(present, capsys):
+    table = indicators_csv(present, "2026-Q3", capsys)
+    assert table.columns[-1] == "target_status"
+    communes = table.filter(pl.col("unit_level") == "commune")
+    assert communes["unit_code"].n_unique() == 69
+    trained = communes.filter(pl.col("indicator") == "trained_labour_rate")
+    rural = trained.filter(pl.col("target_status").is_not_null())
+    assert rural.height == 60  # the 60 xã; the 9 phường have no NTM target
+    assert set(rural["target_status"]) == {"pending"}
+    assert rural["target"].null_count() == rural.height
+    assert rural["attained"].null_count() == rural.height
+    assert rural["value"].null_count() == 0  # rates are computed all the same
+    # The national share of communes for 2030 is provisional, and not due in 2026.
+    share = table.filter(pl.col("indicator") == "communes_meeting_all_criteria")
+    assert share["target"].null_count() == share.height
+
+
+def test_a_provisional_target_is_printed_with_its_status(present, capsys, ref, tmp_path):
+    # 2030's provisional 65% applies in 2030 only; a copy of the catalogue due in 2026 shows
+    # how a provisional threshold reads in the CSV.
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    catalogue = copy / "criteria" / "2026-2030.toml"
+    text = catalogue.read_text(encoding="utf-8")
+    due_now = text.replace("from_year = 2030\nto_year = 2030", "from_year = 2026\nto_year = 2030")
+    catalogue.write_text(due_now, encoding="utf-8")
+    provisional = load_reference(copy)
+    with Warehouse.open(present.warehouse, read_only=True) as warehouse:
+        tables = period_tables(warehouse, provisional, Period(2026, 3))
+    province = tables.indicators.filter(
+        (pl.col("unit_level") == "province")
+        & (pl.col("indicator") == "communes_meeting_all_criteria")
+    )
+    assert province.select("threshold", "target_status").row(0) == (6500, "provisional")
+    # No commune was judged (their thresholds are pending): the share is not judged either.
+    assert province["attained"].to_list() == [None]
+
+
+def test_the_run_warns_of_every_target_it_cannot_judge(present, ref):
+    with Warehouse.open(present.warehouse, read_only=True) as warehouse:
+        tables = period_tables(warehouse, ref, Period(2026, 3))
+    lines = unjudged_targets(tables)
+    assert lines[0].startswith("T1 provisional (tạm tính theo chỉ tiêu quốc gia, NQ 257/2025/QH15")
+    assert {line.split()[0] for line in lines if " pending " in line} == {
+        "T2", "T3", "T4", "T6", "T7"
+    }  # fmt: skip
+
+
+def test_a_period_no_programme_covers_gets_rates_and_no_targets(tmp_path, ref, capsys):
+    # Without the 2021-2025 catalogue, 2024 is covered by no programme: its rates and trends
+    # are still computed (with the nearest programme's indicators), and nothing is judged.
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    (copy / "criteria" / "2021-2025.toml").unlink()
+    uncovered = load_reference(copy)
+    data_dir = DataDir(tmp_path / "data")
+    generate_demo(data_dir.inbox, ref, first=Period(2023, 4), last=Period(2024, 4))
+    ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
+    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        tables = period_tables(warehouse, uncovered, Period(2024, 4))
+    assert not tables.covered and tables.catalogue.targets == ()
+    assert tables.indicators.height > 0
+    assert tables.indicators["threshold"].null_count() == tables.indicators.height
+    assert tables.indicators["attained"].null_count() == tables.indicators.height
+    province = tables.trend.filter(pl.col("unit_level") == "province").row(0, named=True)
+    assert province["average_fall"] is not None  # 2023 -> 2024, the same standard
+    assert (province["status"], province["projected_rate"], province["needed_fall"]) == (
+        None, None, None
+    )  # fmt: skip
+    assert set(tables.off_track["reason"]) <= {"poverty_rising"}  # no target to miss
+    assert tables.off_track["target_id"].null_count() == tables.off_track.height
+    assert unjudged_targets(tables) == [
+        "no criteria catalogue covers 2024: rates only, no target judged"
+    ]
+
+
+def test_a_period_before_the_registry_is_computed_empty_not_failed(tmp_path, ref, capsys):
+    # 2019-Q4: no programme covers it, and the registry starts with the structure of 2020.
+    data_dir = DataDir(tmp_path / "data")
+    generate_demo(data_dir.inbox, ref, first=Period(2024, 4), last=Period(2024, 4))
+    ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
+    table = indicators_csv(data_dir, "2019-Q4", capsys)
+    assert table.is_empty() and table.columns[-1] == "target_status"
+    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        tables = period_tables(warehouse, ref, Period(2019, 4))
+    assert not tables.covered and tables.units.is_empty()
+
+
+def series(points: dict[int, int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "unit_level": "province",
+            "unit_code": "42",
+            "year": list(points),
+            "poor": list(points.values()),
+            "near_poor": 0,
+            "households": 10_000,
+        }
+    )
+
+
+def programme_of(reference: Reference) -> trends.Programme:
+    catalogue = reference.catalogue_for(2027)
+    assert catalogue is not None
+    return trends.Programme(
+        catalogue.first_year, catalogue.last_year, catalogue.fall_band.bounds,
+        catalogue.standards, ("poor", "near_poor"),
+    )  # fmt: skip
+
+
+def test_the_2027_standard_breaks_the_trend_and_2026_does_not(ref):
+    changes = trends.yearly_changes(
+        series({2024: 560, 2025: 480, 2026: 400, 2027: 700, 2028: 600}), programme_of(ref)
+    )
+    breaks = dict(changes.select("year", "method_break").iter_rows())
+    assert breaks == {2024: None, 2025: False, 2026: False, 2027: True, 2028: False}
+    trend = trends.trend_summary(series({2024: 560, 2025: 480, 2026: 400}), programme_of(ref)).row(
+        0, named=True
+    )
+    # The programme opens at the end of 2025: the average is 2025 -> 2026, 0.8 points, behind
+    # the provisional band of 1.0-1.5.
+    assert (trend["base_year"], trend["average_fall"], trend["status"]) == (2025, 80, "behind")
+
+
+def test_moving_the_break_is_one_line_of_data(tmp_path, ref):
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    catalogue = copy / "criteria" / "2026-2030.toml"
+    text = catalogue.read_text(encoding="utf-8")
+    assert text.count("from_year = 2027\n") == 1
+    catalogue.write_text(text.replace("from_year = 2027\n", "from_year = 2028\n"), encoding="utf-8")
+    moved = load_reference(copy)
+    changes = trends.yearly_changes(series({2026: 400, 2027: 380, 2028: 700}), programme_of(moved))
+    breaks = dict(changes.select("year", "method_break").iter_rows())
+    assert breaks == {2026: None, 2027: False, 2028: True}
+
+
+def test_a_reference_file_that_does_not_parse_names_the_file_and_the_line(tmp_path):
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    broken = copy / "criteria" / "2026-2030.toml"
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    lines[20] = "first_year = = 2026"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ReferenceError, match=r"2026-2030\.toml: .*line 21"):
+        load_reference.__wrapped__(copy)
+    environment = {**os.environ, "NTM_REFERENCE_DIR": str(copy)}
+    done = subprocess.run(
+        [sys.executable, "-m", "ntm.cli", "run", "--period", "2026-Q3",
+         "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, env=environment, check=False,
+    )  # fmt: skip
+    assert done.returncode == cli.EXIT_INTERNAL
+    assert "Traceback" not in done.stderr + done.stdout
+    assert f"{broken}:" in done.stderr and "line 21" in done.stderr
+
+
+def test_a_roster_class_the_catalogue_does_not_know_is_refused(tmp_path):
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    roster = copy / "commune_roster.csv"
+    text = roster.read_text(encoding="utf-8")
+    roster.write_text(text.replace(",3,modern\n", ",4,modern\n", 1), encoding="utf-8")
+    with pytest.raises(ReferenceError, match=r"classes \['4/modern'\] are not classes"):
+        load_reference.__wrapped__(copy)
+
+
+def test_the_roster_of_1_july_2025_has_a_group_and_a_standard_for_every_rural_commune(ref):
+    units = ref.registry.filter(
+        (pl.col("unit_level") == "commune") & (pl.col("valid_from") == date(2025, 7, 1))
+    )
+    rural = units.filter(pl.col("unit_type") == "xã")
+    roster = ref.roster.filter(pl.col("valid_from") == date(2025, 7, 1))
+    assert sorted(roster["commune_code"]) == sorted(rural["unit_code"])
+    assert roster["group"].is_in(["1", "2", "3"]).all()
+    assert roster["standard"].is_in(["ntm", "modern"]).all()
+    assert roster["sponsor"].null_count() == 0
