@@ -1,23 +1,44 @@
-"""Shared fixtures: the reference data, a data dir per test, valid figures for a district."""
+"""Shared fixtures: the reference data, a data dir per test, one Prefect backend per session.
+
+Plain helpers and constants are in ``tests/helpers.py``; test modules import them from there.
+"""
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-import polars as pl
 import pytest
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from hypothesis import HealthCheck, settings
 
 from ntm.reference import Reference, load_reference
 from ntm.store.paths import DataDir
-from transforms.registry import communes_of
 
-# "Now" for ingest tests: after every demo period, so none is in the future.
-NOW = datetime(2025, 1, 20, 3, 0, tzinfo=UTC)
-TODAY = date(2025, 1, 20)
+_PREFECT_HOME = "_ntm_prefect_home"
+
+# No property test may pass or fail on the machine's speed: no per-example deadline, and no
+# health check that times data generation. Tests keep their own max_examples.
+settings.register_profile("ntm", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ntm")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Prefect settings for the whole run, set before anything imports Prefect (it reads them
+    once, on import): no analytics, and a PREFECT_HOME of this run's own, so that a test never
+    reads or writes the developer's profiles, database or settings (subprocesses inherit it)."""
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    home = tempfile.mkdtemp(prefix="ntm-tests-prefect-home-")
+    setattr(config, _PREFECT_HOME, home)
+    os.environ["PREFECT_HOME"] = home
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = getattr(config, _PREFECT_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -30,42 +51,12 @@ def data_dir(tmp_path: Path) -> DataDir:
     return DataDir(tmp_path / "data")
 
 
-def district_communes(ref: Reference, unit: str = "441", day: date = date(2024, 12, 31)):
-    return communes_of(ref.registry, unit, day, ref.settings.communes_report_from)
+@pytest.fixture(scope="session")
+def prefect_backend() -> Iterator[None]:
+    """One temporary Prefect server and database for every test of the session that runs a
+    flow (starting one takes 20-40 s on a small machine)."""
+    assert os.environ["PREFECT_HOME"], "set in pytest_configure"
+    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415 (after HOME)
 
-
-def valid_figures(communes: pl.DataFrame) -> pl.DataFrame:
-    """Figures that pass every rule, different per commune, computed from the row index."""
-    i = pl.int_range(pl.len(), dtype=pl.Int64)
-    return (
-        communes.select("commune_code")
-        .with_columns(
-            households=1000 + 100 * i,
-            poor_start=50 + i,
-            poor_exited=10 + i,
-            poor_returned=pl.lit(1, pl.Int64),
-            poor_new=pl.lit(2, pl.Int64),
-            near_poor_start=60 + i,
-            near_poor_exited=pl.lit(8, pl.Int64),
-            near_poor_returned=pl.lit(0, pl.Int64),
-            near_poor_new=pl.lit(3, pl.Int64),
-            workers=1800 + 150 * i,
-            workers_trained=1300 + 100 * i,
-            workers_certified=600 + 40 * i,
-            coop_members=100 + 10 * i,
-            coop_members_women=40 + 3 * i,
-            child_abuse_cases=i % 3,
-            child_abuse_supported=i % 3,
-            child_abuse_handled=i % 2 * (i % 3),
-        )
-        .with_columns(
-            poor_end=pl.col("poor_start")
-            - pl.col("poor_exited")
-            + pl.col("poor_returned")
-            + pl.col("poor_new"),
-            near_poor_end=pl.col("near_poor_start")
-            - pl.col("near_poor_exited")
-            + pl.col("near_poor_returned")
-            + pl.col("near_poor_new"),
-        )
-    )
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

@@ -63,6 +63,7 @@ def feedback_files(data_dir: DataDir) -> list[str]:
     return sorted(str(p.relative_to(data_dir.feedback)) for p in data_dir.feedback.rglob("*.xlsx"))
 
 
+@pytest.mark.slow  # the inbox ingested four times over, once file by file
 def test_one_batch_stores_exactly_what_one_file_at_a_time_stores(
     tmp_path: Path, inbox: Path, ref: Reference, monkeypatch: pytest.MonkeyPatch
 ):

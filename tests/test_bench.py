@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the whole benchmark, national code path included
+
 EXPECTED_ROWS = (
     "| ingest+validate+store (2 files) |",
     "| ingest rows |",

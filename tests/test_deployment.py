@@ -23,6 +23,8 @@ from transforms.periods import Period
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = str(ROOT / ".venv" / "bin" / "prefect")
 
+pytestmark = pytest.mark.slow  # a Prefect server, a worker and a flow run in subprocesses
+
 
 def free_port() -> int:
     with socket.socket() as probe:

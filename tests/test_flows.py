@@ -1,41 +1,39 @@
 """The quarterly flow run for real on a temporary Prefect backend: report, artifacts, reuse,
-alerts, and a second writer waiting for the first."""
+alerts, and a second writer waiting for the first.
+
+The backend is the session's one ``prefect_test_harness`` (``prefect_backend`` in conftest)."""
 
 from __future__ import annotations
 
-import os
+import fcntl
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ntm.intake.demo import generate_demo
 from ntm.store.paths import DataDir
-from tests.test_ingest import counts
+from tests.helpers import counts
 from transforms.periods import Period
 
+pytestmark = pytest.mark.slow  # a Prefect server for the session, a report per run
+
+# Holds the data dir's lock until told to let go on stdin; says what it saw of the data dir
+# just before letting go.
 HOLD_LOCK = """
-import sys, time
+import sys
 from pathlib import Path
 from ntm.store.lock import data_dir_lock
 from ntm.store.paths import DataDir
-with data_dir_lock(DataDir(Path(sys.argv[1]))):
+data_dir = DataDir(Path(sys.argv[1]))
+with data_dir_lock(data_dir):
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.readline()
+    print("warehouse" if data_dir.warehouse.exists() else "no warehouse", flush=True)
+print("released", flush=True)
 """
-
-
-@pytest.fixture(scope="session")
-def prefect_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415 (after HOME)
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture
@@ -83,15 +81,43 @@ def test_a_second_run_waits_for_the_first_writer(prefect_backend, demo_inbox):
     from flows.quarterly import quarterly_report  # noqa: PLC0415
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(demo_inbox.root), "4"],
+        [sys.executable, "-c", HOLD_LOCK, str(demo_inbox.root)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-    started = datetime.now(UTC)
-    result = quarterly_report(period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-20")
-    holder.wait(timeout=30)
-    waited = (datetime.now(UTC) - started).total_seconds()
-    assert waited >= 2  # it could not start before the holder let go
+    assert holder.stdin is not None and holder.stdout is not None
+    refused: list[int] = []
+    real_flock = fcntl.flock
+
+    def flock(fd: int, operation: int) -> Any:
+        """flock for ``data_dir_lock``: the first time the run is refused, the holder lets go."""
+        try:
+            return real_flock(fd, operation)
+        except BlockingIOError:
+            if not refused:
+                assert holder.stdin is not None
+                holder.stdin.write("let go\n")
+                holder.stdin.flush()
+            refused.append(fd)
+            raise
+
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(fcntl, "flock", flock)
+            result = quarterly_report(
+                period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-20"
+            )
+        seen = holder.communicate(timeout=60)[0].split()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+    # The run asked for the lock while the holder had it, and was refused: it could not start
+    # before the holder let go; by then it had written nothing. Then it waited, and ran.
+    assert refused
+    assert seen == ["no", "warehouse", "released"]
+    assert holder.returncode == 0
     assert result["report"]["version"] == 1
     assert counts(demo_inbox)["submissions"] == 13

@@ -21,15 +21,9 @@ from ntm.indicators.completeness import period_completeness
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference
-from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
-from tests.conftest import NOW, district_communes, valid_figures
+from tests.helpers import NOW, counts, district_communes, valid_figures
 from transforms.periods import Period
-
-TABLES = (
-    "raw_files", "submissions", "raw_submission_rows", "stg_commune_figures", "findings",
-    "audit_value_changes",
-)  # fmt: skip
 
 
 def write_file(
@@ -42,12 +36,6 @@ def write_file(
     stamp = (arrived or datetime(2025, 1, 5, 2, 0, tzinfo=UTC)).timestamp()
     os.utime(path, (stamp, stamp))
     return path
-
-
-def counts(data_dir: DataDir) -> dict[str, int]:
-    with Warehouse.open(data_dir.warehouse) as warehouse:
-        return {t: warehouse.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-                for t in TABLES}  # fmt: skip
 
 
 def test_a_valid_file_is_stored_as_version_one(tmp_path, data_dir, ref):
@@ -244,6 +232,7 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_message(tmp_path, dat
     data_dir.warehouse.parent.mkdir(parents=True)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_WAREHOUSE, str(data_dir.warehouse)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -252,20 +241,22 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_message(tmp_path, dat
         code = cli.main(["ingest", str(path), "--data-dir", str(data_dir.root)])
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()
     assert code == 1
     assert "is in use by another process" in capsys.readouterr().err
     assert cli.main(["ingest", str(path), "--data-dir", str(data_dir.root)]) == 0
 
 
+# Holds the warehouse open until its stdin closes (or it is killed).
 HOLD_WAREHOUSE = """
-import sys, time, duckdb
+import sys, duckdb
 connection = duckdb.connect(sys.argv[1])
 print("holding", flush=True)
-time.sleep(60)
+sys.stdin.read()
 """
 
 
+@pytest.mark.slow  # inflates ~100 MiB under tracemalloc (rejection alone: test_rules, fast)
 def test_a_workbook_that_inflates_to_a_gigabyte_is_rejected_with_bounded_memory(
     tmp_path, data_dir, ref
 ):

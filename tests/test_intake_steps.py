@@ -26,7 +26,7 @@ from ntm.intake.steps import (
     to_store,
     with_versions,
 )
-from tests.test_layers import FORBIDDEN_CALLS, called
+from tests.helpers import FORBIDDEN_CALLS, called
 from transforms.findings import FILE_ID
 
 WHEN = datetime(2025, 1, 10, 2, 0, tzinfo=UTC)

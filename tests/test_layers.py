@@ -7,18 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import FORBIDDEN_CALLS, called
+
 ROOT = Path(__file__).resolve().parents[1]
 # Modules that orchestrate, render, touch files or the network, or belong to outer layers.
 FORBIDDEN_IN_TRANSFORMS = {
     "prefect", "jinja2", "weasyprint", "ntm", "flows", "os", "io", "pathlib", "shutil",
     "tempfile", "socket", "urllib", "http", "httpx", "requests", "subprocess", "fastexcel",
     "xlsxwriter", "openpyxl", "glob", "zipfile",
-}  # fmt: skip
-# Calls that read or write files, open databases, or read the clock.
-FORBIDDEN_CALLS = {
-    "open", "read_text", "write_text", "read_bytes", "write_bytes", "read_csv", "scan_csv",
-    "read_excel", "write_csv", "write_excel", "read_parquet", "write_parquet", "connect",
-    "now", "today", "utcnow",
 }  # fmt: skip
 
 
@@ -33,17 +29,6 @@ def imported(tree: ast.AST) -> set[str]:
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
-    return names
-
-
-def called(tree: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Name):
-                names.add(node.func.id)
-            elif isinstance(node.func, ast.Attribute):
-                names.add(node.func.attr)
     return names
 
 
@@ -109,3 +94,11 @@ def test_the_checker_sees_a_forbidden_import() -> None:
 
 def test_templates_hold_no_python() -> None:
     assert list((ROOT / "report_templates").rglob("*.py")) == []
+
+
+@pytest.mark.parametrize("path", modules("tests"), ids=lambda p: p.name)
+def test_test_modules_do_not_import_each_other(path: Path) -> None:
+    """Shared code lives in tests/helpers.py and fixtures in conftest.py."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tests."):
+            assert node.module == "tests.helpers", f"{path.name} imports {node.module}"

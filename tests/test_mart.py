@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from ntm.indicators.tables import PeriodTables, period_tables
 from ntm.intake.demo import generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.reference import REFERENCE_DIR, Reference, load_reference
+from ntm.report import generate_report
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.periods import Period
@@ -118,3 +119,22 @@ def test_every_frame_of_the_tables_is_stored():
     restored = {f.name for f in dataclasses.fields(PeriodTables)} - set(mart.FRAMES)
     assert restored == {"period", "catalogue", "covered"}
     assert {"indicators", "changes", "trend", "roster", "divided"} <= set(mart.FRAMES)
+
+
+@pytest.mark.slow
+def test_the_report_reads_the_stored_tables_and_links_their_workbook(
+    demo, data_dir, ref, monkeypatch
+):
+    ingested(demo, data_dir, ref, ("441",))
+    first = stored(data_dir, ref)
+    calls: list[Period] = []
+
+    def counted(warehouse, reference, period):
+        calls.append(period)
+        return period_tables(warehouse, reference, period)
+
+    monkeypatch.setattr(mart, "period_tables", counted)
+    outcome = generate_report(data_dir, ref, PERIOD, date(2025, 1, 20), run_id="mart")
+    assert calls == []
+    assert outcome.xlsx.samefile(first.workbook)
+    assert outcome.xlsx.read_bytes() == data_dir.indicator_workbook(str(PERIOD)).read_bytes()

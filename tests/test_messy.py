@@ -17,7 +17,7 @@ from ntm.intake.demo import DEMO_LAST, MESSY_CASES, MessyCase, generate_demo, ge
 from ntm.intake.ingest import ingest_files
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
-from tests.conftest import NOW
+from tests.helpers import NOW
 from transforms.periods import Period
 
 

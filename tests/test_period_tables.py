@@ -1,4 +1,6 @@
-"""Indicators and trends end to end on demo data, through the reorganisations of 2025."""
+"""Indicators and trends end to end on demo data, through the reorganisations of 2025.
+
+The tests on the demo data dir are marked slow: it holds three year-ends of the whole province."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory, ref) -> DataDir:
     data_dir = DataDir(tmp_path_factory.mktemp("tables") / "data")
     for year in (2023, 2024, 2025):
         generate_demo(data_dir.inbox, ref, first=Period(year, 4), last=Period(year, 4))
-    outcomes = ingest_files([data_dir.inbox], data_dir, ref, now=LATER)
+    outcomes = ingest_files([data_dir.inbox], data_dir, ref, now=LATER, feedback=False)
     assert {o.status for o in outcomes} == {"accepted"}
     return data_dir
 
@@ -39,6 +41,7 @@ def test_the_reused_code_18073_names_two_units(ref):
     assert name_on(date(2025, 7, 1)) == "Phường Thành Sen"
 
 
+@pytest.mark.slow
 def test_indicators_csv_has_the_interface_columns_in_order(demo_dir, capsys):
     code = cli.main(["indicators", "--period", "2024-Q4", "--level", "province", "--format",
                      "csv", "--data-dir", str(demo_dir.root)])  # fmt: skip
@@ -57,6 +60,7 @@ def test_indicators_csv_has_the_interface_columns_in_order(demo_dir, capsys):
     } <= indicators  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_json_format_carries_the_same_rows(demo_dir, capsys):
     cli.main(["indicators", "--period", "2024-Q4", "--level", "district", "--format", "json",
               "--data-dir", str(demo_dir.root)])  # fmt: skip
@@ -65,6 +69,7 @@ def test_the_json_format_carries_the_same_rows(demo_dir, capsys):
     assert set(rows["unit_level"]) == {"district"} and rows["unit_code"].n_unique() == 13
 
 
+@pytest.mark.slow
 def test_2025_is_computed_on_communes_and_the_trend_follows_the_crosswalk(demo_dir, ref):
     with Warehouse.open(demo_dir.warehouse, read_only=True) as warehouse:
         tables = period_tables(warehouse, ref, Period(2025, 4))

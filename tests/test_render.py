@@ -3,6 +3,8 @@ loaded, WeasyPrint's complaints reach the caller, and a failed render leaves no 
 
 WeasyPrint never fails on a missing glyph or font: it logs and falls back to DejaVu. These tests
 look inside the PDF (embedded font programs, extracted text) instead of trusting the render.
+Warnings are compared without WeasyPrint's notices about the machine (``document_warnings``), so
+that the tests pass with or without the optional HarfBuzz subsetter. No test asserts a duration.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ntm.report.render import (
     render_pdf,
 )
 from ntm.store.paths import ASSETS
+from tests.helpers import document_warnings
 
 needs_pypdf = pytest.mark.skipif(
     importlib.util.find_spec("pypdf") is None,
@@ -133,15 +136,13 @@ def test_fonts_css_declares_the_four_bundled_faces() -> None:
 # --- a Vietnamese document ---------------------------------------------------------------------
 
 
-def test_vietnamese_document_renders_quickly_and_cleanly(
-    vietnamese: tuple[RenderResult, Path],
-) -> None:
+def test_vietnamese_document_renders_cleanly(vietnamese: tuple[RenderResult, Path]) -> None:
     result, target = vietnamese
     assert target.read_bytes().startswith(b"%PDF-")
     assert result.pages == 1
-    assert result.warnings == []
+    assert document_warnings(result.warnings) == []  # no missing glyph, font or asset
     assert result.refused_urls == []
-    assert result.seconds < 2
+    assert result.seconds > 0  # measured (and never judged: it depends on the machine)
 
 
 @needs_pypdf
@@ -230,7 +231,6 @@ def test_urls_outside_the_assets_are_refused_and_the_render_goes_on(
 
     result = render_pdf(html, target)
 
-    assert result.seconds < 2
     assert no_network_or_urllib == []
     assert {path.name for path in served} <= {f"LiberationSerif-{face}.ttf" for face in FACES}
     assert all(path.is_relative_to(ASSETS) for path in served)
@@ -241,8 +241,9 @@ def test_urls_outside_the_assets_are_refused_and_the_render_goes_on(
     )
     assert any(url.startswith("file:///") and url.endswith("/etc/hostname") for url in refused)
     # Each refusal is also a WeasyPrint error in the warnings; the data: image is not.
-    assert len(result.warnings) == 4
-    assert all(w.startswith("ERROR: Failed to load") for w in result.warnings)
+    warnings = document_warnings(result.warnings)
+    assert len(warnings) == 4, warnings
+    assert all(w.startswith("ERROR: Failed to load") for w in warnings)
     assert not any("svg" in w for w in result.warnings)
     # The SVG from the data: URL was drawn, and the text is in the bundled font.
     from pypdf import PdfReader  # noqa: PLC0415 (the test is skipped without pypdf)
@@ -322,7 +323,7 @@ def test_missing_glyph_is_captured_even_when_weasyprint_logs_are_silenced(
         assert logger.level == logging.CRITICAL  # restored
     finally:
         logger.setLevel(previous)
-    assert result.warnings == [
+    assert document_warnings(result.warnings) == [
         'WARNING: .notdef glyph rendered for Unicode string unsupported by fonts: "\ue000" (U+E000)'
     ]
 

@@ -1,4 +1,6 @@
-"""The committee report end to end on a small fixture: golden text, fonts, safety, versions."""
+"""The committee report end to end on a small fixture: golden text, fonts, safety, versions.
+
+Every test that reads the rendered report is marked slow: the fixture renders whole PDFs."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import fastexcel
@@ -24,12 +26,10 @@ from ntm.report import context as report_context
 from ntm.report import generate_report
 from ntm.report.render import embedded_fonts, pdf_text
 from ntm.store.paths import ASSETS, DataDir
-from tests.conftest import district_communes
+from tests.helpers import NOW, TODAY, district_communes, document_warnings
 from transforms.periods import Period
 
 GOLDEN = Path(__file__).with_name("golden") / "report_2024-Q4.txt"
-TODAY = date(2025, 1, 20)
-NOW = datetime(2025, 1, 20, 3, tzinfo=UTC)
 HOSTILE = '<img src="file:///etc/hostname">{{ 7*7 }}'
 # Two districts reported; the eleven others did not: the report must say so.
 REPORTING = ("436", "441")
@@ -73,6 +73,7 @@ def report(fixture_dir, ref):
     return generate_report(fixture_dir, ref, Period(2024, 4), TODAY, run_id="golden")
 
 
+@pytest.mark.slow
 def test_the_pdf_text_matches_the_reviewed_golden_file(report):
     text = normalised(pdf_text(report.pdf))
     if os.environ.get("NTM_UPDATE_GOLDEN") == "1":
@@ -81,6 +82,7 @@ def test_the_pdf_text_matches_the_reviewed_golden_file(report):
     assert report.pages == 13
 
 
+@pytest.mark.slow
 def test_fonts_are_the_bundled_serif_and_cover_every_character(report):
     embedded = embedded_fonts(report.pdf)
     # Body, headings and the italic place-date line all use the bundled faces, and nothing else.
@@ -89,7 +91,7 @@ def test_fonts_are_the_bundled_serif_and_cover_every_character(report):
         "LiberationSerif", "LiberationSerif-Bold", "LiberationSerif-Italic",
         "LiberationSerif-BoldItalic",
     }  # fmt: skip
-    assert report.warnings == []
+    assert document_warnings(report.warnings) == []  # no missing glyph or font, nothing refused
     text = unicodedata.normalize("NFC", pdf_text(report.pdf))
     covered: set[int] = set()
     for face in ("Regular", "Bold", "Italic"):
@@ -99,6 +101,7 @@ def test_fonts_are_the_bundled_serif_and_cover_every_character(report):
     assert {"ắ", "ề", "ổ", "ữ", "ỹ", "Đ", "ặ"} <= set(text)
 
 
+@pytest.mark.slow
 def test_submitted_text_is_printed_literally_and_nothing_is_fetched(report):
     text = re.sub(r"\s+", "", pdf_text(report.pdf))
     assert re.sub(r"\s+", "", HOSTILE) in text
@@ -109,6 +112,7 @@ def test_submitted_text_is_printed_literally_and_nothing_is_fetched(report):
     assert "<script>" not in html and "&lt;script&gt;sửa 441.xlsx" in html
 
 
+@pytest.mark.slow
 def test_a_rerun_keeps_the_old_version_and_indexes_both(fixture_dir, ref, report):
     again = generate_report(fixture_dir, ref, Period(2024, 4), TODAY, run_id="golden")
     assert again.version == report.version + 1
@@ -119,6 +123,7 @@ def test_a_rerun_keeps_the_old_version_and_indexes_both(fixture_dir, ref, report
     assert index["input_snapshot"].n_unique() == 1
 
 
+@pytest.mark.slow
 def test_the_xlsx_twin_holds_values_and_inert_text(report):
     reader = fastexcel.read_excel(report.xlsx)
     assert "Chỉ tiêu" in reader.sheet_names
@@ -137,6 +142,7 @@ def test_importing_the_report_loads_neither_weasyprint_nor_matplotlib() -> None:
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_national_size_lists_communes_in_the_workbook_and_draws_no_district_chart(
     fixture_dir, ref, report, tmp_path, monkeypatch
 ):

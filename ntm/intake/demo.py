@@ -99,6 +99,51 @@ def _flows(
     return exited_q, back_q, fresh_q, start - exited_q + back_q + fresh_q
 
 
+@dataclass(frozen=True)
+class _Traits:
+    """What the simulation draws once per commune of the simulated structure."""
+
+    size: Floats  # households at the base year-end
+    growth: Floats  # of households, per year
+    rel_poor: Floats  # poverty relative to the province's rate
+    rel_near: Floats
+    worker_share: Floats
+    trained: tuple[Floats, Floats]  # share at the base year-end, rise per year
+    certified: tuple[Floats, Floats]
+    members: tuple[Floats, Floats]  # coop members at the base year-end, rise per quarter
+    women_share: Floats
+
+    def households(self, quarters: int) -> Ints:  # quarters since the base year-end
+        return np.rint(self.size * (1 + self.growth) ** (quarters / 4)).astype(np.int64)
+
+
+def _traits(communes: pl.DataFrame, rng: np.random.Generator) -> _Traits:
+    """Draw every commune's traits, in one fixed order from one stream."""
+    n = communes.height
+    urban = communes["unit_type"].is_in(["phường", "thị trấn"]).to_numpy()
+    ward = (communes["unit_type"] == "phường").to_numpy()
+    mountain = communes["parent_code"].is_in(list(_MOUNTAIN)).to_numpy()
+    median = np.where(ward, 3300.0, np.where(urban, 2600.0, 1500.0))
+    size = median * rng.lognormal(0.0, 0.35, n)
+    for _ in range(4):
+        size = np.clip(size * _HOUSEHOLDS_PER_COMMUNE * n / size.sum(), 600, 4850)
+    growth = rng.uniform(0.0, 0.006, n)
+    # Relative poverty: wards lowest, mountain districts highest; the poorest commune starts
+    # near 10% (twice the mean), so every commune has room to fall with the province.
+    rel_poor = rng.lognormal(0.0, 0.45, n) * np.where(mountain, 1.9, 1.0) * np.where(urban, 0.35, 1)
+    rel_poor = np.minimum(rel_poor, 2.0 * rel_poor.mean())
+    rel_near = rel_poor**0.7 * rng.lognormal(0.0, 0.2, n)
+    rel_near = np.minimum(rel_near, 2.0 * rel_near.mean())
+    worker_share = rng.uniform(0.50, 0.60, n)
+    trained = rng.uniform(0.64, 0.80, n), rng.uniform(0.01, 0.02, n)
+    certified = rng.uniform(0.28, 0.40, n), rng.uniform(0.005, 0.012, n)
+    members = rng.uniform(20, 300, n), rng.uniform(0.0, 5.0, n)
+    women_share = rng.uniform(0.27, 0.52, n)
+    return _Traits(
+        size, growth, rel_poor, rel_near, worker_share, trained, certified, members, women_share
+    )
+
+
 def demo_figures(
     ref: Reference, first: Period, last: Period, seed: int = DEMO_SEED
 ) -> pl.DataFrame:
@@ -111,82 +156,98 @@ def demo_figures(
     communes = valid_on(ref.registry, SIMULATED_ON).filter(pl.col("unit_level") == "commune")
     communes = communes.sort("unit_code")
     n, base = communes.height, min(2021, first.year - 1)
-    urban = communes["unit_type"].is_in(["phường", "thị trấn"]).to_numpy()
-    ward = (communes["unit_type"] == "phường").to_numpy()
-    mountain = communes["parent_code"].is_in(list(_MOUNTAIN)).to_numpy()
-    rng = np.random.default_rng([seed, 0])
-    median = np.where(ward, 3300.0, np.where(urban, 2600.0, 1500.0))
-    size = median * rng.lognormal(0.0, 0.35, n)
-    for _ in range(4):
-        size = np.clip(size * _HOUSEHOLDS_PER_COMMUNE * n / size.sum(), 600, 4850)
-    growth = rng.uniform(0.0, 0.006, n)  # per year
-    # Relative poverty: wards lowest, mountain districts highest; the poorest commune starts
-    # near 10% (twice the mean), so every commune has room to fall with the province.
-    rel_poor = rng.lognormal(0.0, 0.45, n) * np.where(mountain, 1.9, 1.0) * np.where(urban, 0.35, 1)
-    rel_poor = np.minimum(rel_poor, 2.0 * rel_poor.mean())
-    rel_near = rel_poor**0.7 * rng.lognormal(0.0, 0.2, n)
-    rel_near = np.minimum(rel_near, 2.0 * rel_near.mean())
-    worker_share = rng.uniform(0.50, 0.60, n)
-    trained0, trained_rise = rng.uniform(0.64, 0.80, n), rng.uniform(0.01, 0.02, n)
-    certified0, certified_rise = rng.uniform(0.28, 0.40, n), rng.uniform(0.005, 0.012, n)
-    members0, members_rise = rng.uniform(20, 300, n), rng.uniform(0.0, 5.0, n)
-    women_share = rng.uniform(0.27, 0.52, n)
-
-    def households(quarters: int) -> Ints:  # quarters since the base year-end
-        return np.rint(size * (1 + growth) ** (quarters / 4)).astype(np.int64)
-
-    poor = _year_end(households(0), rel_poor, _province_rate(_POOR_RATE, base))
-    near = _year_end(households(0), rel_near, _province_rate(_NEAR_POOR_RATE, base))
+    traits = _traits(communes, np.random.default_rng([seed, 0]))
+    rel_poor, rel_near = traits.rel_poor, traits.rel_near
+    poor = _year_end(traits.households(0), rel_poor, _province_rate(_POOR_RATE, base))
+    near = _year_end(traits.households(0), rel_near, _province_rate(_NEAR_POOR_RATE, base))
     frames: list[pl.DataFrame] = []
     for year in range(base + 1, last.year + 1):
         yr = np.random.default_rng([seed, 1, year])
         rel_poor = rel_poor * yr.lognormal(0.0, 0.08, n)
         rel_near = rel_near * yr.lognormal(0.0, 0.08, n)
-        year_end = households(4 * (year - base))
+        year_end = traits.households(4 * (year - base))
         poor_end = _year_end(year_end, rel_poor, _province_rate(_POOR_RATE, year))
         near_end = _year_end(year_end, rel_near, _province_rate(_NEAR_POOR_RATE, year))
-        p_out, p_back, p_new, p_end = _flows(yr, poor, poor_end, (0.0, 0.02), (0.04, 0.10))
-        n_out, n_back, n_new, n_end = _flows(yr, near, near_end, (0.0, 0.03), (0.10, 0.25))
-        # Child abuse: up to 3 cases a year, each found in some quarter, most supported/handled.
-        cases = yr.choice(4, n, p=[0.8, 0.13, 0.05, 0.02])[:, None] > np.arange(3)
-        found_in = yr.integers(1, 5, (n, 3))
-        supported, handled = yr.random((n, 3)) < 0.95, yr.random((n, 3)) < 0.85
-        for q in range(1, 5):
-            t = 4 * (year - base - 1) + q
-            h = households(t)
-            workers = np.rint(h * 3.5 * worker_share).astype(np.int64)
-            trained = np.rint(workers * np.clip(trained0 + trained_rise * t / 4, 0, 0.86))
-            certified = np.rint(workers * np.clip(certified0 + certified_rise * t / 4, 0, 0.45))
-            members = np.clip(np.rint(members0 + members_rise * t), 20, 400)
-            known = cases & (found_in <= q)
-            values = {
-                "households": h,
-                "poor_start": poor, "poor_exited": p_out[q - 1], "poor_returned": p_back[q - 1],
-                "poor_new": p_new[q - 1], "poor_end": p_end[q - 1],
-                "near_poor_start": near, "near_poor_exited": n_out[q - 1],
-                "near_poor_returned": n_back[q - 1], "near_poor_new": n_new[q - 1],
-                "near_poor_end": n_end[q - 1],
-                "workers": workers, "workers_trained": trained,
-                "workers_certified": np.minimum(certified, trained),
-                "coop_members": members, "coop_members_women": np.rint(members * women_share),
-                "child_abuse_cases": known.sum(axis=1),
-                "child_abuse_supported": (known & supported).sum(axis=1),
-                "child_abuse_handled": (known & handled).sum(axis=1),
-            }  # fmt: skip
-            frames.append(
-                pl.DataFrame({"commune_code": communes["unit_code"], **values}).with_columns(
-                    pl.exclude("commune_code").cast(pl.Int64), period=pl.lit(str(Period(year, q)))
-                )
+        quarters = _year_of_quarters(traits, yr, year - base, (poor, poor_end), (near, near_end))
+        frames += [
+            pl.DataFrame({"commune_code": communes["unit_code"], **values}).with_columns(
+                pl.exclude("commune_code").cast(pl.Int64), period=pl.lit(str(Period(year, q)))
             )
+            for q, values in enumerate(quarters, start=1)
+        ]
         poor, near = poor_end, near_end
     figures = pl.concat(frames)
     missing = set(ref.format.figure_keys) ^ (set(figures.columns) - {"period", "commune_code"})
     if missing:
         raise ValueError(f"the demo generator and the submission format disagree on {missing}")
-    keep = periods_between(first, last)
+    return _on_later_structures(ref, figures, periods_between(first, last))
+
+
+def _year_of_quarters(
+    traits: _Traits,
+    yr: np.random.Generator,
+    years_in: int,
+    poor: tuple[Ints, Ints],
+    near: tuple[Ints, Ints],
+) -> list[dict[str, Ints]]:
+    """The four quarters' figures of a year (the ``years_in``-th after the base year-end),
+    from the poor and near-poor counts at its start and end."""
+    n = traits.size.shape[0]
+    p_out, p_back, p_new, p_end = _flows(yr, poor[0], poor[1], (0.0, 0.02), (0.04, 0.10))
+    n_out, n_back, n_new, n_end = _flows(yr, near[0], near[1], (0.0, 0.03), (0.10, 0.25))
+    # Child abuse: up to 3 cases a year, each found in some quarter, most supported/handled.
+    counts = np.asarray(yr.choice(4, n, p=[0.8, 0.13, 0.05, 0.02]), dtype=np.int64)
+    cases = counts[:, None] > np.arange(3)
+    found_in = yr.integers(1, 5, (n, 3))
+    supported, handled = yr.random((n, 3)) < 0.95, yr.random((n, 3)) < 0.85
+    quarters = []
+    for q in range(1, 5):
+        t = 4 * (years_in - 1) + q
+        known = cases & (found_in <= q)
+        values = {
+                "households": traits.households(t),
+                "poor_start": poor[0],
+                "poor_exited": p_out[q - 1],
+                "poor_returned": p_back[q - 1],
+                "poor_new": p_new[q - 1],
+                "poor_end": p_end[q - 1],
+                "near_poor_start": near[0],
+                "near_poor_exited": n_out[q - 1],
+                "near_poor_returned": n_back[q - 1],
+                "near_poor_new": n_new[q - 1],
+                "near_poor_end": n_end[q - 1],
+                **_labour(traits, t),
+                "child_abuse_cases": known.sum(axis=1),
+                "child_abuse_supported": (known & supported).sum(axis=1),
+                "child_abuse_handled": (known & handled).sum(axis=1),
+        }  # fmt: skip
+        quarters.append(values)
+    return quarters
+
+
+def _labour(traits: _Traits, t: int) -> dict[str, Ints]:
+    """Workers, their training and the coop members, ``t`` quarters after the base year-end."""
+    workers = np.rint(traits.households(t) * 3.5 * traits.worker_share).astype(np.int64)
+    trained0, trained_rise = traits.trained
+    certified0, certified_rise = traits.certified
+    members0, members_rise = traits.members
+    trained = np.rint(workers * np.clip(trained0 + trained_rise * t / 4, 0, 0.86))
+    certified = np.rint(workers * np.clip(certified0 + certified_rise * t / 4, 0, 0.45))
+    members = np.clip(np.rint(members0 + members_rise * t), 20, 400)
+    return {
+        "workers": workers,
+        "workers_trained": trained,
+        "workers_certified": np.minimum(certified, trained),
+        "coop_members": members,
+        "coop_members_women": np.rint(members * traits.women_share),
+    }
+
+
+def _on_later_structures(ref: Reference, figures: pl.DataFrame, keep: list[Period]) -> pl.DataFrame:
+    """The periods in ``keep``, each on the units of its own structure: a unit of a later
+    structure reports the sum of the communes it succeeded (every figure is a count, and every
+    row rule survives summation)."""
     figures = figures.filter(pl.col("period").is_in([str(p) for p in keep]))
-    # A unit of a later structure reports the sum of the communes it succeeded: every figure is
-    # a count, and every row rule survives summation.
     mapping = pl.concat(
         [
             successors(ref.registry, ref.crosswalk, SIMULATED_ON, period.last_day).with_columns(

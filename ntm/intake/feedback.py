@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from ntm.intake.xlsx import write_value
 from ntm.store.paths import atomic_path
 
 SEVERITY_VI = {
@@ -58,12 +59,7 @@ def write_feedback(target: Path, summary: str, findings: pl.DataFrame) -> Path:
             sheet.write_string(3, column, label, header)
         for offset, row in enumerate(rows, start=4):
             for column, value in enumerate(row):
-                if value is None:
-                    sheet.write_blank(offset, column, None, wrap)
-                elif isinstance(value, int):
-                    sheet.write_number(offset, column, value, wrap)
-                else:
-                    sheet.write_string(offset, column, str(value), wrap)
+                write_value(sheet, offset, column, value, wrap)
         if not rows:
             sheet.write_string(4, 0, "Không có lỗi hay lưu ý nào.")
         sheet.freeze_panes(4, 0)

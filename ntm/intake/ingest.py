@@ -68,6 +68,7 @@ from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.findings import FILE_ID, with_file
 from transforms.periods import Period
+from transforms.registry import valid_on
 
 __all__ = [
     "BATCH_BYTES",
@@ -263,6 +264,7 @@ def _ingest_chunk(
     arrivals, outcomes = _arrive(paths)
     known = _known(run.warehouse, arrivals)
     fresh, unchanged = dedupe(arrivals, known)
+    _answer_again([a for a in arrivals if a.file_id in unchanged], known, run)
     screened = screen(_read_all(fresh, run.ref), run.ref, run.today)
     kept, skipped = select_units(fresh, screened, selected)
     outcomes |= unchanged | skipped
@@ -334,6 +336,35 @@ def _history(warehouse: Warehouse, prepared: WaveRows | None) -> pl.DataFrame:
         return pl.DataFrame()
     period = prepared.period
     return warehouse.previous_figures(prepared.own, str(period), str(period.previous_year_end()))
+
+
+def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:
+    """Write, from what is stored, the feedback workbooks of stored files that have none: a run
+    killed after committing a wave and before answering it leaves them so."""
+    if not run.feedback:
+        return
+    rows = {a.file_id: known[a.sha256] | {"unit_name": None} for a in arrivals}
+    root = run.data_dir.feedback
+    unanswered = [a for a in arrivals if not feedback_answer(a, rows[a.file_id], root)[0].exists()]
+    if not unanswered:
+        return
+    ids = [rows[a.file_id]["submission_id"] for a in unanswered]
+    stored = run.warehouse.frame("stored_findings", ids=ids)
+    for arrival, submission_id in zip(unanswered, ids, strict=True):
+        row = rows[arrival.file_id] | {"unit_name": _unit_name(run.ref, rows[arrival.file_id])}
+        target, text = feedback_answer(arrival, row, root)
+        findings = stored.filter(pl.col("submission_id") == submission_id)
+        write_feedback(target, text, findings.with_columns(file_name=pl.lit(arrival.path.name)))
+
+
+def _unit_name(ref: Reference, stored: dict[str, Any]) -> str | None:
+    """The reporting unit's name in the registry on its period's last day."""
+    period = Period.parse(stored["period"] or "")
+    if period is None:
+        return None
+    units = valid_on(ref.registry, period.last_day)
+    unit = units.filter(pl.col("unit_code") == stored["unit_code"])
+    return str(unit["unit_name"][0]) if unit.height else None
 
 
 def _answer(

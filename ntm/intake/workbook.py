@@ -18,6 +18,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from ntm.intake.xlsx import write_value
 from ntm.reference import SubmissionFormat
 from ntm.store.paths import atomic_path
 
@@ -227,13 +228,7 @@ def _figures(
         locked = key in ("commune_code", "commune_name")
         style = styles.locked if locked else styles.input
         for offset, value in enumerate(values):
-            row = first + offset
-            if value is None:
-                sheet.write_blank(row, column, None, style)
-            elif isinstance(value, int):
-                sheet.write_number(row, column, value, style)
-            else:
-                sheet.write_string(row, column, str(value), style)
+            write_value(sheet, first + offset, column, value, style)
         if not locked and rows.height:
             _validate(sheet, key, column, first, last, position)
     for column, key in enumerate(extra, start=len(keys)):
