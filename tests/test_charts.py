@@ -24,7 +24,7 @@ pytest.importorskip("matplotlib")
 import matplotlib as mpl
 
 from ntm.report import charts, vi
-from ntm.report.charts import attainment_svg, poverty_trend_svg, rates_by_unit_svg
+from ntm.report.charts import TrendOptions, attainment_svg, poverty_trend_svg, rates_by_unit_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -126,6 +126,32 @@ def test_poverty_trend_without_projection_or_breaks() -> None:
     assert "Đổi chuẩn nghèo" not in found
 
 
+def test_poverty_trend_without_a_band_draws_no_target() -> None:
+    """A band not yet set (pending) draws no wedge and no legend entry for it."""
+    found = texts(poverty_trend_svg(SERIES, None, None, [2022]))
+    assert "3,79%" in found
+    assert not any(text.startswith("Mục tiêu") for text in found)
+
+
+def test_poverty_trend_words_and_span_follow_the_programme() -> None:
+    """The rate's name, a provisional band marked as such, the pace from the base year and
+    the years drawn up to the programme's end."""
+    options = TrendOptions(
+        rate_label="Tỷ lệ nghèo đa chiều", provisional=True, band_from=2024, until=2030
+    )
+    found = texts(poverty_trend_svg(SERIES, (100, 150), None, [2022], options))
+    for label in (
+        "Tỷ lệ nghèo đa chiều (%)",
+        "Tỷ lệ nghèo đa chiều cuối năm",
+        "Mục tiêu giảm 1,0–1,5 điểm %/năm (tạm tính)",
+        "2030",
+    ):
+        assert label in found, label
+    assert "Tỷ lệ hộ nghèo (%)" not in found
+    with pytest.raises(ValueError, match="not in the series"):
+        poverty_trend_svg(SERIES, (100, 150), None, [], TrendOptions(band_from=2019))
+
+
 def test_rates_by_unit_labels() -> None:
     found = texts(units())
     for label in (
@@ -141,6 +167,8 @@ def test_rates_by_unit_labels() -> None:
     no_threshold = texts(rates_by_unit_svg(UNITS, "Tỷ lệ (%)", None))
     assert not any(text.startswith("Chỉ tiêu") for text in no_threshold)
     assert "Chỉ tiêu 72,5%" in texts(rates_by_unit_svg(UNITS, "Tỷ lệ (%)", 7250))
+    provisional = texts(rates_by_unit_svg(UNITS, "Tỷ lệ (%)", 7000, provisional=True))
+    assert "Chỉ tiêu 70% (tạm tính)" in provisional
 
 
 def test_rates_by_unit_missing_value() -> None:

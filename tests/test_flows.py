@@ -6,6 +6,8 @@ The backend is the session's one ``prefect_test_harness`` (``prefect_backend`` i
 from __future__ import annotations
 
 import fcntl
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 
 from ntm.intake.demo import generate_demo
+from ntm.reference import REFERENCE_DIR, ReferenceError, load_reference
 from ntm.store.paths import DataDir
 from tests.helpers import counts
 from transforms.periods import Period
@@ -67,14 +70,38 @@ def test_the_quarterly_flow_ingests_reports_and_publishes(prefect_backend, demo_
     assert forced["report"]["version"] == 2
 
 
-def test_a_failed_run_leaves_an_alert(prefect_backend, demo_inbox):
+def test_a_period_without_targets_runs_and_leaves_a_warning(prefect_backend, demo_inbox):
     from flows.quarterly import quarterly_report  # noqa: PLC0415
 
-    with pytest.raises(LookupError, match="no criteria catalogue covers 2019"):
-        quarterly_report(period="2019-Q4", data_dir=str(demo_inbox.root), today="2025-01-20")
+    result = quarterly_report(period="2019-Q4", data_dir=str(demo_inbox.root), today="2025-01-20")
+    assert Path(result["report"]["pdf"]).exists()
+    assert result["unjudged_targets"] == [
+        "no criteria catalogue covers 2019: rates only, no target judged"
+    ]
     alerts = list((demo_inbox.root / "alerts").glob("*.json"))
-    assert len(alerts) == 1
-    assert "no criteria catalogue covers 2019" in alerts[0].read_text(encoding="utf-8")
+    assert [a.name.rsplit("-", 1)[-1] for a in alerts] == ["warning.json"]
+    alert = json.loads(alerts[0].read_text(encoding="utf-8"))
+    assert alert["level"] == "warning" and "no criteria catalogue covers 2019" in alert["message"]
+
+
+def test_a_failed_run_leaves_an_alert(prefect_backend, demo_inbox, tmp_path, monkeypatch):
+    """A real failure: a reference file that does not parse; the alert names it and its line."""
+    import flows.quarterly  # noqa: PLC0415
+
+    broken = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, broken)
+    settings = broken / "settings.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "timezone = = 7\n", "utf-8")
+    monkeypatch.setattr(flows.quarterly, "load_reference", lambda: load_reference(broken))
+    with pytest.raises(ReferenceError, match=r"settings\.toml: .*line \d+"):
+        flows.quarterly.quarterly_report(
+            period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-20"
+        )
+    alerts = list((demo_inbox.root / "alerts").glob("*.json"))
+    assert [a.name.rsplit("-", 1)[-1] for a in alerts] == ["error.json"]
+    alert = json.loads(alerts[0].read_text(encoding="utf-8"))
+    assert alert["level"] == "error" and f"{settings}:" in alert["message"]
+    assert "line" in alert["message"]
 
 
 def test_a_second_run_waits_for_the_first_writer(prefect_backend, demo_inbox):

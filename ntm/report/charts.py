@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from matplotlib.ticker import Formatter
     from matplotlib.typing import RcKeyType
 
-__all__ = ["attainment_svg", "poverty_trend_svg", "rates_by_unit_svg"]
+__all__ = ["TrendOptions", "attainment_svg", "poverty_trend_svg", "rates_by_unit_svg"]
 
 CM = 1 / 2.54
 """Inches in a centimetre."""
@@ -233,14 +233,21 @@ class _Trend:
     years: list[int]
     rates: list[int]
     """The year-end rates, in hundredths of a percent."""
-    band: tuple[int, int]
-    """The target fall, in hundredths of a percentage point a year: the lower bound first."""
+    band: tuple[int, int] | None
+    """The target fall, in hundredths of a percentage point a year: the lower bound first;
+    None while no band is set."""
+    band_from: int
+    """The year whose point the target pace starts from: one of ``years``."""
     projection: tuple[int, int] | None
     """(year, rate in hundredths) at the current pace."""
     break_xs: list[float]
     """Where a change of poverty standard stands: half-way before the year it took effect."""
     last_year: int
-    """The last year drawn, the projection's if there is one."""
+    """The last year drawn: the projection's, or ``until``, if later than the series'."""
+    rate_label: str
+    """What the rate is: "Tỷ lệ hộ nghèo", "Tỷ lệ nghèo đa chiều"."""
+    provisional: bool
+    """Whether the band is a provisional figure, said in its legend."""
 
     @property
     def points(self) -> list[float]:
@@ -248,11 +255,28 @@ class _Trend:
         return [_position(rate) for rate in self.rates]
 
 
+@dataclass(frozen=True)
+class TrendOptions:
+    """How the trend chart words and spans what it shows.
+
+    ``rate_label`` names the rate (axis and legend); ``provisional`` marks the band's legend
+    "(tạm tính)"; ``band_from`` is the year whose point the target pace starts from (the first
+    year by default: the trend's base year); ``until`` draws the years up to it at least (the
+    programme's last year, so the target pace shows even before there is a projection).
+    """
+
+    rate_label: str = "Tỷ lệ hộ nghèo"
+    provisional: bool = False
+    band_from: int | None = None
+    until: int | None = None
+
+
 def _trend(
     series: pl.DataFrame,
-    band: tuple[int, int],
+    band: tuple[int, int] | None,
     projection: tuple[int, int] | None,
     breaks: list[int],
+    options: TrendOptions,
 ) -> _Trend:
     ordered = series.sort("year")
     years = [int(y) for y in ordered["year"].to_list()]
@@ -261,10 +285,17 @@ def _trend(
         raise ValueError("the series has no year")
     if len(rates) != len(years):
         raise ValueError("the series has a year without a rate")
-    last_year = max([years[-1]] + ([projection[0]] if projection else []))
+    band_from = years[0] if options.band_from is None else options.band_from
+    if band_from not in years:
+        raise ValueError(f"the target pace starts from {band_from}, a year not in the series")
+    ends = [years[-1]] + ([projection[0]] if projection else [])
+    last_year = max(ends + ([options.until] if options.until is not None else []))
     break_xs = sorted(b - 0.5 for b in set(breaks) if years[0] < b <= last_year)
-    low, high = sorted(band)
-    return _Trend(years, rates, (low, high), projection, break_xs, last_year)
+    ordered_band = None if band is None else (min(band), max(band))
+    return _Trend(
+        years, rates, ordered_band, band_from, projection, break_xs, last_year,
+        options.rate_label, options.provisional,
+    )  # fmt: skip
 
 
 def _label_point(ax: Axes, year: int, rate: int, **style: Any) -> None:
@@ -276,13 +307,14 @@ def _label_point(ax: Axes, year: int, rate: int, **style: Any) -> None:
 
 
 def _draw_target_band(ax: Axes, trend: _Trend) -> Artist | None:
-    """The target pace: the wedge from the first point between falling the band's two bounds a
-    year, never below 0; its legend entry, or None when there is no year after the first."""
+    """The target pace: the wedge from the base year's point between falling the band's two
+    bounds a year, never below 0; its legend entry, or None without a band or a year after."""
     from matplotlib.colors import to_rgba  # noqa: PLC0415 (see the module docstring)
     from matplotlib.patches import Patch  # noqa: PLC0415
 
-    first_year, first_rate, last_year = trend.years[0], trend.points[0], trend.last_year
-    if last_year <= first_year:
+    first_year, last_year = trend.band_from, trend.last_year
+    first_rate = trend.points[trend.years.index(first_year)]
+    if trend.band is None or last_year <= first_year:
         return None
     low, high = (_position(bound) for bound in trend.band)
     # Straight edges, bent where they reach 0: those x are the only ones needed.
@@ -298,6 +330,7 @@ def _draw_target_band(ax: Axes, trend: _Trend) -> Artist | None:
         ax.plot(xs, bound, color=edge, linewidth=0.5, zorder=1)
     low_text, high_text = (vi.hundredths(bound, least=1) for bound in trend.band)
     label = f"Mục tiêu giảm {low_text}–{high_text} điểm %/năm"
+    label += " (tạm tính)" if trend.provisional else ""
     return Patch(facecolor=fill, edgecolor=edge, linewidth=0.5, label=label)
 
 
@@ -323,7 +356,7 @@ def _draw_series(ax: Axes, trend: _Trend) -> Artist:
         ax.plot([years[i] for i in run], [points[i] for i in run], zorder=4, **style)
     for year, rate in zip(years, trend.rates, strict=True):
         _label_point(ax, year, rate, bbox={**_HALO, "alpha": 0.8})
-    return Line2D([], [], label="Tỷ lệ hộ nghèo cuối năm", **style)
+    return Line2D([], [], label=f"{trend.rate_label} cuối năm", **style)
 
 
 def _draw_projection(ax: Axes, trend: _Trend) -> Artist | None:
@@ -374,25 +407,27 @@ def _trend_axes(ax: Axes, trend: _Trend) -> None:
     ax.grid(axis="y", color=LIGHT, linewidth=0.5)
     ax.set_axisbelow(True)
     ax.set_xlabel("Năm")
-    ax.set_ylabel("Tỷ lệ hộ nghèo (%)")
+    ax.set_ylabel(f"{trend.rate_label} (%)")
 
 
 def poverty_trend_svg(
     series: pl.DataFrame,
-    band: tuple[int, int],
+    band: tuple[int, int] | None,
     projection: tuple[int, int] | None,
     breaks: list[int],
+    options: TrendOptions | None = None,
 ) -> str:
-    """The year-end poor-household rate as a line with its values, against the target pace.
+    """The year-end poverty rate as a line with its values, against the target pace.
 
     ``series``: year (int), rate (int, hundredths of a percent: 379 is 3,79%), one row a year.
     ``band``: the target fall in hundredths of a percentage point a year, e.g. (60, 100), drawn
-    as a wedge from the first point. ``projection``: (year, rate in hundredths) drawn dashed
-    from the last point. ``breaks``: years whose rate is on a new poverty standard; a dotted
-    line stands between the year before and that year, and the line is not drawn across it
-    (the rates do not compare).
+    as a wedge from the base year's point; None (a band not yet set) draws none.
+    ``projection``: (year, rate in hundredths) drawn dashed from the last point. ``breaks``:
+    years whose rate is on a new poverty standard; a dotted line stands between the year before
+    and that year, and the line is not drawn across it (the rates do not compare). ``options``:
+    the rate's name, the band's status, where the pace starts and how far the chart runs.
     """
-    trend = _trend(series, band, projection, breaks)
+    trend = _trend(series, band, projection, breaks, options or TrendOptions())
     with _chart():
         figure, ax = _new_axes(TREND_HEIGHT_CM)
         target = _draw_target_band(ax, trend)
@@ -420,25 +455,29 @@ def _draw_unit_bars(ax: Axes, values: list[int | None], font: float) -> None:
         )  # fmt: skip
 
 
-def _draw_threshold(ax: Axes, threshold: int) -> None:
-    """A dashed line at the threshold (hundredths) with "Chỉ tiêu 70%" above the axes."""
+def _draw_threshold(ax: Axes, threshold: int, provisional: bool) -> None:
+    """A dashed line at the threshold (hundredths) with "Chỉ tiêu 70%" above the axes
+    ("Chỉ tiêu 70% (tạm tính)" for a provisional one)."""
     x = _position(threshold)
     ax.axvline(x, color=ACCENT, linewidth=1.1, linestyle=(0, (4, 2.5)), zorder=3)
+    marker = " (tạm tính)" if provisional else ""
     ax.text(
-        x, 1.0, f"Chỉ tiêu {vi.percent(threshold, least=0)}",
+        x, 1.0, f"Chỉ tiêu {vi.percent(threshold, least=0)}{marker}",
         transform=ax.get_xaxis_transform(), ha="center", va="bottom", color=ACCENT,
         fontsize=SMALL_FONT_PT,
     )  # fmt: skip
 
 
-def rates_by_unit_svg(frame: pl.DataFrame, value_label: str, threshold: int | None) -> str:
+def rates_by_unit_svg(
+    frame: pl.DataFrame, value_label: str, threshold: int | None, *, provisional: bool = False
+) -> str:
     """One horizontal bar per unit, in the frame's order from the top, with its value.
 
     ``frame``: unit_name (str), value (int, hundredths of a percent; a null draws no bar and
     "-", the way ntm.report.vi writes a missing figure).
     ``value_label`` names the axis; ``threshold`` (hundredths) draws a dashed line
-    "Chỉ tiêu 70%". Grows with the number of units: 13 districts at 9 pt, 69 communes in
-    smaller type.
+    "Chỉ tiêu 70%", marked "(tạm tính)" when ``provisional``; None draws none. Grows with the
+    number of units: 13 districts at 9 pt, 69 communes in smaller type.
     """
     from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 (see the module docstring)
 
@@ -465,7 +504,7 @@ def rates_by_unit_svg(frame: pl.DataFrame, value_label: str, threshold: int | No
         ax.set_axisbelow(True)
         ax.set_xlabel(value_label)
         if threshold is not None:
-            _draw_threshold(ax, threshold)
+            _draw_threshold(ax, threshold, provisional)
         return _svg(figure)
 
 

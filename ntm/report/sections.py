@@ -54,16 +54,27 @@ class ProblemRow:
 
 @dataclass(frozen=True)
 class DataSection:
-    """I. The data of the quarter: what was received, when, and what was refused."""
+    """I. The data of the quarter: what was received, when, and what was refused; ``notes``
+    say who reports (the communes and wards themselves, once they report directly)."""
 
     summary: str
+    notes: tuple[str, ...]
     rows: tuple[SubmissionRow, ...]
     problems: tuple[ProblemRow, ...]
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart: its SVG as a ``data:`` URI ("" when there is none) and its numbered caption."""
+
+    image: str
+    caption: str
+
+
+@dataclass(frozen=True)
 class TargetRow:
-    """One of T1-T8: result, target, verdict and the change since the same quarter last year."""
+    """One target of the catalogue: result, target, verdict and the change since the same
+    quarter last year."""
 
     id: str
     label: str
@@ -71,6 +82,17 @@ class TargetRow:
     target: str
     status: str
     change: str
+
+
+@dataclass(frozen=True)
+class TargetsSection:
+    """II.1 The targets: ``intro`` says when no programme's targets apply, ``notes`` which
+    targets are provisional or not yet set and which ones the counts and lists use."""
+
+    intro: tuple[str, ...]
+    rows: tuple[TargetRow, ...]
+    notes: tuple[str, ...]
+    chart: Chart
 
 
 @dataclass(frozen=True)
@@ -91,10 +113,11 @@ class RateTable:
 
 @dataclass(frozen=True)
 class PovertyYearRow:
-    """The province at the end of one year: poor households, all households, rate, change."""
+    """The province at the end of one year: the households the trend counts (poor, or poor and
+    near-poor), all households, the rate, its change."""
 
     year: str
-    poor: str
+    counted: str
     households: str
     rate: str
     fall: str
@@ -116,10 +139,16 @@ class FlowRow:
 
 @dataclass(frozen=True)
 class PovertySection:
-    """II.2 Poverty: the sentence, the year-end trend chart, the series, flows and rates."""
+    """II.2 Poverty: the sentence, the notes on the units the trend is computed on (and
+    footnotes on what cannot be split), the year-end trend chart, the series (headed by what
+    it counts), flows and rates."""
 
     sentence: str
-    chart: str
+    notes: tuple[str, ...]
+    footnotes: tuple[str, ...]
+    chart: Chart
+    count_header: str
+    rate_header: str
     series: tuple[PovertyYearRow, ...]
     flows: tuple[FlowRow, ...]
     districts: RateTable
@@ -140,7 +169,7 @@ class LabourSection:
     """II.3 Labour: the sentence, the chart by district, rates by district, communes below."""
 
     sentence: str
-    chart: str
+    chart: Chart
     districts: RateTable
     below: tuple[BelowTargetRow, ...]
 
@@ -190,27 +219,35 @@ class Assessment:
 
 @dataclass(frozen=True)
 class CommuneLists:
-    """Whether the PDF lists communes one by one; if not, ``note`` says where the lists are."""
+    """Whether the PDF lists communes one by one; if not, ``note`` says where the lists are.
+    ``basis`` says which targets the lists judge by, ``empty`` what an empty list means,
+    ``footnotes`` what a marked row rests on."""
 
     listed: bool
     note: str
+    basis: tuple[str, ...]
+    empty: str  # what an empty list says
+    footnotes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class CommuneRow:
-    """A commune in an appendix: code, name, tier, and its rates in the order of ``columns``."""
+    """A commune in an appendix: code, name, class (the catalogue's label), and its rates in
+    the order of ``columns``."""
 
     code: str
     name: str
-    tier: str
+    commune_class: str
     cells: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Appendix:
-    """One reporting district's communes (or the province's), one column per indicator."""
+    """One reporting district's communes (or, once communes report directly, every commune of
+    the province), one column per indicator; ``communes`` heads the name column."""
 
-    unit: str
+    title: str
+    communes: str
     columns: tuple[str, ...]
     rows: tuple[CommuneRow, ...]
 
@@ -254,8 +291,7 @@ class Report:
     header: Header
     quarter: str
     data_section: DataSection
-    targets: tuple[TargetRow, ...]
-    attainment_chart: str
+    targets: TargetsSection
     poverty: PovertySection
     labour: LabourSection
     social: SocialSection

@@ -58,6 +58,12 @@ def points(value: int | None) -> str:
     return "-" if value is None else f"{hundredths(abs(value))} điểm phần trăm"
 
 
+def band(low: int, high: int, *, least: int = 1) -> str:
+    """A band in hundredths, as a target's words write it: (60, 100) -> "0,6 - 1,0"; with
+    ``least=2``, as a table's cell does: "0,60 - 1,00"."""
+    return f"{hundredths(low, least=least)} - {hundredths(high, least=least)}"
+
+
 def long_date(day: date) -> str:
     """The place-date line's date: "ngày 05 tháng 01 năm 2025" (zero-padded day and month)."""
     return format_date(day, "'ngày' dd 'tháng' MM 'năm' yyyy", locale=LOCALE)
