@@ -77,7 +77,9 @@ def threshold_rows() -> pl.DataFrame:
         [dict(zip(("target", "indicator", "level", "commune_class", "threshold"), r, strict=True))
          for r in rows],
         schema_overrides={"commune_class": pl.String},
-    ).with_columns(year=pl.lit(2024, pl.Int64), status=pl.lit("official"), source=pl.lit("test"))  # fmt: skip
+    ).with_columns(
+        year=pl.lit(2024, pl.Int64), status=pl.lit("official"), source=pl.lit("test")
+    )  # fmt: skip
 
 
 def criteria() -> CriteriaFrames:
@@ -274,6 +276,7 @@ first_year = 2021
 last_year = 2025
 rural_unit_types = ["xã"]
 commune_class = ["tier"]
+class_heading = "Hạng"
 [poverty_fall]
 low = "0.6"
 high = "1.0"

@@ -175,10 +175,13 @@ def test_2026_reports_on_the_69_communes_and_wards_and_todays_units(
         "01/07/2025; số liệu của mỗi đơn vị này không thể tách theo từng phần đã chia nên được "
         "tính trọn vào đơn vị kế thừa mặc định",
         "Nhóm 2 - NTM",  # the 2026-2030 classes
+        "Nhóm - chuẩn",  # and what the programme calls them
         "Chương trình 2026-2030",
     ):
         assert words(said) in text, said
     assert "PHỤLỤC3." not in text  # one appendix: every commune, not one per district
+    # Section I lists only the units that sent late, incompletely or not at all.
+    assert words("đơn vị đã gửi báo cáo đúng hạn, đủ số liệu hợp lệ") in text
 
 
 # --- a year no catalogue covers ------------------------------------------------------------

@@ -75,6 +75,7 @@ class Catalogue:
     last_year: int
     fall_band: FallBand
     class_columns: tuple[str, ...]  # roster columns whose values, joined by "/", name a class
+    class_heading: str  # what the report calls a class in a table's header
     classes: pl.DataFrame  # id, label: in the order the catalogue lists them
     rural_unit_types: tuple[str, ...]
     standards: pl.DataFrame  # name, first_year, last_year
@@ -130,6 +131,7 @@ class Catalogue:
             last_year=self.last_year,
             fall_band=FallBand(None, None, "pending", ""),
             class_columns=self.class_columns,
+            class_heading=self.class_heading,
             classes=self.classes,
             rural_unit_types=self.rural_unit_types,
             standards=self.standards,
@@ -196,6 +198,7 @@ def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) 
         last_year=last,
         fall_band=_fall_band(raw["poverty_fall"]),
         class_columns=tuple(raw["commune_class"]),
+        class_heading=str(raw["class_heading"]),
         classes=classes,
         rural_unit_types=tuple(raw["rural_unit_types"]),
         standards=_standards(raw["standard"]),

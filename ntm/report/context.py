@@ -381,24 +381,6 @@ def build_report(
     )
 
 
-def build_context(
-    tables: PeriodTables,
-    last_year: pl.DataFrame | None,
-    problems: pl.DataFrame,
-    provenance: pl.DataFrame,
-    ref: Reference,
-    config: ReportConfig,
-    today: date,
-    run_id: str,
-    software: str,
-) -> dict[str, object]:
-    """The template's names: the sections of ``build_report``, each a typed dataclass."""
-    report = build_report(
-        tables, last_year, problems, provenance, ref, config, today, run_id, software
-    )
-    return report.template_names()
-
-
 def _header(config: ReportConfig, judging: _Judging, quarter: str, today: date) -> Header:
     """The subject and basis are the programme's (its catalogue's ``[report]``); a period no
     catalogue covers, or a catalogue without them, takes report.toml's generic words."""
@@ -502,10 +484,28 @@ def _data_section(
     listed: bool,
 ) -> DataSection:
     c = tables.completeness
+    notes = _reporting_units(c, units, listed, tables.period.last_day)
+    shown = c
+    if units.direct:
+        # Seventy rows of "1 1 0 on time" hide the few that matter: list only those.
+        complete = (
+            pl.col("received")
+            & pl.col("on_time").fill_null(False)
+            & (pl.col("communes_accepted") == pl.col("communes_expected"))
+        )
+        shown = c.filter(~complete)
+        rest = c.height - shown.height
+        if rest:
+            notes += (
+                f"{rest}/{c.height} đơn vị đã gửi báo cáo đúng hạn, đủ số liệu hợp lệ; bảng dưới "
+                "đây chỉ liệt kê các đơn vị gửi chậm, thiếu số liệu hoặc chưa gửi."
+                if shown.height
+                else f"Cả {c.height} đơn vị đã gửi báo cáo đúng hạn, đủ số liệu hợp lệ.",
+            )
     return DataSection(
         summary=_data_summary(c, units),
-        notes=_reporting_units(c, units, listed, tables.period.last_day),
-        rows=tuple(_submission_row(r) for r in c.iter_rows(named=True)),
+        notes=notes,
+        rows=tuple(_submission_row(r) for r in shown.iter_rows(named=True)),
         problems=tuple(_problem_row(r, name_of) for r in problems.iter_rows(named=True)),
     )
 
@@ -1384,6 +1384,7 @@ def _appendices(tables: PeriodTables, judging: _Judging, units: _Units) -> tuple
                 Appendix(
                     title=_appendix_title(str(parent_name), units),
                     communes=_capitalised(units.words),
+                    class_heading=tables.catalogue.class_heading,
                     columns=headers,
                     rows=rows,
                 )

@@ -248,6 +248,7 @@ class Appendix:
 
     title: str
     communes: str
+    class_heading: str  # what the programme calls a commune's class: "Hạng", "Nhóm - chuẩn"
     columns: tuple[str, ...]
     rows: tuple[CommuneRow, ...]
 

@@ -28,7 +28,7 @@ from ntm import __version__
 from ntm.indicators.mart import link_or_copy, stored_tables
 from ntm.indicators.tables import PeriodTables, period_indicators
 from ntm.reference import Reference
-from ntm.report.context import build_context
+from ntm.report.context import build_report
 from ntm.store.faults import kill_point
 from ntm.store.paths import ASSETS, TEMPLATES, DataDir, atomic_path
 from ntm.store.warehouse import Warehouse
@@ -90,7 +90,7 @@ def render_html(
     provenance = warehouse.frame("period_provenance", period=str(period))
     problems = warehouse.frame("period_problems", period=str(period))
     snapshot = input_snapshot(provenance)
-    context = build_context(
+    report = build_report(
         tables,
         last_year,
         problems,
@@ -102,7 +102,7 @@ def render_html(
         f"ntm {__version__}",
     )
     css = Markup((ASSETS / "report.css").read_text(encoding="utf-8"))  # our own file
-    html = environment().get_template("report.html.j2").render(css=css, **context)
+    html = environment().get_template("report.html.j2").render(css=css, **report.template_names())
     return html, snapshot
 
 
