@@ -55,6 +55,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 PACKAGE = "vietnam-provinces"
 PROVINCE_CODE = 42
@@ -541,23 +542,29 @@ def parse_view(
     return (province[0], province[1], province[2]), lists[0], lists[1]
 
 
-def read_package(structure: Structure, venvs: Path) -> Dump:
-    python = venvs / f"vp-{structure.version}" / "bin" / "python"
-    if not python.exists():
-        raise fail(f"{python} not found; create it with: {COMMAND}")
-    script = DUMP_TWO_LEVEL if not structure.district_level else DUMP_DISTRICT_ERA
+def dump(python: Path, script: str, argument: str, source: str) -> dict[str, Any]:
+    """What ``script`` prints as JSON when run by a package's own interpreter."""
     done = subprocess.run(
-        [str(python), "-I", "-c", script, PROVINCE],
+        [str(python), "-I", "-c", script, argument],
         capture_output=True,
         text=True,
         encoding="utf-8",
         check=False,
     )
     if done.returncode != 0:
-        raise fail(f"{structure.source} dump failed:\n{done.stderr}")
+        raise fail(f"{source} dump failed:\n{done.stderr}")
     raw = json.loads(done.stdout)
     if not isinstance(raw, dict):
-        raise fail(f"{structure.source}: unexpected output")
+        raise fail(f"{source}: unexpected output")
+    return raw
+
+
+def read_package(structure: Structure, venvs: Path) -> Dump:
+    python = venvs / f"vp-{structure.version}" / "bin" / "python"
+    if not python.exists():
+        raise fail(f"{python} not found; create it with: {COMMAND}")
+    script = DUMP_TWO_LEVEL if not structure.district_level else DUMP_DISTRICT_ERA
+    raw = dump(python, script, PROVINCE, structure.source)
     version, data_date = raw.get("package_version"), raw.get("data_version")
     if version != structure.version:
         raise fail(f"{python} holds {PACKAGE}=={version}, need {structure.source}")
@@ -636,18 +643,7 @@ def read_converter(venvs: Path, province_key: str) -> Converter:
     python = venvs / CONVERTER_VENV / "bin" / "python"
     if not python.exists():
         raise fail(f"{python} not found; create it with: {COMMAND}")
-    done = subprocess.run(
-        [str(python), "-I", "-c", DUMP_CONVERTER, province_key],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
-    if done.returncode != 0:
-        raise fail(f"{CONVERTER_SOURCE} dump failed:\n{done.stderr}")
-    raw = json.loads(done.stdout)
-    if not isinstance(raw, dict):
-        raise fail(f"{CONVERTER_SOURCE}: unexpected output")
+    raw = dump(python, DUMP_CONVERTER, province_key, CONVERTER_SOURCE)
     if raw.get("package_version") != CONVERTER_VERSION:
         raise fail(f"{python} holds {CONVERTER_PACKAGE}=={raw.get('package_version')}")
     files = raw.get("files")

@@ -19,21 +19,11 @@ from ntm.reference import Catalogue, Reference
 from ntm.reference.criteria import FallBand
 from ntm.report import context
 from ntm.report.sections import TargetRow
+from transforms.indicators import INDICATOR_COLUMNS
 from transforms.periods import Period
 from transforms.registry import valid_on
 
-INDICATOR_SCHEMA = {
-    "unit_code": pl.String,
-    "unit_name": pl.String,
-    "unit_level": pl.String,
-    "indicator": pl.String,
-    "numerator": pl.Int64,
-    "denominator": pl.Int64,
-    "threshold": pl.Int64,
-    "target_id": pl.String,
-    "attained": pl.Boolean,
-    "target_status": pl.String,
-}
+INDICATOR_SCHEMA = INDICATOR_COLUMNS
 CHANGES_SCHEMA = {
     "unit_level": pl.String,
     "unit_code": pl.String,

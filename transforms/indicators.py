@@ -23,7 +23,8 @@ import polars as pl
 
 from transforms.rates import at_least, at_most, format_hundredths, hundredths
 
-_COLUMNS = {
+# The exact output of ``compute_indicators``, one row per unit and indicator.
+INDICATOR_COLUMNS = {
     "unit_code": pl.String,
     "unit_name": pl.String,
     "unit_level": pl.String,
@@ -116,7 +117,7 @@ def compute_indicators(
     """
     _check_unique_ids(criteria)
     if units.filter(pl.col("unit_level") == "province").is_empty():
-        return pl.DataFrame(schema=_COLUMNS)  # no unit registered for the period: nothing
+        return pl.DataFrame(schema=INDICATOR_COLUMNS)  # no unit registered for the period: nothing
     indicators = criteria.indicators.rows(named=True)  # the catalogue: a few rows
     shares = _shares(criteria, indicators)
     thresholds = criteria.thresholds.lazy().filter(pl.col("year") == year)
@@ -281,7 +282,7 @@ def _commune_rows(communes: pl.DataFrame, indicators: list[dict[str, Any]]) -> p
             for order, indicator in enumerate(indicators)
         )
         .sort("position")
-        .select(*_COLUMNS)
+        .select(*INDICATOR_COLUMNS)
     )
 
 
@@ -340,7 +341,7 @@ def _aggregates(
     rural communes reported (no row for a unit without any)."""
     parts = _aggregate_parts(totals, levels, units, indicators, shares)
     if not parts:
-        return pl.LazyFrame(schema=_COLUMNS)
+        return pl.LazyFrame(schema=INDICATOR_COLUMNS)
     slots = len(indicators) + len(shares)
     return (
         pl.concat(parts, how="diagonal_relaxed")
@@ -375,7 +376,7 @@ def _aggregates(
             )
         )
         .sort("position")
-        .select(*_COLUMNS)
+        .select(*INDICATOR_COLUMNS)
     )
 
 
