@@ -13,7 +13,8 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -213,13 +214,13 @@ def _run_flow(
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.quarterly import quarterly_report  # noqa: PLC0415
 
-    _tracebacks_to_the_log(data_dir)
-    result = quarterly_report(
-        period=str(period) if period else None,
-        units=units,
-        force=force,
-        data_dir=str(data_dir.root),
-    )
+    with _tracebacks_to_the_log(data_dir):
+        result = quarterly_report(
+            period=str(period) if period else None,
+            units=units,
+            force=force,
+            data_dir=str(data_dir.root),
+        )
     _print_summary(data_dir, ref, Period.parse(result["period"]))
     report = result["report"]
     print(f"report v{report['version']} ({report['pages']} pages): {report['pdf']}")
@@ -242,9 +243,11 @@ class _WithoutTraceback(logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
-def _tracebacks_to_the_log(data_dir: DataDir) -> None:
-    """The console shows what Prefect logs, never a traceback: tracebacks go to the run log
-    (``logs/runs.log``) with every other line of the run."""
+@contextmanager
+def _tracebacks_to_the_log(data_dir: DataDir) -> Iterator[None]:
+    """While the flow runs, the console shows what Prefect logs, never a traceback: tracebacks
+    go to the run log (``logs/runs.log``) with every other line of the run. Undone after, so a
+    second run in the same process writes to its own data dir's log."""
     data_dir.logs.mkdir(parents=True, exist_ok=True)
     log = logging.FileHandler(data_dir.run_log, encoding="utf-8")
     log.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -252,13 +255,24 @@ def _tracebacks_to_the_log(data_dir: DataDir) -> None:
         logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
         if name == "prefect" or name.startswith("prefect.")
     ]  # fmt: skip
-    for logger in loggers:
-        for handler in logger.handlers:
-            if isinstance(handler, logging.StreamHandler) and not isinstance(
-                handler, logging.FileHandler
-            ):
-                handler.setFormatter(_WithoutTraceback(handler.formatter))
+    consoles = [
+        handler
+        for logger in loggers
+        for handler in logger.handlers
+        if isinstance(handler, logging.StreamHandler)
+        and not isinstance(handler, logging.FileHandler)
+    ]
+    formatters = [handler.formatter for handler in consoles]
+    for handler, formatter in zip(consoles, formatters, strict=True):
+        handler.setFormatter(_WithoutTraceback(formatter))
     logging.getLogger("prefect").addHandler(log)
+    try:
+        yield
+    finally:
+        logging.getLogger("prefect").removeHandler(log)
+        log.close()
+        for handler, formatter in zip(consoles, formatters, strict=True):
+            handler.setFormatter(formatter)
 
 
 def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:

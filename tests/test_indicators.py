@@ -220,7 +220,10 @@ def test_the_catalogue_of_2021_2025(ref):
     assert catalogue.fall_band.bounds == (60, 100)
     assert catalogue.fall_band.status == "official"
     thresholds = catalogue.thresholds
-    assert set(thresholds["status"]) == {"official"}
+    # Every threshold is official but T2 of 2025, whose regional rate is not published yet.
+    stand_in = thresholds.filter(pl.col("status") != "official")
+    assert set(stand_in.select("target", "year", "status").rows()) == {("T2", 2025, "provisional")}
+    assert stand_in["source"].str.contains("chưa công bố năm 2025, dùng năm 2024").all()
     assert thresholds["source"].str.contains("04-NQ/TU").all()
 
     def threshold(indicator: str, level: str, tier: str | None, year: int) -> int:

@@ -7,6 +7,7 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -138,3 +139,32 @@ def test_the_report_reads_the_stored_tables_and_links_their_workbook(
     assert calls == []
     assert outcome.xlsx.samefile(first.workbook)
     assert outcome.xlsx.read_bytes() == data_dir.indicator_workbook(str(PERIOD)).read_bytes()
+
+
+@pytest.mark.slow
+def test_a_report_is_reused_only_while_its_inputs_and_reference_data_hold(
+    tmp_path, demo, data_dir, ref
+):
+    ingested(demo, data_dir, ref, ("441",))
+    first = generate_report(data_dir, ref, PERIOD, date(2025, 1, 20), reuse_if_unchanged=True)
+    again = generate_report(data_dir, ref, PERIOD, date(2025, 1, 20), reuse_if_unchanged=True)
+    assert (first.version, again.version, again.reused) == (1, 1, True)
+    # A threshold published (here: any change of the reference data) gives a new version.
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    roster = copy / "commune_roster.csv"
+    roster.write_text(roster.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = load_reference.__wrapped__(copy)
+    after = generate_report(data_dir, changed, PERIOD, date(2025, 1, 20), reuse_if_unchanged=True)
+    assert (after.version, after.reused) == (2, False)
+
+
+def test_a_rebuilt_warehouse_never_reads_the_tables_of_the_old_one(demo, data_dir, ref):
+    ingested(demo, data_dir, ref, ("441",))
+    before = stored(data_dir, ref)
+    shutil.rmtree(data_dir.warehouse.parent)  # submission ids start again from 1
+    ingested(demo, data_dir, ref, ("443",))
+    after = stored(data_dir, ref)
+    assert after.key != before.key
+    districts = set(after.tables.indicators.filter(pl.col("unit_level") == "district")["unit_code"])
+    assert districts == {"443"}

@@ -227,3 +227,104 @@ def test_the_roster_of_1_july_2025_has_a_group_and_a_standard_for_every_rural_co
     assert roster["group"].is_in(["1", "2", "3"]).all()
     assert roster["standard"].is_in(["ntm", "modern"]).all()
     assert roster["sponsor"].null_count() == 0
+
+
+def test_a_target_is_filled_in_for_every_class_of_a_year_at_once(tmp_path):
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    catalogue = copy / "criteria" / "2026-2030.toml"
+    text = catalogue.read_text(encoding="utf-8")
+    pending_t3 = (
+        'target = "T3"\nindicator = "trained_labour_rate"\nlevel = "commune"\n'
+        'from_year = 2026\nto_year = 2030\nstatus = "pending"\n'
+    )
+    assert pending_t3 in text
+    head = 'target = "T3"\nindicator = "trained_labour_rate"\nlevel = "commune"\n'
+    others = '"1/modern", "2/ntm", "2/modern", "3/ntm", "3/modern"'
+    # One group published for 2027, the others still pending that year: refused.
+    entries = [
+        'from_year = 2026\nto_year = 2026\nstatus = "pending"\nsource = "QĐ 51"\n',
+        f'classes = [{others}]\nfrom_year = 2027\nto_year = 2030\nstatus = "pending"\n'
+        'source = "QĐ 51"\n',
+        'classes = ["1/ntm"]\nfrom_year = 2027\nto_year = 2027\nvalue = "70"\n'
+        'status = "official"\nsource = "QĐ …/QĐ-UBND"\n',
+        'classes = ["1/ntm"]\nfrom_year = 2028\nto_year = 2030\nstatus = "pending"\n'
+        'source = "QĐ 51"\n',
+    ]
+    source_line = 'source = "QĐ 51/2025/QĐ-TTg (29/12/2025), Tiêu chí 4"\n'
+    first, rest = entries[0], entries[1:]
+    replaced = text.replace(pending_t3 + source_line, head + first, 1)
+    assert replaced != text
+    extra = "".join(f"[[threshold]]\n{head}{entry}" for entry in rest)
+    catalogue.write_text(replaced + extra, encoding="utf-8")
+    with pytest.raises(ReferenceError, match=r"T3 \(trained_labour_rate\) 2027: some classes"):
+        load_reference.__wrapped__(copy)
+
+
+@pytest.mark.parametrize(
+    ("relation", "message"),
+    [("Divided", "relation must be one of"), ("merged_into", "more than one successor")],
+)
+def test_the_crosswalk_names_one_successor_per_unit_with_known_relations(
+    tmp_path, relation, message
+):
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    crosswalk = copy / "unit_crosswalk.csv"
+    lines = crosswalk.read_text(encoding="utf-8").splitlines()
+    part = next(i for i, line in enumerate(lines) if ",divided," in line)
+    lines[part] = lines[part].replace(",divided,", f",{relation},")
+    crosswalk.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ReferenceError, match=message):
+        load_reference.__wrapped__(copy)
+
+
+def test_a_rate_that_jumps_at_a_change_of_standard_is_not_listed_as_rising(ref):
+    from transforms.lists import communes_off_track  # noqa: PLC0415
+
+    changes = trends.yearly_changes(
+        series({2026: 400, 2027: 700}).with_columns(unit_level=pl.lit("commune")),
+        programme_of(ref),
+    )
+    assert changes.filter(pl.col("year") == 2027)["method_break"].to_list() == [True]
+    indicators = pl.DataFrame(
+        schema={"unit_code": pl.String, "unit_name": pl.String, "unit_level": pl.String,
+                "indicator": pl.String, "numerator": pl.Int64, "denominator": pl.Int64,
+                "threshold": pl.Int64, "target_id": pl.String, "attained": pl.Boolean}
+    )  # fmt: skip
+    assert communes_off_track(indicators, changes, 2027).is_empty()
+    rising = trends.yearly_changes(
+        series({2027: 400, 2028: 700}).with_columns(unit_level=pl.lit("commune")),
+        programme_of(ref),
+    )
+    assert communes_off_track(indicators, rising, 2028)["reason"].to_list() == ["poverty_rising"]
+
+
+def test_a_trend_on_an_unknown_rate_is_refused_when_loaded(tmp_path):
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, copy)
+    catalogue = copy / "criteria" / "2026-2030.toml"
+    text = catalogue.read_text(encoding="utf-8")
+    old = 'kind = "poverty_fall"\nindicator = "multidimensional_poverty_rate"'
+    assert old in text
+    catalogue.write_text(text.replace(old, old.replace("multidimensional", "multi")), "utf-8")
+    with pytest.raises(ReferenceError, match=r"2026-2030\.toml: .*T1: unknown indicator"):
+        load_reference.__wrapped__(copy)
+
+
+@pytest.mark.slow
+def test_a_run_that_fails_shows_no_traceback_and_logs_it(tmp_path):
+    data_dir = DataDir(tmp_path / "data")
+    data_dir.warehouse.mkdir(parents=True)  # a directory where the database file should be
+    data_dir.inbox.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "ntm.cli", "run", "--period", "2024-Q4",
+         "--data-dir", str(data_dir.root)],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"},
+    )  # fmt: skip
+    assert done.returncode == cli.EXIT_INTERNAL
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "Is a directory" in done.stderr  # the cause, in one line
+    assert "Traceback" in data_dir.run_log.read_text(encoding="utf-8")
+    assert [a.name.rsplit("-", 1)[-1] for a in data_dir.alerts.glob("*.json")] == ["error.json"]

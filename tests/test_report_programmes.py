@@ -146,11 +146,15 @@ def test_2026_says_which_targets_are_pending_and_which_provisional(
         "Các chỉ tiêu T1, T8 là mức tạm tính, chưa phải chỉ tiêu chính thức của tỉnh; nguồn: "
         "tạm tính theo chỉ tiêu quốc gia, NQ 257/2025/QH15",
         "Chưa ban hành mức chỉ tiêu năm 2026, chưa đánh giá: T2 theo QĐ 51/2025/QĐ-TTg",
-        "Kết quả đạt, chưa đạt và danh sách xã chưa đạt chỉ tính theo chỉ tiêu T1 (tạm tính); "
-        "các chỉ tiêu T2, T3, T4, T6, T7 chưa ban hành, chưa đánh giá.",
+        "Kết quả đạt, chưa đạt chỉ tính theo chỉ tiêu T1 (tạm tính); chưa có chỉ tiêu cấp xã "
+        "nào được ban hành nên chưa lập danh sách xã chưa đạt; các chỉ tiêu T2, T3, T4, T6, T7 "
+        "chưa ban hành, chưa đánh giá.",
         "Mục tiêu giảm 1,0–1,5 điểm %/năm (tạm tính)",
+        # No commune-level target is judged: no list pretends every commune passed.
+        "Không có xã nào có tỷ lệ nghèo đa chiều tăng so với cuối năm trước.",
     ):
         assert words(said) in text, said
+    assert words("Không có xã nào chưa đạt chỉ tiêu.") not in text
     # Nothing is judged against a pending threshold: no tick, no cross (but in the legend of
     # the provenance block), no threshold line.
     assert text.count("√") == text.count("×") == 1

@@ -211,8 +211,9 @@ def test_2026_prints_pending_and_provisional_targets_with_their_source(ref: Refe
     assert said[1].startswith("Chưa ban hành mức chỉ tiêu năm 2026, chưa đánh giá: T2 theo QĐ")
     assert "T3, T4 theo QĐ 51/2025/QĐ-TTg (29/12/2025), Tiêu chí 4" in said[1]
     assert said[2] == (
-        "Kết quả đạt, chưa đạt và danh sách xã chưa đạt chỉ tính theo chỉ tiêu T1 (tạm tính); "
-        "các chỉ tiêu T2, T3, T4, T6, T7 chưa ban hành, chưa đánh giá."
+        "Kết quả đạt, chưa đạt chỉ tính theo chỉ tiêu T1 (tạm tính); chưa có chỉ tiêu cấp xã "
+        "nào được ban hành nên chưa lập danh sách xã chưa đạt; các chỉ tiêu T2, T3, T4, T6, T7 "
+        "chưa ban hành, chưa đánh giá."
     )
 
 
@@ -387,11 +388,12 @@ def test_a_commune_whose_rise_rests_on_a_divided_unit_is_marked(ref: Reference) 
     judging = context._judging(tables, ref)
     units = context._Units.of(tables, ref)
     assessment = context._assessment(tables, {}, judging, units)
-    assert [row.targets for row in assessment.off_track] == ["Tỷ lệ hộ nghèo tăng (*)"]
+    # The trend of 2026-2030 follows the multidimensional rate: the list names that rate.
+    assert [row.targets for row in assessment.off_track] == ["Tỷ lệ nghèo đa chiều tăng (*)"]
     footnote = context._divided_footnote(tables, ref)
     lists = context._commune_lists(tables, True, judging, units, footnote)
     assert lists.footnotes == (footnote,) and "Phường Thành Sen" in footnote
-    assert lists.basis[0].startswith("Kết quả đạt, chưa đạt và danh sách xã chưa đạt chỉ tính")
+    assert lists.basis[0].startswith("Kết quả đạt, chưa đạt chỉ tính theo")
     assert context._commune_lists(tables, True, judging, units, "").footnotes == ()
 
 

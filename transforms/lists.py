@@ -37,7 +37,11 @@ def communes_off_track(
     names = indicators.select("unit_code", "unit_name").unique("unit_code")
     rising = (
         changes.filter(
-            (pl.col("unit_level") == "commune") & (pl.col("year") == year) & (pl.col("fall") < 0)
+            (pl.col("unit_level") == "commune")
+            & (pl.col("year") == year)
+            & (pl.col("fall") < 0)
+            # Across a change of poverty standard the two rates are not comparable.
+            & ~pl.col("method_break").fill_null(False)
         )
         .join(names, on="unit_code", how="left")
         .select(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ntm import __version__
 from ntm.indicators.exports import write_indicator_workbook
 from ntm.indicators.tables import PeriodTables, period_tables
 from ntm.reference import Reference
@@ -49,9 +50,11 @@ def workbook_name(period: Period) -> str:
 
 
 def tables_key(warehouse: Warehouse, ref: Reference, period: Period) -> str:
-    inputs = warehouse.frame("tables_inputs", period=str(period))["submission_id"]
-    digest = hashlib.sha256(f"{ref.fingerprint}\n{period}\n".encode())
-    digest.update(",".join(map(str, inputs.to_list())).encode())
+    """What the tables are computed from, and by which code: the reference data, every stored
+    submission they read (by content), the software version and the tables' layout."""
+    inputs = warehouse.frame("tables_inputs", period=str(period))
+    digest = hashlib.sha256(f"{__version__}\n{FRAMES}\n{ref.fingerprint}\n{period}\n".encode())
+    digest.update(inputs.write_csv().encode())
     return digest.hexdigest()[:20]
 
 
@@ -62,7 +65,7 @@ def stored_tables(
     stored when ``store``; the caller then holds the data dir's lock)."""
     key = tables_key(warehouse, ref, period)
     folder = data_dir.period_tables(str(period)) / key
-    if folder.is_dir():
+    if folder.is_dir() and all((folder / f"{name}.parquet").exists() for name in FRAMES):
         return StoredTables(_read(folder, ref, period), key, folder)
     tables = period_tables(warehouse, ref, period)
     if not store:
@@ -95,6 +98,7 @@ def _write(folder: Path, tables: PeriodTables) -> None:
     for name in FRAMES:
         getattr(tables, name).write_parquet(staging / f"{name}.parquet")
     write_indicator_workbook(staging / workbook_name(tables.period), tables)
+    shutil.rmtree(folder, ignore_errors=True)  # one a table was missing from, if any
     staging.rename(folder)
     # Older keys of the period are stale from now on; report versions keep their own links.
     for other in folder.parent.iterdir():

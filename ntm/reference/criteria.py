@@ -192,6 +192,7 @@ def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) 
     known = set(indicators["id"]) | set(shares["id"])
     thresholds = _thresholds(raw, known, classes["id"].to_list(), (first, last), regional)
     targets = _targets(raw, set(indicators["id"]), set(shares["id"]))
+    _check_trend(targets, indicators)
     return Catalogue(
         programme=str(raw["programme"]),
         first_year=first,
@@ -310,7 +311,7 @@ def _thresholds(
         for year in range(int(t["from_year"]), int(t["to_year"]) + 1):
             if not years[0] <= year <= years[1]:
                 raise ValueError(f"{what}: {year} is outside {years[0]}-{years[1]}")
-            value, quoted = _threshold_value(t.get("value"), year, regional, what)
+            value, quoted, stand_in = _threshold_value(t.get("value"), year, regional, what)
             rows.extend(
                 {
                     "target": t["target"],
@@ -319,7 +320,8 @@ def _thresholds(
                     "commune_class": commune_class,
                     "year": year,
                     "threshold": value,
-                    "status": status,
+                    # An earlier year's published rate standing in is not the year's figure.
+                    "status": "provisional" if stand_in and status == "official" else status,
                     "source": f"{source}; {quoted}" if quoted else source,
                 }
                 for commune_class in applies
@@ -330,18 +332,19 @@ def _thresholds(
     if duplicated.height:
         raise ValueError(f"thresholds overlap: {duplicated.head(3).to_dicts()}")
     _check_no_gaps(thresholds)
+    _check_filled_together(thresholds)
     return thresholds
 
 
 def _threshold_value(
     text: object, year: int, regional: pl.DataFrame, what: str
-) -> tuple[int | None, str]:
-    """The threshold in hundredths (null while pending) and, for the regional rate, where it
-    was published."""
+) -> tuple[int | None, str, bool]:
+    """The threshold in hundredths (null while pending), for the regional rate where it was
+    published, and whether an earlier year's rate stands in for one not yet published."""
     if text is None:
-        return None, ""
+        return None, "", False
     if text != "regional":
-        return parse_percent(str(text)), ""
+        return parse_percent(str(text)), "", False
     # The regional rate of a review year is published in the following February: until then
     # the latest published year stands in, and the source says so.
     published = regional.filter(pl.col("review_year") <= year).sort("review_year")
@@ -350,7 +353,26 @@ def _threshold_value(
     latest = published.row(-1, named=True)
     note = "" if latest["review_year"] == year else f" (chưa công bố năm {year}, dùng năm "
     note += f"{latest['review_year']})" if note else ""
-    return int(latest["threshold"]), f"{latest['source']}{note}"
+    return int(latest["threshold"]), f"{latest['source']}{note}", bool(note)
+
+
+def _check_filled_together(thresholds: pl.DataFrame) -> None:
+    """A commune target is filled in for every class of a year at once: a year where some
+    classes are pending and others are not would judge part of the communes and count the
+    rest as missing it."""
+    mixed = (
+        thresholds.filter(pl.col("level") == "commune")
+        .group_by("target", "indicator", "year")
+        .agg((pl.col("status") == "pending").n_unique().alias("kinds"))
+        .filter(pl.col("kinds") > 1)
+        .sort("target", "year")
+    )
+    if mixed.height:
+        first = mixed.row(0, named=True)
+        raise ValueError(
+            f"target {first['target']} ({first['indicator']}) {first['year']}: some classes are "
+            "pending and others are not; give every class its value at once"
+        )
 
 
 def _check_no_gaps(thresholds: pl.DataFrame) -> None:
@@ -366,6 +388,24 @@ def _check_no_gaps(thresholds: pl.DataFrame) -> None:
             raise ValueError(
                 f"target {row['target']} ({row['indicator']}): thresholds missing for some "
                 f"class or year between {row['first']} and {row['last']}"
+            )
+
+
+# The year-end poverty trend can follow a rate over households of these figures only
+# (ntm/store/sql/year_end_figures.sql reads them).
+TREND_FIGURES = ("poor_end", "near_poor_end")
+
+
+def _check_trend(targets: tuple[Target, ...], indicators: pl.DataFrame) -> None:
+    for target in (t for t in targets if t.kind == "poverty_fall" and t.indicator):
+        found = indicators.filter(pl.col("id") == target.indicator)
+        if found.is_empty():
+            raise ValueError(f"target {target.id}: unknown indicator {target.indicator!r}")
+        row = found.row(0, named=True)
+        if row["denominator"] != "households" or set(row["numerator"]) - set(TREND_FIGURES):
+            raise ValueError(
+                f"target {target.id}: a poverty trend follows a rate of {TREND_FIGURES} over "
+                f"households, not {target.indicator!r}"
             )
 
 

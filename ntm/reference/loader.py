@@ -62,6 +62,7 @@ CROSSWALK_SCHEMA = {
     "relation": pl.String,
     "source": pl.String,
 }
+RELATIONS = ("same", "merged_into", "divided_default", "divided")
 REGISTRY_SCHEMA = {
     "unit_code": pl.String,
     "unit_name": pl.String,
@@ -342,6 +343,19 @@ def _load_crosswalk(path: Path, registry: pl.DataFrame) -> pl.DataFrame:
     ).join(rows, on=["unit_code", "valid_from"], how="anti")
     if unknown.height:
         raise ReferenceError(f"{path}: units not in the registry: {unknown.head(5).rows()}")
+    bad = crosswalk.filter(~pl.col("relation").is_in(RELATIONS).fill_null(False))
+    if bad.height:
+        raise ReferenceError(f"{path}: relation must be one of {RELATIONS}: {bad.head(3).rows()}")
+    # Every old unit has exactly one successor its figures follow: the divided ones too (their
+    # default); their other parts (``divided``) get none.
+    followed = (
+        crosswalk.filter(pl.col("relation") != "divided")
+        .group_by("old_code", "old_valid_from", "change_date")
+        .len()
+        .filter(pl.col("len") != 1)
+    )
+    if followed.height:
+        raise ReferenceError(f"{path}: more than one successor for {followed.head(3).rows()}")
     return crosswalk
 
 

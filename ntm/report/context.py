@@ -230,6 +230,8 @@ class _Judging:
     programmes: tuple[str, ...]  # every catalogue's programme, for a period none covers
     standings: dict[str, _Standing]
     judged_indicators: frozenset[str]  # with an official or provisional commune threshold
+    rate: str  # the rate the poverty trend follows, as a sentence names it ("tỷ lệ hộ nghèo")
+    proposal: str  # the standing proposal of section III, the programme's own words
 
     @property
     def band(self) -> FallBand:
@@ -242,8 +244,12 @@ class _Judging:
     def standing(self, target: Target) -> _Standing:
         return self.standings[target.id]
 
-    def ids(self, *statuses: str) -> list[str]:
-        return [t.id for t in self.targets if self.standings[t.id].status in statuses]
+    def ids(self, *statuses: str, kind: str | None = None) -> list[str]:
+        return [
+            t.id
+            for t in self.targets
+            if self.standings[t.id].status in statuses and kind in (None, t.kind)
+        ]
 
     def all_official(self) -> bool:
         """Whether every target that has a threshold (now or later) has an official one."""
@@ -289,6 +295,8 @@ def _judging(tables: PeriodTables, ref: Reference) -> _Judging:
         programmes=tuple(c.programme for c in ref.catalogues),
         standings=standings,
         judged_indicators=frozenset(judged["indicator"].to_list()),
+        rate=_lowered(_followed(catalogue, ref.format.labels).short),
+        proposal=catalogue.report.get("proposal") or str(ref.report.values["proposal"]),
     )
 
 
@@ -651,17 +659,23 @@ def _judged_by(judging: _Judging) -> str:
     if not judging.covered:
         return (
             f"Năm {judging.year} chưa có chỉ tiêu để đánh giá: danh sách dưới đây chỉ gồm các "
-            f"xã có tỷ lệ hộ nghèo tăng so với cuối năm trước (nếu có)."
+            f"xã có {judging.rate} tăng so với cuối năm trước (nếu có)."
         )
     official, provisional = judging.ids("official"), judging.ids("provisional")
     pending = judging.ids("pending")
     used = [f"{', '.join(official)} (chính thức)"] if official else []
     used += [f"{', '.join(provisional)} ({PROVISIONAL_VI})"] if provisional else []
+    communes = judging.ids("official", "provisional", kind="communes")
     if used:
         many = len(official) + len(provisional) > 1
         sentence = (
-            f"Kết quả đạt, chưa đạt và danh sách xã chưa đạt chỉ tính theo "
-            f"{'các chỉ tiêu' if many else 'chỉ tiêu'} {' và '.join(used)}"
+            f"Kết quả đạt, chưa đạt chỉ tính theo {'các chỉ tiêu' if many else 'chỉ tiêu'} "
+            f"{' và '.join(used)}"
+        )
+        sentence += (
+            f"; danh sách xã chưa đạt theo {_ids(communes)}"
+            if communes
+            else "; chưa có chỉ tiêu cấp xã nào được ban hành nên chưa lập danh sách xã chưa đạt"
         )
     else:
         sentence = (
@@ -722,11 +736,7 @@ def _commune_count_row(ind: pl.DataFrame, target: Target, judging: _Judging) -> 
             id=target.id, label=judging.label(target), value="-", target=cell, status=verdict,
             change="",
         )  # fmt: skip
-    rows = ind.filter(
-        (pl.col("unit_level") == "commune")
-        & (pl.col("indicator") == target.indicator)
-        & pl.col("attained").is_not_null()
-    )
+    rows = _communes_judged_on(ind).filter(pl.col("target_id") == target.id)
     met = int(rows["attained"].sum())
     status = "Đạt" if met == rows.height and rows.height else "Chưa đạt"
     if not rows.height:
@@ -774,6 +784,21 @@ def _province_share_row(
     )
 
 
+def _communes_judged_on(ind: pl.DataFrame) -> pl.DataFrame:
+    """target_id, unit_code, attained: a commune meets a target when it meets every threshold
+    of that target it was judged on (T7 of 2021-2025 judges two rates), as the list of
+    communes off track reads it."""
+    return (
+        ind.filter(
+            (pl.col("unit_level") == "commune")
+            & pl.col("target_id").is_not_null()
+            & pl.col("attained").is_not_null()
+        )
+        .group_by("target_id", "unit_code")
+        .agg(pl.col("attained").all())
+    )
+
+
 def _attainment_chart(tables: PeriodTables, judging: _Judging) -> str:
     """Shares of rural communes meeting each commune-level target the year judges ("" when
     none does), in the catalogue's order."""
@@ -783,20 +808,18 @@ def _attainment_chart(tables: PeriodTables, judging: _Judging) -> str:
         if target.kind != "communes" or target.indicator is None:
             continue
         words = CHART_WORDS.get(target.indicator, names.get(target.indicator, target.indicator))
-        labels[target.indicator] = f"{target.id} {words}{judging.standing(target).marker}"
-    assessed = tables.indicators.filter(
-        (pl.col("unit_level") == "commune")
-        & pl.col("indicator").is_in(list(labels))
-        & pl.col("attained").is_not_null()
+        labels[target.id] = f"{target.id} {words}{judging.standing(target).marker}"
+    assessed = _communes_judged_on(tables.indicators).filter(
+        pl.col("target_id").is_in(list(labels))
     )
     if assessed.is_empty():
         return ""
     frame = (
-        assessed.group_by("indicator")
+        assessed.group_by("target_id")
         .agg(met=pl.col("attained").sum().cast(pl.Int64), total=pl.len().cast(pl.Int64))
         .with_columns(
-            order=pl.col("indicator").replace_strict({k: i for i, k in enumerate(labels)}),
-            label=pl.col("indicator").replace_strict(labels),
+            order=pl.col("target_id").replace_strict({k: i for i, k in enumerate(labels)}),
+            label=pl.col("target_id").replace_strict(labels),
         )
         .sort("order")
     )
@@ -926,6 +949,18 @@ def _last_change_sentence(changes: pl.DataFrame, judging: _Judging, followed: _F
     if changes.height <= 1 or last["fall"] is None:
         return f"{followed.name} toàn tỉnh cuối năm {last['year']} là {vi.percent(last['rate'])}."
     prev = changes.row(-2, named=True)
+    if last["method_break"]:
+        # Two standards measure different things: the two year-ends are not compared.
+        return (
+            f"{followed.name} toàn tỉnh cuối năm {last['year']} là {vi.percent(last['rate'])}, "
+            f"tính theo chuẩn nghèo mới ({last['standard']}); cuối năm {prev['year']} là "
+            f"{vi.percent(prev['rate'])} theo chuẩn nghèo trước đó, nên không so sánh."
+        )
+    if last["fall"] == 0:
+        return (
+            f"{followed.name} toàn tỉnh cuối năm {last['year']} là {vi.percent(last['rate'])}, "
+            f"không đổi so với cuối năm {prev['year']}."
+        )
     fell = last["fall"] > 0
     movement, direction = ("giảm", "xuống") if fell else ("tăng", "lên")
     band = _band_judges(judging, last["year"])
@@ -1270,7 +1305,7 @@ def _assessment(
     ) + tuple(
         OffTrackRow(
             commune=f"{r['unit_name']} ({r['unit_code']})",
-            targets="Tỷ lệ hộ nghèo tăng"
+            targets=f"{_capitalised(judging.rate)} tăng"
             + (f" {DIVIDED_MARK}" if r["unit_code"] in divided else ""),
         )
         for r in rising.iter_rows(named=True)
@@ -1283,7 +1318,7 @@ def _assessment(
     basis = "" if judging.all_official() else _judged_by(judging)
     return Assessment(
         sentences=_assessment_sentences(
-            per_commune.height, rising.height, bool(late or missing), basis
+            per_commune.height, rising.height, bool(late or missing), judging, basis
         ),
         off_track=off_track,
         late=late,
@@ -1301,7 +1336,7 @@ def _missing_row(r: dict[str, Any], name_of: dict[str, str]) -> MissingRow:
 
 
 def _assessment_sentences(
-    below: int, rising: int, late_or_missing: bool, basis: str = ""
+    below: int, rising: int, late_or_missing: bool, judging: _Judging, basis: str = ""
 ) -> tuple[str, ...]:
     """The proposals: for ``below`` communes off target (and ``basis``, the targets they are
     judged by when not all are official), ``rising`` communes whose poverty rate rose, units
@@ -1317,7 +1352,7 @@ def _assessment_sentences(
             sentences.append(basis)
     if rising:
         sentences.append(
-            f"Có {rising} xã có tỷ lệ hộ nghèo tăng so với cuối năm trước; cần rà soát "
+            f"Có {rising} xã có {judging.rate} tăng so với cuối năm trước; cần rà soát "
             f"nguyên nhân tái nghèo, phát sinh nghèo và có biện pháp hỗ trợ kịp thời."
         )
     if late_or_missing:
@@ -1325,11 +1360,7 @@ def _assessment_sentences(
             "Đề nghị Ủy ban Kiểm tra Đảng ủy đôn đốc các đơn vị chậm gửi báo cáo, số liệu "
             "chưa đầy đủ hoặc chưa hợp lệ hoàn thành trước kỳ báo cáo sau."
         )
-    sentences.append(
-        "Tiếp tục đẩy mạnh đào tạo nghề, giải quyết việc làm; thực hiện có hiệu quả Chương "
-        "trình mục tiêu quốc gia giảm nghèo bền vững; tăng cường công tác kiểm tra, giám sát "
-        "việc thực hiện các tiêu chí nông thôn mới thuộc lĩnh vực của ngành."
-    )
+    sentences.append(judging.proposal)
     return tuple(sentences)
 
 
@@ -1351,8 +1382,8 @@ def _commune_lists(
         note="" if listed else note,
         basis=() if judging.all_official() else (_judged_by(judging),),
         empty="Không có xã nào chưa đạt chỉ tiêu."
-        if judging.covered
-        else "Không có xã nào có tỷ lệ hộ nghèo tăng so với cuối năm trước.",
+        if judging.ids("official", "provisional", kind="communes")
+        else f"Không có xã nào có {judging.rate} tăng so với cuối năm trước.",
         footnotes=(divided,) if marked else (),
     )
 

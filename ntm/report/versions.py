@@ -25,7 +25,7 @@ import polars as pl
 from markupsafe import Markup
 
 from ntm import __version__
-from ntm.indicators.mart import link_or_copy, stored_tables
+from ntm.indicators.mart import link_or_copy, stored_tables, tables_key
 from ntm.indicators.tables import PeriodTables, period_indicators
 from ntm.reference import Reference
 from ntm.report.context import build_report
@@ -34,7 +34,11 @@ from ntm.store.paths import ASSETS, TEMPLATES, DataDir, atomic_path
 from ntm.store.warehouse import Warehouse
 from transforms.periods import Period
 
-INDEX_COLUMNS = ("period", "version", "created_at", "input_snapshot", "pages", "pdf")
+# tables_key: what the stored tables behind the version were computed from (reference data,
+# every submission they read, code): a version is reused only when both keys still hold.
+INDEX_COLUMNS = (
+    "period", "version", "created_at", "input_snapshot", "pages", "pdf", "tables_key",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -123,12 +127,14 @@ def generate_report(
     reuse_if_unchanged: bool = False,
 ) -> ReportOutcome:
     """Render a new version; with ``reuse_if_unchanged``, return the latest version instead
-    when it was made from exactly the same stored submissions."""
+    when it was made from exactly the same stored submissions, reference data and code (a
+    threshold published since, or a corrected year-end, gives a new version)."""
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
         if reuse_if_unchanged:
             provenance = warehouse.frame("period_provenance", period=str(period))
             rows = _index_rows(data_dir, period)
-            if rows and rows[-1]["input_snapshot"] == input_snapshot(provenance):
+            same = (input_snapshot(provenance), tables_key(warehouse, ref, period))
+            if rows and (rows[-1]["input_snapshot"], rows[-1].get("tables_key")) == same:
                 return _existing(data_dir, rows[-1])
         stored = stored_tables(data_dir, warehouse, ref, period, store=True)
         html, snapshot = render_html(warehouse, ref, stored.tables, today, run_id)
@@ -161,6 +167,7 @@ def generate_report(
             "version": str(version),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "input_snapshot": snapshot,
+            "tables_key": stored.key,
             "pages": str(result.pages),
             "pdf": str(pdf.relative_to(data_dir.reports)),
         },
@@ -180,12 +187,17 @@ def _existing(data_dir: DataDir, row: dict[str, str]) -> ReportOutcome:
 
 
 def _append_index(index: Path, row: dict[str, str]) -> None:
-    """Rewrite the index with one more row, atomically."""
-    existing = index.read_text(encoding="utf-8") if index.exists() else ""
+    """Rewrite the index with one more row, atomically (an index of fewer columns, written
+    before a column was added, is rewritten with every column; its rows keep theirs)."""
+    rows: list[dict[str, str]] = []
+    if index.exists():
+        with index.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=INDEX_COLUMNS, lineterminator="\n")
-    if not existing:
-        writer.writeheader()
-    writer.writerow(row)
+    writer = csv.DictWriter(
+        buffer, fieldnames=INDEX_COLUMNS, lineterminator="\n", restval="", extrasaction="ignore"
+    )
+    writer.writeheader()
+    writer.writerows([*rows, row])
     with atomic_path(index) as temporary:
-        temporary.write_text(existing + buffer.getvalue(), encoding="utf-8")
+        temporary.write_text(buffer.getvalue(), encoding="utf-8")
