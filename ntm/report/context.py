@@ -1402,7 +1402,7 @@ def _appendices(tables: PeriodTables, judging: _Judging, units: _Units) -> tuple
         _appendix_header(header, indicator, judging) for header, indicator in APPENDIX_RATES
     )
     indicators = [indicator for _, indicator in APPENDIX_RATES]
-    groups = []
+    groups: list[Appendix] = []
     for (parent_name,), group in _appendix_frame(tables, indicators).group_by(
         "parent_name", maintain_order=True
     ):
@@ -1413,6 +1413,8 @@ def _appendices(tables: PeriodTables, judging: _Judging, units: _Units) -> tuple
         if any(cell != "-" for row in rows for cell in row.cells):
             groups.append(
                 Appendix(
+                    # Phụ lục 1 is the list of communes off track; one per district follows.
+                    number=str(len(groups) + 2),
                     title=_appendix_title(str(parent_name), units),
                     communes=_capitalised(units.words),
                     class_heading=tables.catalogue.class_heading,

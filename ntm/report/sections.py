@@ -246,6 +246,7 @@ class Appendix:
     """One reporting district's communes (or, once communes report directly, every commune of
     the province), one column per indicator; ``communes`` heads the name column."""
 
+    number: str  # Phụ lục <number>
     title: str
     communes: str
     class_heading: str  # what the programme calls a commune's class: "Hạng", "Nhóm - chuẩn"
