@@ -27,7 +27,7 @@ def test_off_track_lists_missed_thresholds_and_rising_poverty():
     )  # fmt: skip
     changes = pl.DataFrame(
         {"unit_level": "commune", "unit_code": ["B", "C"], "year": 2024, "counted": [30, 5],
-         "households": [1000, 500], "fall": [-25, 10]}
+         "households": [1000, 500], "fall": [-25, 10], "method_break": False}
     )  # fmt: skip
     listed = communes_off_track(indicators, changes, 2024)
     assert listed.select("unit_code", "reason", "indicator", "fall").rows() == [
@@ -80,3 +80,20 @@ def test_text_that_a_spreadsheet_would_run_is_neutralised():
         "'=HYPERLINK(1)", "'+1", "'-x", "'@sum", "Xã An",
     ]  # fmt: skip
     assert neutralise(frame)["n"].to_list() == [1] * 5
+
+
+def test_before_the_year_end_the_rise_is_that_of_the_last_year_end():
+    changes = pl.DataFrame(
+        {"unit_level": "commune", "unit_code": ["B", "B"], "year": [2024, 2025],
+         "counted": [30, 40], "households": 1000, "fall": [None, -100],
+         "method_break": [None, False]}
+    )  # fmt: skip
+    indicators = pl.DataFrame(
+        {"unit_code": ["B"], "unit_name": ["Xã B"], "unit_level": ["commune"],
+         "indicator": ["poor_rate"], "numerator": [1], "denominator": [10], "threshold": [None],
+         "target_id": [None], "attained": [None]},
+        schema_overrides={"threshold": pl.Int64, "target_id": pl.String, "attained": pl.Boolean},
+    )  # fmt: skip
+    # A Q3 2026 report: no 2026 year-end yet; the rise at the end of 2025 is the latest.
+    listed = communes_off_track(indicators, changes, 2026)
+    assert listed.select("unit_code", "reason", "fall").rows() == [("B", "poverty_rising", -100)]

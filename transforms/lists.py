@@ -12,7 +12,8 @@ def communes_off_track(
     year: int,
     trend: tuple[str, str | None] = ("poor_rate", "T1"),
 ) -> pl.DataFrame:
-    """Communes that miss a threshold, or whose poverty rate rose at the latest year-end.
+    """Communes that miss a threshold, or whose poverty rate rose at the latest year-end (of
+    ``year`` or before).
 
     ``indicators``: exact commune rows (unit_code, unit_name, indicator, numerator,
     denominator, threshold, target_id, attained); a pending threshold judges nothing, so only
@@ -35,10 +36,12 @@ def communes_off_track(
         fall=pl.lit(None, pl.Int64),
     )
     names = indicators.select("unit_code", "unit_name").unique("unit_code")
+    # The latest year-end of the period's year or before: in Q1-Q3, the previous year's.
+    latest = changes.filter(pl.col("year") <= year)["year"].max()
     rising = (
         changes.filter(
             (pl.col("unit_level") == "commune")
-            & (pl.col("year") == year)
+            & (pl.col("year") == latest)
             & (pl.col("fall") < 0)
             # Across a change of poverty standard the two rates are not comparable.
             & ~pl.col("method_break").fill_null(False)
