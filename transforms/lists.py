@@ -41,7 +41,7 @@ def communes_off_track(
     rising = (
         changes.filter(
             (pl.col("unit_level") == "commune")
-            & (pl.col("year") == latest)
+            & (pl.col("year") == pl.lit(latest, pl.Int64))
             & (pl.col("fall") < 0)
             # Across a change of poverty standard the two rates are not comparable.
             & ~pl.col("method_break").fill_null(False)
