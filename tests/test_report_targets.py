@@ -94,14 +94,14 @@ def tables_for(
 ) -> PeriodTables:
     """A period's tables with only what a test gives; its catalogue as ``period_tables``
     picks it (the nearest one without targets for a year none covers)."""
-    covering = ref.catalogue_for(period.year)
-    chosen = catalogue or covering or ref.nearest_catalogue(period.year).without_targets()
+    covering, covered = ref.catalogue_of(period.year)
+    chosen = catalogue or covering
     units = valid_on(ref.registry, period.last_day)
     empty = pl.DataFrame()
     return PeriodTables(
         period=period,
         catalogue=chosen,
-        covered=covering is not None,
+        covered=covered,
         indicators=frame(indicators or [], INDICATOR_SCHEMA),
         changes=frame(changes or [], CHANGES_SCHEMA),
         trend=frame(trend or [], TREND_SCHEMA),
@@ -420,3 +420,25 @@ def test_class_labels_and_appendix_headers_are_the_catalogues(ref: Reference) ->
 )
 def test_years_are_named_as_a_span_or_a_list(years: list[int], words: str) -> None:
     assert context._years(years) == words
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [context.POVERTY_RATES, context.LABOUR_RATES, context.SOCIAL_RATES],
+    ids=["poverty", "labour", "social"],
+)
+def test_a_rate_table_has_a_cell_under_each_header_in_its_order(ref, columns):
+    rows = [
+        {"unit_code": code, "unit_name": code, "unit_level": level, "indicator": indicator,
+         "numerator": 1 + i + offset, "denominator": 100, "threshold": None, "target_id": None,
+         "attained": None, "target_status": None}
+        for offset, (code, level) in enumerate((("441", "district"), ("42", "province")))
+        for i, (_, indicator) in enumerate(columns)
+    ]  # fmt: skip
+    tables = context._with_rates(tables_for(ref, Period(2024, 4), indicators=rows))
+    table = context._by_district(tables, columns, {"441": "Huyện Vũ Quang", "42": "Tỉnh"})
+    assert table.columns == tuple(header for header, _ in columns)
+    # Column i holds the indicator of header i: 1 + i hundredths of a percent in 441.
+    assert [row.unit for row in table.rows] == ["Huyện Vũ Quang", "Tỉnh"]
+    assert table.rows[0].cells == tuple(f"{i + 1},00%" for i in range(len(columns)))
+    assert table.rows[1].cells == tuple(f"{i + 2},00%" for i in range(len(columns)))

@@ -118,6 +118,7 @@ def test_successors_follow_the_crosswalk_through_each_change():
             "new_valid_from": [day("2025-01-01"), day("2025-01-01"), day("2025-07-01"),
                                day("2025-07-01")],
             "change_date": [day("2025-01-01")] * 2 + [day("2025-07-01")] * 2,
+            "relation": ["same", "merged_into", "merged_into", "merged_into"],
         }
     )  # fmt: skip
     mapped = successors(registry, crosswalk, day("2024-12-31"), day("2025-09-30"))
@@ -125,7 +126,7 @@ def test_successors_follow_the_crosswalk_through_each_change():
     assert sorted(mapped.select("commune_code", "current_code").rows()) == [
         ("1", "9"), ("2", "9"), ("3", "9"),
     ]  # fmt: skip
-    assert not mapped["divided"].any()  # no relation: nothing is divided
+    assert not mapped["divided"].any()  # nothing divided on the way
     same_day = successors(registry, crosswalk, day("2024-12-31"), day("2024-12-31"))
     assert sorted(same_day.select("commune_code", "current_code").rows()) == [
         ("1", "1"), ("2", "2"), ("3", "3"),

@@ -117,12 +117,12 @@ def successors(
 ) -> pl.DataFrame:
     """Where each commune-level unit valid on ``start`` stands on ``end``.
 
-    ``crosswalk``: old_code, old_valid_from, new_code, new_valid_from, change_date and, where
-    known, relation. Units are followed through every change dated after ``start`` up to
-    ``end``; a unit still valid on ``end`` maps to itself; one whose successor is not known is
-    left out. A divided unit's figures cannot be split: all of them follow its default successor
-    (relation ``divided_default``; the other parts, ``divided``, get none), and ``divided`` says
-    so. Columns out: commune_code (on ``start``), current_code (on ``end``), divided.
+    ``crosswalk``: old_code, old_valid_from, new_code, new_valid_from, change_date, relation.
+    Units are followed through every change dated after ``start`` up to ``end``; a unit still
+    valid on ``end`` maps to itself; one whose successor is not known is left out. A divided
+    unit's figures cannot be split: all of them follow its default successor (relation
+    ``divided_default``; the other parts, ``divided``, get none), and ``divided`` says so.
+    Columns out: commune_code (on ``start``), current_code (on ``end``), divided.
     """
     units = valid_on(registry, start).filter(pl.col("unit_level") == "commune")
     current = units.select(
@@ -131,10 +131,11 @@ def successors(
         pl.col("valid_from").alias("since"),
         divided=pl.lit(False),
     )
-    changes = crosswalk.filter((pl.col("change_date") > start) & (pl.col("change_date") <= end))
-    if "relation" not in changes.columns:
-        changes = changes.with_columns(relation=pl.lit("merged_into"))
-    changes = changes.filter(pl.col("relation") != "divided")
+    changes = crosswalk.filter(
+        (pl.col("change_date") > start)
+        & (pl.col("change_date") <= end)
+        & (pl.col("relation") != "divided")
+    )
     for change_date in sorted(set(changes["change_date"].to_list())):
         step = changes.filter(pl.col("change_date") == change_date)
         current = current.join(

@@ -85,10 +85,9 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 
 def _read(folder: Path, ref: Reference, period: Period) -> PeriodTables:
-    covering = ref.catalogue_for(period.year)
-    catalogue = covering or ref.nearest_catalogue(period.year).without_targets()
+    catalogue, covered = ref.catalogue_of(period.year)
     frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
-    return PeriodTables(period=period, catalogue=catalogue, covered=covering is not None, **frames)
+    return PeriodTables(period=period, catalogue=catalogue, covered=covered, **frames)
 
 
 def _write(folder: Path, tables: PeriodTables) -> None:

@@ -54,10 +54,8 @@ class _Basis:
 def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
     day = period.last_day
     level = reporting_level(day, ref.settings.communes_report_from)
-    covering = ref.catalogue_for(period.year)
-    # A period no programme covers still gets its rates, trends and lists: the nearest
-    # programme's indicators, with nothing to judge them against.
-    catalogue = covering or ref.nearest_catalogue(period.year).without_targets()
+    # A period no programme covers still gets its rates, trends and lists.
+    catalogue, covered = ref.catalogue_of(period.year)
     units = valid_on(ref.registry, day)
     roster = ref.roster.join(
         units.select(pl.col("unit_code").alias("commune_code"), "valid_from"),
@@ -72,7 +70,7 @@ def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
         rural_unit_types=catalogue.rural_unit_types,
     )
     indicators = compute_indicators(figures, units, roster, criteria, period.year, level)
-    return _Basis(catalogue, covering is not None, level, units, roster, figures, indicators)
+    return _Basis(catalogue, covered, level, units, roster, figures, indicators)
 
 
 def period_indicators(warehouse: Warehouse, ref: Reference, period: Period) -> pl.DataFrame:
@@ -105,7 +103,7 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
         last_year=catalogue.last_year if basis.covered else period.year,
         fall_band=catalogue.fall_band.bounds,
         standards=catalogue.standards,
-        counts=_trend_counts(catalogue),
+        counts=catalogue.trend_counts(),
     )
     changes = trends.yearly_changes(series, programme)
     trend = trends.trend_summary(series, programme)
@@ -125,7 +123,7 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
         flows=flows,
         completeness=completeness,
         off_track=lists.communes_off_track(
-            indicators, changes, period.year, _trend_target(catalogue)
+            indicators, changes, period.year, (catalogue.trend, _trend_target_id(catalogue))
         ),
         without_data=lists.communes_without_data(
             expected.select("commune_code", "commune_name", "reporting_unit"),
@@ -143,27 +141,6 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
     )
 
 
-# The year-end series sums these figures under these names (ntm/store/sql/year_end_figures.sql).
-SERIES_COLUMNS = {"poor_end": "poor", "near_poor_end": "near_poor"}
-
-
-def _trend_target(catalogue: Catalogue) -> tuple[str, str | None]:
-    """The indicator the poverty trend follows, and the target judging it (None without one):
-    the poor-household rate unless the catalogue's poverty_fall target names another."""
-    target = next((t for t in catalogue.targets if t.kind == "poverty_fall"), None)
-    if target is None:
-        return "poor_rate", None
-    return target.indicator or "poor_rate", target.id
-
-
-def _trend_counts(catalogue: Catalogue) -> tuple[str, ...]:
-    """What the poverty trend counts: the numerator of the indicator it follows."""
-    indicator = _trend_target(catalogue)[0]
-    # The loader made sure it is a rate of SERIES_COLUMNS' figures over households.
-    row = catalogue.indicators.filter(pl.col("id") == indicator).row(0, named=True)
-    return tuple(SERIES_COLUMNS[figure] for figure in row["numerator"])
-
-
 def unjudged_targets(tables: PeriodTables) -> list[str]:
     """One line (English, for operators' logs) per target the period is not judged against,
     or not against an official figure: no programme covers the year, a pending or
@@ -175,3 +152,8 @@ def unjudged_targets(tables: PeriodTables) -> list[str]:
         pl.col("status").is_in(["pending", "provisional"])
     )
     return [f"{r['target']} {r['status']} ({r['source']})" for r in standing.iter_rows(named=True)]
+
+
+def _trend_target_id(catalogue: Catalogue) -> str | None:
+    target = catalogue.trend_target
+    return target.id if target is not None else None

@@ -11,14 +11,13 @@ overlaps, unknown names and a threshold without a status or a source.
 from __future__ import annotations
 
 import itertools
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from ntm.reference.files import ReferenceError
+from ntm.reference.files import ReferenceError, read_toml
 from transforms.rates import parse_percent
 
 LEVELS = ("commune", "district", "province")
@@ -76,6 +75,7 @@ class Catalogue:
     fall_band: FallBand
     class_columns: tuple[str, ...]  # roster columns whose values, joined by "/", name a class
     class_heading: str  # what the report calls a class in a table's header
+    trend: str  # the indicator the year-end poverty trend follows (see ``_trend``)
     classes: pl.DataFrame  # id, label: in the order the catalogue lists them
     rural_unit_types: tuple[str, ...]
     standards: pl.DataFrame  # name, first_year, last_year
@@ -122,6 +122,19 @@ class Catalogue:
             rows, schema=["target", "label", "status", "source"], orient="row"
         ).cast(pl.String)
 
+    @property
+    def trend_target(self) -> Target | None:
+        """The target that judges the poverty trend (the band), if the catalogue has one."""
+        return next((t for t in self.targets if t.kind == "poverty_fall"), None)
+
+    def trend_indicator(self) -> dict[str, Any]:
+        """The indicator row (id, name, numerator, ...) the poverty trend follows."""
+        return self.indicators.filter(pl.col("id") == self.trend).row(0, named=True)
+
+    def trend_counts(self) -> tuple[str, ...]:
+        """The year-end series columns the trend sums into its rate's numerator."""
+        return tuple(TREND_SERIES[figure] for figure in self.trend_indicator()["numerator"])
+
     def without_targets(self) -> Catalogue:
         """The same indicators and standards with no threshold, band or target: what a period
         that no catalogue covers is computed with (rates, trends and lists, nothing judged)."""
@@ -132,6 +145,7 @@ class Catalogue:
             fall_band=FallBand(None, None, "pending", ""),
             class_columns=self.class_columns,
             class_heading=self.class_heading,
+            trend=self.trend,
             classes=self.classes,
             rural_unit_types=self.rural_unit_types,
             standards=self.standards,
@@ -168,13 +182,7 @@ def _regional(path: Path) -> pl.DataFrame:
 
 
 def _load(path: Path, figure_keys: list[str], regional: pl.DataFrame) -> Catalogue:
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:  # its message names the line and column
-        raise ReferenceError(f"{path}: {error}") from error
-    except OSError as error:
-        raise ReferenceError(f"{path}: {error}") from error
+    raw = read_toml(path)  # a decoding error names the line and column
     try:
         return _build(raw, figure_keys, regional)
     except (KeyError, TypeError, ValueError) as error:
@@ -192,7 +200,6 @@ def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) 
     known = set(indicators["id"]) | set(shares["id"])
     thresholds = _thresholds(raw, known, classes["id"].to_list(), (first, last), regional)
     targets = _targets(raw, set(indicators["id"]), set(shares["id"]))
-    _check_trend(targets, indicators)
     return Catalogue(
         programme=str(raw["programme"]),
         first_year=first,
@@ -200,6 +207,7 @@ def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) 
         fall_band=_fall_band(raw["poverty_fall"]),
         class_columns=tuple(raw["commune_class"]),
         class_heading=str(raw["class_heading"]),
+        trend=_trend(targets, indicators),
         classes=classes,
         rural_unit_types=tuple(raw["rural_unit_types"]),
         standards=_standards(raw["standard"]),
@@ -391,22 +399,35 @@ def _check_no_gaps(thresholds: pl.DataFrame) -> None:
             )
 
 
-# The year-end poverty trend can follow a rate over households of these figures only
-# (ntm/store/sql/year_end_figures.sql reads them).
-TREND_FIGURES = ("poor_end", "near_poor_end")
+# The year-end poverty trend can follow a rate over households of these figures only: the
+# series of ntm/store/sql/year_end_figures.sql sums them under these names.
+TREND_SERIES = {"poor_end": "poor", "near_poor_end": "near_poor"}
 
 
-def _check_trend(targets: tuple[Target, ...], indicators: pl.DataFrame) -> None:
-    for target in (t for t in targets if t.kind == "poverty_fall" and t.indicator):
-        found = indicators.filter(pl.col("id") == target.indicator)
-        if found.is_empty():
-            raise ValueError(f"target {target.id}: unknown indicator {target.indicator!r}")
-        row = found.row(0, named=True)
-        if row["denominator"] != "households" or set(row["numerator"]) - set(TREND_FIGURES):
-            raise ValueError(
-                f"target {target.id}: a poverty trend follows a rate of {TREND_FIGURES} over "
-                f"households, not {target.indicator!r}"
-            )
+def _trend(targets: tuple[Target, ...], indicators: pl.DataFrame) -> str:
+    """The indicator the poverty trend follows: the one the band's target names, else the
+    poor-household rate (poor_end over households)."""
+    band = next((t for t in targets if t.kind == "poverty_fall"), None)
+    if band is not None and band.indicator:
+        what, found = f"target {band.id}", indicators.filter(pl.col("id") == band.indicator)
+    else:
+        what, found = (
+            "the poverty trend",
+            indicators.filter(
+                (pl.col("numerator").list.join("+") == "poor_end")
+                & (pl.col("denominator") == "households")
+            ),
+        )
+    if found.is_empty():
+        name = band.indicator if band is not None and band.indicator else "poor_end/households"
+        raise ValueError(f"{what}: unknown indicator {name!r}")
+    row = found.row(0, named=True)
+    if row["denominator"] != "households" or set(row["numerator"]) - set(TREND_SERIES):
+        raise ValueError(
+            f"{what}: a poverty trend follows a rate of {sorted(TREND_SERIES)} over "
+            f"households, not {row['id']!r}"
+        )
+    return str(row["id"])
 
 
 def _targets(raw: dict[str, Any], indicators: set[str], shares: set[str]) -> tuple[Target, ...]:

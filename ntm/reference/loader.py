@@ -130,6 +130,14 @@ class Reference:
         """The catalogue of the programme period that contains ``year``, if any."""
         return next((c for c in self.catalogues if c.covers(year)), None)
 
+    def catalogue_of(self, year: int) -> tuple[Catalogue, bool]:
+        """What a period of ``year`` is computed with, and whether a programme covers it: its
+        programme's catalogue, or the nearest programme's indicators with no target."""
+        covering = self.catalogue_for(year)
+        if covering is not None:
+            return covering, True
+        return self.nearest_catalogue(year).without_targets(), False
+
     def nearest_catalogue(self, year: int) -> Catalogue:
         """The catalogue whose programme period is nearest to ``year`` (the later on a tie)."""
         if not self.catalogues:

@@ -123,7 +123,6 @@ LABOUR_SHARES = (
 # provisional commune threshold of the year.
 LABOUR_CHART_INDICATOR = "trained_labour_rate"
 # What the poverty trend follows when no target names it: the poor-household rate.
-DEFAULT_TREND_FIGURES = ["poor_end"]
 
 # A bar per unit reads well up to a few dozen: a province's districts (at most ~30), or its
 # communes once they report directly (69 in Hà Tĩnh since 1 July 2025, drawn in smaller type);
@@ -845,19 +844,10 @@ class _Followed:
 
 
 def _followed(catalogue: Catalogue, labels: dict[str, str]) -> _Followed:
-    """The indicator the poverty-fall target judges, or the poor-household rate without one
-    (what ``ntm.indicators.tables`` counts in either case)."""
-    indicators = catalogue.indicators
-    target = next((t for t in catalogue.targets if t.kind == "poverty_fall"), None)
-    if target is not None and target.indicator is not None:
-        found = indicators.filter(pl.col("id") == target.indicator)
-    else:
-        found = indicators.filter(
-            pl.col("numerator").list.join("+") == "+".join(DEFAULT_TREND_FIGURES)
-        )
-    row = found.row(0, named=True) if found.height else {}
-    name = str(row.get("name", "Tỷ lệ hộ nghèo"))
-    figures = list(row.get("numerator", DEFAULT_TREND_FIGURES))
+    """The indicator the poverty trend follows (``Catalogue.trend``), in its words."""
+    row = catalogue.trend_indicator()
+    name = str(row["name"])
+    figures = list(row["numerator"])
     return _Followed(name, name.split(" (", maxsplit=1)[0], _count_header(figures, labels))
 
 
