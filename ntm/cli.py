@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -28,7 +29,7 @@ from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference, ReferenceError, load_reference
 from ntm.store.lock import DataDirBusyError, data_dir_lock
-from ntm.store.paths import DataDir
+from ntm.store.paths import DataDir, atomic_path
 from ntm.store.warehouse import Warehouse, WarehouseBusyError
 from transforms.indicators import format_indicators
 from transforms.periods import Period, last_ended_quarter
@@ -280,10 +281,15 @@ def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> 
         raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
         # Read-only, without the data dir's lock: stored tables are read, never written here.
-        tables = stored_tables(data_dir, warehouse, ref, args.period, store=False).tables
+        stored = stored_tables(data_dir, warehouse, ref, args.period, store=False)
+    tables = stored.tables
     table = format_indicators(tables.indicators, str(args.period))
     if args.xlsx:
-        write_indicator_workbook(args.xlsx, tables)
+        if stored.folder is not None:  # the flow wrote it already: a copy, not a second write
+            with atomic_path(args.xlsx) as temporary:
+                shutil.copyfile(stored.workbook, temporary)
+        else:
+            write_indicator_workbook(args.xlsx, tables)
         print(args.xlsx, file=sys.stderr)
     if args.level:
         table = table.filter(pl.col("unit_level") == args.level)

@@ -7,6 +7,7 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -169,3 +170,20 @@ def test_a_rebuilt_warehouse_never_reads_the_tables_of_the_old_one(demo, data_di
     assert after.key != before.key
     districts = set(after.tables.indicators.filter(pl.col("unit_level") == "district")["unit_code"])
     assert districts == {"443"}
+
+
+def test_indicators_xlsx_copies_the_stored_workbook_or_writes_one(demo, data_dir, ref, tmp_path):
+    from ntm import cli  # noqa: PLC0415
+
+    ingested(demo, data_dir, ref, ("441",))
+    args = ["indicators", "--period", str(PERIOD), "--data-dir", str(data_dir.root)]
+    fresh = tmp_path / "fresh.xlsx"
+    assert cli.main([*args, "--xlsx", str(fresh)]) == cli.EXIT_OK
+    assert not data_dir.period_tables(str(PERIOD)).exists()  # read-only: nothing stored
+    first = stored(data_dir, ref)
+    copied = tmp_path / "copied.xlsx"
+    assert cli.main([*args, "--xlsx", str(copied)]) == cli.EXIT_OK
+    assert copied.read_bytes() == first.workbook.read_bytes()
+    assert not copied.samefile(first.workbook)  # staff may edit their copy
+    sheets = fastexcel.read_excel(fresh).sheet_names
+    assert "Chỉ tiêu" in sheets and sheets == fastexcel.read_excel(copied).sheet_names

@@ -112,10 +112,7 @@ class Catalogue:
                 found = self.thresholds.filter(
                     (pl.col("target") == target.id) & (pl.col("year") == year)
                 )
-                statuses = set(found["status"].to_list())
-                status = next(
-                    (s for s in ("provisional", "official", "pending") if s in statuses), "none"
-                )
+                status = strongest_status(set(found["status"].to_list()))
                 source = "; ".join(sorted(set(found["source"].to_list())))
             rows.append((target.id, target.label, status, source))
         return pl.DataFrame(
@@ -155,6 +152,13 @@ class Catalogue:
             targets=(),
             report={},
         )
+
+
+def strongest_status(statuses: set[str]) -> str:
+    """A target's status from those of its thresholds in a year: provisional when any stands
+    in, else official when any is, else pending; ``none`` without a threshold. (The loader
+    refuses a commune target half pending in a year, so a mix never hides a pending class.)"""
+    return next((s for s in ("provisional", "official", "pending") if s in statuses), "none")
 
 
 def load_catalogues(root: Path, figure_keys: list[str]) -> tuple[Catalogue, ...]:

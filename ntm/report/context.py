@@ -27,7 +27,7 @@ import polars as pl
 
 from ntm.indicators.tables import PeriodTables
 from ntm.reference import Catalogue, Reference, ReportConfig
-from ntm.reference.criteria import FallBand, Target
+from ntm.reference.criteria import FallBand, Target, strongest_status
 from ntm.report import charts, vi
 from ntm.report.sections import (
     Appendix,
@@ -319,8 +319,7 @@ def _standing(catalogue: Catalogue, target: Target, year: int) -> _Standing:
             first["year"], first["threshold"] if level == "province" else None, first["status"]
         )
         return _Standing("none", first["source"], milestone=milestone)
-    statuses = set(now["status"].to_list())
-    status = next(s for s in ("provisional", "official", "pending") if s in statuses)
+    status = strongest_status(set(now["status"].to_list()))
     sources = now.filter(pl.col("status") == status)["source"].unique(maintain_order=True)
     value = now["threshold"][0] if level == "province" else None
     return _Standing(status, "; ".join(sources.to_list()), value)
