@@ -19,12 +19,15 @@ from prefect.artifacts import (
 )
 from prefect.client.schemas.objects import FlowRun, State
 
+from ntm.indicators.followup import followup_table, write_followup_workbook
 from ntm.indicators.mart import stored_tables
 from ntm.indicators.tables import unjudged_targets
 from ntm.intake.ingest import ingest_files
 from ntm.reference import load_reference
 from ntm.report import generate_report
+from ntm.report.versions import PeriodClosedError, index_rows
 from ntm.store.alerts import write_alert
+from ntm.store.closures import closed_state
 from ntm.store.lock import data_dir_lock
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
@@ -48,6 +51,7 @@ def ingest_inbox(data_dir: str, units: list[str] | None) -> list[dict[str, Any]]
             "status": outcome.status,
             "issues": outcome.issues,
             "quarantined": outcome.quarantined,
+            "amendment": outcome.amendment,
         }
         for outcome in outcomes
     ]
@@ -59,8 +63,13 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
     staff workbook; returns province headlines."""
     directory = DataDir.resolve(data_dir)
     parsed = Period.parse(period) or _bad(period)
+    ref = load_reference()
     with Warehouse.open(directory.warehouse, read_only=True) as warehouse:
-        stored = stored_tables(directory, warehouse, load_reference(), parsed, store=True)
+        stored = stored_tables(directory, warehouse, ref, parsed, store=True)
+        followup = followup_table(warehouse, ref, parsed)
+    workbook = directory.followup_workbook(period)
+    workbook.parent.mkdir(parents=True, exist_ok=True)
+    write_followup_workbook(workbook, followup, parsed)
     indicators = stored.tables.indicators
     province = indicators.filter(indicators["unit_level"] == "province")
     unjudged = unjudged_targets(stored.tables)
@@ -71,21 +80,37 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
         "province": {r["indicator"]: (r["numerator"], r["denominator"])
                      for r in province.iter_rows(named=True)},
         "unjudged_targets": unjudged,
+        "followup": {
+            "workbook": str(workbook),
+            "rows": [
+                {"unit": f"{r['unit_code']} {r['unit_name']}", "status": r["status"],
+                 "missing": r["missing"], "periods_in_a_row": r["late_in_a_row"],
+                 "since": r["since"]}
+                for r in followup.iter_rows(named=True)
+            ],
+        },
     }  # fmt: skip
 
 
 @task(name="render report")
-def render_report(data_dir: str, period: str, today: str, force: bool) -> dict[str, Any]:
-    """A new report version, unless the latest one already reads the same inputs."""
+def render_report(
+    data_dir: str, period: str, today: str, force: bool, amended: bool = False
+) -> dict[str, Any]:
+    """A new report version, unless the latest one already reads the same inputs. Over a
+    closed period, nothing unless ``amended``: the signed version stands."""
     directory = DataDir.resolve(data_dir)
     ref = load_reference()
     parsed = Period.parse(period) or _bad(period)
     run_id = str(runtime.flow_run.get_id() or "ntm")
-    outcome = generate_report(
-        directory, ref, parsed, datetime.fromisoformat(today).date(), run_id,
-        reuse_if_unchanged=not force,
-    )  # fmt: skip
     logger = get_run_logger()
+    try:
+        outcome = generate_report(
+            directory, ref, parsed, datetime.fromisoformat(today).date(), run_id,
+            reuse_if_unchanged=not force, amended=amended,
+        )  # fmt: skip
+    except PeriodClosedError as error:
+        logger.warning("%s", error)
+        return _signed_report(directory, period)
     for warning in outcome.warnings:
         logger.warning("weasyprint: %s", warning)
     return {
@@ -96,9 +121,28 @@ def render_report(data_dir: str, period: str, today: str, force: bool) -> dict[s
     }
 
 
+def _signed_report(directory: DataDir, period: str) -> dict[str, Any]:
+    """The version a closed period's close signed, as ``render_report`` describes one."""
+    with Warehouse.open(directory.warehouse, read_only=True) as warehouse:
+        state = closed_state(warehouse, period)
+    version = str(state.report_version if state else "")
+    row = next(r for r in index_rows(directory, period) if r["version"] == version)
+    return {
+        "pdf": str(directory.reports / row["pdf"]),
+        "version": int(row["version"]),
+        "pages": int(row["pages"]),
+        "new": False,
+        "closed": True,
+    }
+
+
 @task(name="publish")
 def publish(
-    period: str, files: list[dict[str, Any]], report: dict[str, Any], unjudged: list[str]
+    period: str,
+    files: list[dict[str, Any]],
+    report: dict[str, Any],
+    unjudged: list[str],
+    followup: dict[str, Any],
 ) -> None:
     """Artifacts an operator reads in the UI: summary, findings per unit, the PDF, and a
     warning for each target the period is not judged against."""
@@ -111,9 +155,19 @@ def publish(
         "",
         f"- Tệp đã xử lý: {len(files)} ({tally})",
         f"- Báo cáo: phiên bản {report['version']}, {report['pages']} trang"
-        + ("" if report["new"] else " (không đổi, dùng lại phiên bản trước)"),
+        + (
+            " (kỳ đã chốt: giữ phiên bản đã ký, không lập lại)"
+            if report.get("closed")
+            else ""
+            if report["new"]
+            else " (không đổi, dùng lại phiên bản trước)"
+        ),
         f"- Tệp PDF: `{report['pdf']}`",
     ]
+    amendments = [row for row in files if row.get("amendment")]
+    if amendments:
+        lines += ["", "## Số liệu điều chỉnh các kỳ đã chốt", ""]
+        lines += [f"- {r['unit']} {r['period']}: `{r['file']}`" for r in amendments]
     if unjudged:
         lines += ["", "## Cảnh báo: chỉ tiêu chưa đánh giá được", ""]
         lines += [f"- {line}" for line in unjudged]
@@ -127,6 +181,12 @@ def publish(
         Path(report["pdf"]).resolve().as_uri(), link_text=Path(report["pdf"]).name,
         key="report-pdf",
     )  # fmt: skip
+    # The inspection committee's list: who is late, missing or rejected, and for how long.
+    create_table_artifact(
+        followup["rows"] or [{"unit": "-", "status": "Không có đơn vị nào chậm, thiếu báo cáo"}],
+        key="followup-list",
+        description=f"Units to follow up ({period}); workbook: {followup['workbook']}",
+    )
 
 
 def _bad(period: str) -> Period:
@@ -148,12 +208,15 @@ def quarterly_report(
     force: bool = False,
     data_dir: str = "data",
     today: str | None = None,
+    amended: bool = False,
 ) -> dict[str, Any]:
     """Ingest what is in the inbox, rebuild the indicators, render and publish the report.
 
     ``period`` defaults to the last quarter that has ended in Asia/Ho_Chi_Minh; ``units``
     limits the ingest to those reporting units; ``force`` renders a new version even when the
-    inputs did not change. One run per data dir at a time: a second one waits up to a minute,
+    inputs did not change. A closed period's signed report is never rendered over: the run
+    keeps it, unless ``amended`` asks for a version headed "BẢN ĐIỀU CHỈNH" (the ad-hoc
+    deployment takes it). One run per data dir at a time: a second one waits up to a minute,
     then fails with a clear message.
     """
     ref = load_reference()
@@ -164,8 +227,8 @@ def quarterly_report(
     with data_dir_lock(directory, wait_seconds=60):
         files = ingest_inbox(data_dir, units)
         headlines = build_indicators(data_dir, chosen)
-        report = render_report(data_dir, chosen, day, force)
-        publish(chosen, files, report, headlines["unjudged_targets"])
+        report = render_report(data_dir, chosen, day, force, amended)
+        publish(chosen, files, report, headlines["unjudged_targets"], headlines["followup"])
     if headlines["unjudged_targets"]:
         run_name = str(runtime.flow_run.name or runtime.flow_run.id or "ntm")
         message = f"{chosen}: " + "; ".join(headlines["unjudged_targets"])

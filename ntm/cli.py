@@ -28,6 +28,7 @@ from ntm.indicators.mart import stored_tables
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference, ReferenceError, load_reference
+from ntm.store.closures import closed_state
 from ntm.store.lock import DataDirBusyError, data_dir_lock
 from ntm.store.paths import DataDir, atomic_path
 from ntm.store.warehouse import Warehouse, WarehouseBusyError
@@ -91,15 +92,64 @@ def build_parser() -> argparse.ArgumentParser:
     indicators.add_argument("--level", choices=("commune", "district", "province"))
     indicators.add_argument("--format", choices=("csv", "json"), default="csv")
     indicators.add_argument("--xlsx", type=Path, help="also write the tables to this workbook")
+    indicators.add_argument(
+        "--as-of",
+        choices=("signed", "current"),
+        default="signed",
+        help="for a closed period: the signed figures (default) or the latest accepted ones",
+    )
 
     report = commands.add_parser(
         "report", parents=[common], help="render the committee report (PDF, HTML, XLSX)"
     )
     report.add_argument("--period", required=True, type=_period)
     report.add_argument(
+        "--amended",
+        action="store_true",
+        help="over a closed period: a new version headed BẢN ĐIỀU CHỈNH, with what changed",
+    )
+    report.add_argument(
         "--today",
         type=date.fromisoformat,
         help="the report's date (YYYY-MM-DD; default: today in Asia/Ho_Chi_Minh)",
+    )
+
+    close = commands.add_parser(
+        "close", parents=[common], help="record that the committee signed a report version"
+    )
+    close.add_argument("--period", required=True, type=_period)
+    close.add_argument("--version", required=True, type=int, help="the report version signed")
+    close.add_argument("--by", required=True, help="who records the close")
+    close.add_argument("--note", help="e.g. the number of the signed report")
+
+    reopen = commands.add_parser(
+        "reopen", parents=[common], help="reopen a closed period (the reason is recorded)"
+    )
+    reopen.add_argument("--period", required=True, type=_period)
+    reopen.add_argument("--by", required=True, help="who reopens it")
+    reopen.add_argument("--reason", required=True, help="why (kept in the audit)")
+
+    verify = commands.add_parser(
+        "verify", parents=[common], help="recompute a closed period from its archive"
+    )
+    verify.add_argument("--period", required=True, type=_period)
+
+    review = commands.add_parser(
+        "review", parents=[common], help="the programme's final review (BÁO CÁO TỔNG KẾT)"
+    )
+    review.add_argument("--programme", required=True, help="a programme period, e.g. 2021-2025")
+    review.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="the review's date (YYYY-MM-DD; default: today in Asia/Ho_Chi_Minh)",
+    )
+
+    followup = commands.add_parser(
+        "followup", parents=[common], help="units late, missing or rejected (XLSX for follow-up)"
+    )
+    followup.add_argument("--period", required=True, type=_period)
+    followup.add_argument(
+        "--output", type=Path, help="the workbook to write (default: in the data dir's reports)"
     )
 
     run = commands.add_parser(
@@ -130,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "summary": _summary,
             "indicators": _indicators,
             "report": _report,
+            "review": _review,
+            "close": _close,
+            "reopen": _reopen,
+            "verify": _verify,
+            "followup": _followup,
             "run": _run,
         }
         return command[args.command](args, data_dir, ref)
@@ -168,6 +223,12 @@ def _ingest(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
         outcomes = ingest_files(args.paths, data_dir, ref)
     for outcome in outcomes:
         print(outcome.line())
+        if outcome.amendment:
+            print(
+                f"ntm ingest: {outcome.period} is closed: {outcome.path.name} is stored as an "
+                f"amendment (the signed figures stand; the next report lists the change)",
+                file=sys.stderr,
+            )
     bad = any(o.status == "rejected" or o.quarantined for o in outcomes)
     return EXIT_FINDINGS if bad else EXIT_OK
 
@@ -198,7 +259,18 @@ def _demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     if args.messy:
         messy = generate_messy(args.messy, ref)
         print(f"messy submissions: {len(messy)} files in {args.messy}")
-    return _run_flow(data_dir, ref, through, None, force=False)
+    status = _run_flow(data_dir, ref, through, None, force=False)
+    # The demo covers a whole programme: its final review too, once its last year has ended.
+    ended = [c for c in ref.catalogues if Period(c.last_year, 4) <= through]
+    if status == EXIT_OK and ended:
+        with data_dir_lock(data_dir):
+            from ntm.report import generate_review  # noqa: PLC0415 (see _report)
+
+            review = generate_review(data_dir, ref, ended[-1], _local_today(ref))
+        print(
+            f"review {ended[-1].programme} v{review.version} ({review.pages} pages): {review.pdf}"
+        )
+    return status
 
 
 def _run(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
@@ -279,17 +351,33 @@ def _tracebacks_to_the_log(data_dir: DataDir) -> Iterator[None]:
 def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     if not data_dir.warehouse.exists():
         raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    from ntm.report.closing import describe, signed_indicators, signed_workbook  # noqa: PLC0415
+
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
         # Read-only, without the data dir's lock: stored tables are read, never written here.
-        stored = stored_tables(data_dir, warehouse, ref, args.period, store=False)
-    tables = stored.tables
-    table = format_indicators(tables.indicators, str(args.period))
-    if args.xlsx:
-        if stored.folder is not None:  # the flow wrote it already: a copy, not a second write
-            with atomic_path(args.xlsx) as temporary:
-                shutil.copyfile(stored.workbook, temporary)
+        signed = None if args.as_of == "current" else closed_state(warehouse, str(args.period))
+        if signed is not None:
+            indicators = signed_indicators(warehouse, ref, args.period)
         else:
-            write_indicator_workbook(args.xlsx, tables)
+            stored = stored_tables(data_dir, warehouse, ref, args.period, store=False)
+            indicators = stored.tables.indicators
+    table = format_indicators(indicators, str(args.period))
+    if signed is not None:
+        print(
+            f"ntm indicators: {args.period} is {describe(signed)}: these are the signed figures "
+            f"(--as-of current for the latest accepted ones)",
+            file=sys.stderr,
+        )
+    if args.xlsx:
+        # A copy of what exists (staff edit theirs): the signed version's twin, or the flow's.
+        source = signed_workbook(data_dir, signed) if signed is not None else None
+        if source is None and stored.folder is not None:
+            source = stored.workbook
+        if source is not None:
+            with atomic_path(args.xlsx) as temporary:
+                shutil.copyfile(source, temporary)
+        else:
+            write_indicator_workbook(args.xlsx, stored.tables)
         print(args.xlsx, file=sys.stderr)
     if args.level:
         table = table.filter(pl.col("unit_level") == args.level)
@@ -307,10 +395,103 @@ def _report(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     with data_dir_lock(data_dir):
         # WeasyPrint and matplotlib take seconds to import: only the commands that render pay.
         from ntm.report import generate_report  # noqa: PLC0415
+        from ntm.report.versions import PeriodClosedError  # noqa: PLC0415
 
-        outcome = generate_report(data_dir, ref, args.period, today)
+        try:
+            outcome = generate_report(data_dir, ref, args.period, today, amended=args.amended)
+        except PeriodClosedError as error:
+            raise UsageError(str(error)) from error
     for path in (outcome.pdf, outcome.html, outcome.xlsx):
         print(path)
+    return EXIT_OK
+
+
+def _close(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    from ntm.report.closing import ClosingError, close_period  # noqa: PLC0415
+
+    _needs_warehouse(data_dir)
+    with data_dir_lock(data_dir):
+        try:
+            closed = close_period(
+                data_dir, ref, args.period, args.version, args.by, args.note, datetime.now(UTC)
+            )
+        except ClosingError as error:
+            raise UsageError(str(error)) from error
+    print(
+        f"{closed.period} closed with version {closed.version} "
+        f"({closed.submissions} submissions signed); archive {closed.archive} "
+        f"sha256 {closed.sha256}"
+    )
+    return EXIT_OK
+
+
+def _reopen(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    from ntm.report.closing import ClosingError, describe, reopen_period  # noqa: PLC0415
+
+    _needs_warehouse(data_dir)
+    if not args.reason.strip():
+        raise UsageError("--reason must say why the period is reopened")
+    with data_dir_lock(data_dir):
+        try:
+            was = reopen_period(data_dir, args.period, args.by, args.reason, datetime.now(UTC))
+        except ClosingError as error:
+            raise UsageError(str(error)) from error
+    print(f"{args.period} reopened by {args.by} (it was {describe(was)})")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    from ntm.report.closing import ClosingError, verify_period  # noqa: PLC0415
+
+    _needs_warehouse(data_dir)
+    try:
+        problems = verify_period(data_dir, ref, args.period)
+    except ClosingError as error:
+        raise UsageError(str(error)) from error
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{args.period}: the archive does NOT prove the signed figures", file=sys.stderr)
+        return EXIT_INTERNAL
+    print(f"{args.period}: the archive reproduces the signed figures")
+    return EXIT_OK
+
+
+def _needs_warehouse(data_dir: DataDir) -> None:
+    if not data_dir.warehouse.exists():
+        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+
+
+def _review(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    catalogue = next((c for c in ref.catalogues if c.programme == args.programme), None)
+    if catalogue is None:
+        known = ", ".join(c.programme for c in ref.catalogues)
+        raise UsageError(f"no programme {args.programme!r} in the reference data (known: {known})")
+    if not data_dir.warehouse.exists():
+        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    today = args.today or _local_today(ref)
+    with data_dir_lock(data_dir):
+        from ntm.report import generate_review  # noqa: PLC0415 (see _report)
+
+        outcome = generate_review(data_dir, ref, catalogue, today)
+    print(f"report ({outcome.pages} pages): {outcome.pdf}")
+    for path in (outcome.html, outcome.xlsx):
+        print(path)
+    return EXIT_OK
+
+
+def _followup(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    if not data_dir.warehouse.exists():
+        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    from ntm.indicators.followup import followup_table, write_followup_workbook  # noqa: PLC0415
+
+    period: Period = args.period
+    target = args.output or data_dir.followup_workbook(str(period))
+    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        table = followup_table(warehouse, ref, period)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_followup_workbook(target, table, period)
+    print(f"{target} ({table.height} units to follow up)")
     return EXIT_OK
 
 

@@ -3,7 +3,12 @@
 The department keeps the real roster; until it sends one, this script generates a plausible,
 deterministic one from the registry. Every xã of every structure gets:
 - for 2021-2025, a tier (about 55% NTM, 35% advanced, 10% model) and the year it reached it;
-- a sponsor: the unit of the department that sponsors it (đơn vị đỡ đầu);
+- a sponsor (đơn vị đỡ đầu), the unit of the department that sponsors it, only where the action
+  programme gives it one (section III.3: "các xã trong nhóm về đích năm 2022, 2023 và nhóm các
+  xã đạt chuẩn nông thôn mới nâng cao, nhóm các xã đạt chuẩn nông thôn mới kiểu mẫu"): an NTM
+  commune whose target year is 2022 or 2023, and every advanced or model commune; the others
+  have none (an empty cell). The communes of 1 July 2025 follow the same rule, from the tier and
+  target year of the same draw;
 - for the communes of 1 July 2025 (the 2026-2030 programme), its group under Decision
   51/2025/QĐ-TTg (3 for the communes of the former mountain districts Hương Sơn, Vũ Quang and
   Hương Khê, 1 for about a fifth of the others, 2 for the rest) and the standard it targets
@@ -23,6 +28,8 @@ REGISTRY = ROOT / "data" / "reference" / "admin_units.csv"
 ROSTER = ROOT / "data" / "reference" / "commune_roster.csv"
 FIRST_DIRECT = "2025-07-01"  # the structure whose communes carry a group and a standard
 MOUNTAIN_DISTRICTS = ("439", "441", "444")
+# The NTM communes the department sponsors: the groups reaching the standard in these years.
+SPONSORED_NTM_YEARS = (2022, 2023)
 SPONSORS = (
     "Văn phòng Sở",
     "Phòng Lao động - Việc làm - Giáo dục nghề nghiệp",
@@ -50,12 +57,11 @@ def main() -> None:
         .agg(former_district=pl.col("parent_code").cast(pl.String).drop_nulls().first())
     )
     direct = pl.col("valid_from").cast(pl.String) == FIRST_DIRECT
+    sponsored = (pl.col("tier") != "ntm") | pl.col("target_year").is_in(SPONSORED_NTM_YEARS)
     roster = (
         communes.with_columns(draw=draw)
         .join(former, on="unit_code", how="left")
-        .select(
-            pl.col("unit_code").alias("commune_code"),
-            "valid_from",
+        .with_columns(
             tier=pl.when(pl.col("draw") < 55)
             .then(pl.lit("ntm"))
             .when(pl.col("draw") < 90)
@@ -66,7 +72,15 @@ def main() -> None:
             .when(pl.col("draw") < 90)
             .then(2023 + pl.col("draw") % 3)
             .otherwise(2024 + pl.col("draw") % 2),
-            sponsor=pl.lit(pl.Series(SPONSORS)).gather(pl.col("draw") % len(SPONSORS)),
+        )
+        .select(
+            pl.col("unit_code").alias("commune_code"),
+            "valid_from",
+            "tier",
+            "target_year",
+            sponsor=pl.when(sponsored).then(
+                pl.lit(pl.Series(SPONSORS)).gather(pl.col("draw") % len(SPONSORS))
+            ),
             group=pl.when(~direct)
             .then(None)
             .when(pl.col("former_district").is_in(MOUNTAIN_DISTRICTS))
@@ -84,6 +98,7 @@ def main() -> None:
     )
     roster.write_csv(ROSTER)
     tiers = roster["tier"].value_counts().sort("tier").rows()
+    sponsored_count = roster["sponsor"].is_not_null().sum()
     classes = (
         roster.filter(pl.col("group").is_not_null())
         .group_by("group", "standard")
@@ -91,7 +106,10 @@ def main() -> None:
         .sort("group", "standard")
         .rows()
     )
-    print(f"{ROSTER}: {roster.height} communes, tiers {tiers}, 2025-07-01 classes {classes}")
+    print(
+        f"{ROSTER}: {roster.height} communes, tiers {tiers}, {sponsored_count} sponsored, "
+        f"2025-07-01 classes {classes}"
+    )
 
 
 if __name__ == "__main__":

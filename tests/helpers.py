@@ -6,6 +6,8 @@ Test modules import from here, never from one another nor from ``conftest``.
 from __future__ import annotations
 
 import ast
+import re
+import unicodedata
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -101,3 +103,12 @@ def called(tree: ast.AST) -> set[str]:
             elif isinstance(node.func, ast.Attribute):
                 names.add(node.func.attr)
     return names
+
+
+def normalised(text: str) -> str:
+    """What a golden file compares: NFC, blanks collapsed per line, no empty lines."""
+    lines = (
+        re.sub(r"\s+", " ", line).strip()
+        for line in unicodedata.normalize("NFC", text).splitlines()
+    )
+    return "\n".join(line for line in lines if line) + "\n"

@@ -1,6 +1,6 @@
-"""kill -9 at each named point of ingest and of the report (``ntm.store.faults``): nothing stored
-is lost or half-written, no partial report version is visible, and a rerun ends where an
-uninterrupted run ends.
+"""kill -9 at each named point of ingest, of the report and of a close (``ntm.store.faults``):
+nothing stored is lost or half-written, no partial report version is visible, a period is open
+or closed and never half, and a rerun ends where an uninterrupted run ends.
 
 Each test runs the real command in a subprocess with ``NTM_KILL_AT=<point>``: the process notes
 the point in the marker file and SIGKILLs itself when it gets there, so the test knows where it
@@ -42,7 +42,8 @@ INGEST_POINTS = {
     "ingest:after_commit": {FIRST_WAVE},  # committed: as after the first wave
 }
 REPORT_POINTS = ("report:staged", "report:renamed")
-FILES = {".pdf", ".html", ".xlsx"}
+CLOSE_POINTS = ("close:archived", "close:before_commit")
+FILES = {".pdf", ".html", ".xlsx", ".csv"}  # the csv: the submissions it read
 
 # What the warehouse holds, each row led by its period (null for a row of no submission), so
 # that a state can be cut to the waves of some periods. Submission ids are left out: the next
@@ -160,7 +161,7 @@ def reported(tmp_path_factory: pytest.TempPathFactory, ingested: DataDir) -> Dat
 
 
 def test_every_kill_point_is_tested() -> None:
-    assert sorted([*INGEST_POINTS, *REPORT_POINTS]) == sorted(POINTS)
+    assert sorted([*INGEST_POINTS, *REPORT_POINTS, *CLOSE_POINTS]) == sorted(POINTS)
 
 
 @pytest.mark.parametrize("point", INGEST_POINTS)
@@ -229,3 +230,36 @@ def test_kill_during_report(tmp_path: Path, ingested: DataDir, reported: DataDir
     assert row["input_snapshot"] == expected["input_snapshot"]
     assert data_dir.reports / row["pdf"] == pdf
     assert pdf_text(pdf) == pdf_text(reported.reports / expected["pdf"])
+
+
+CLOSE = ("close", "--period", PERIOD, "--version", "1", "--by", "Trần Thị Kiểm")
+
+
+def closes(data_dir: DataDir) -> list[tuple[object, ...]]:
+    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        sql = warehouse.con.sql
+        return sql(
+            "SELECT c.period, c.action, c.report_version, count(s.submission_id) "
+            "FROM period_closures AS c LEFT JOIN closed_submissions AS s USING (closure_id) "
+            "GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+
+
+@pytest.mark.parametrize("point", CLOSE_POINTS)
+def test_kill_during_close(tmp_path: Path, reported: DataDir, point: str) -> None:
+    data_dir = DataDir(tmp_path / "data")
+    shutil.copytree(reported.root, data_dir.root)
+    args = (*CLOSE, "--data-dir", str(data_dir.root))
+    before = stored(data_dir)
+
+    killed_at(point, tmp_path / "killed-at.txt", *args)
+
+    # Open: no close recorded, not half of one (a close without its signed submissions).
+    assert closes(data_dir) == []
+    assert stored(data_dir) == before
+    assert ntm("report", "--period", PERIOD, "--data-dir", str(data_dir.root)).returncode == 0
+    result = ntm(*args)  # the close runs again from the start, over any archive left behind
+    assert result.returncode == 0, result.stderr
+    assert closes(data_dir) == [(PERIOD, "close", 1, 13)]
+    assert ntm("verify", "--period", PERIOD, "--data-dir", str(data_dir.root)).returncode == 0
+    assert not list((data_dir.root / "archive" / PERIOD).glob(".*"))  # no staging left

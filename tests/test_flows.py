@@ -10,12 +10,14 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ntm.intake.demo import generate_demo
+from ntm.intake.ingest import ingest_files
 from ntm.reference import REFERENCE_DIR, ReferenceError, load_reference
 from ntm.store.paths import DataDir
 from tests.helpers import counts
@@ -59,7 +61,10 @@ def test_the_quarterly_flow_ingests_reports_and_publishes(prefect_backend, demo_
 
     with get_client(sync_client=True) as client:
         keys = {artifact.key for artifact in client.read_artifacts()}
-    assert {"quarterly-summary", "findings-per-unit", "report-pdf"} <= keys
+    assert {"quarterly-summary", "findings-per-unit", "report-pdf", "followup-list"} <= keys
+    # Every district sent its 2024-Q4 file: nobody to follow up, and the workbook says so.
+    assert result["followup"]["rows"] == []
+    assert Path(result["followup"]["workbook"]).exists()
 
     # Nothing changed: the latest version is reused; --force renders a new one.
     again = quarterly_report(period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-20")
@@ -148,3 +153,38 @@ def test_a_second_run_waits_for_the_first_writer(prefect_backend, demo_inbox):
     assert holder.returncode == 0
     assert result["report"]["version"] == 1
     assert counts(demo_inbox)["submissions"] == 13
+
+
+def test_the_programme_review_flow_renders_a_version_and_publishes_it(
+    prefect_backend, demo_inbox, ref
+):
+    from prefect.client.orchestration import get_client  # noqa: PLC0415
+
+    from flows.review import programme_review  # noqa: PLC0415 (Prefect settings first)
+
+    ingest_files([demo_inbox.inbox], demo_inbox, ref)
+    result = programme_review(
+        programme="2021-2025", data_dir=str(demo_inbox.root), today="2025-01-20"
+    )
+    assert result["version"] == 1 and Path(result["pdf"]).exists()
+    assert "2021-2025" in result["pdf"] and result["pages"] >= 5
+    with get_client(sync_client=True) as client:
+        keys = {artifact.key for artifact in client.read_artifacts()}
+    assert {"programme-review", "programme-review-pdf"} <= keys
+
+
+def test_a_closed_period_keeps_its_signed_report_unless_amended(prefect_backend, demo_inbox, ref):
+    from flows.quarterly import quarterly_report  # noqa: PLC0415 (Prefect settings first)
+    from ntm.report.closing import close_period  # noqa: PLC0415
+
+    first = quarterly_report(period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-20")
+    close_period(demo_inbox, ref, Period(2024, 4), 1, "Nguyễn Văn A", None, datetime.now(UTC))
+    # The schedule's run (and a forced one) leaves the signed version as it is.
+    again = quarterly_report(
+        period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-21", force=True
+    )
+    assert again["report"] == {**first["report"], "new": False, "closed": True}
+    amended = quarterly_report(
+        period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-21", amended=True
+    )
+    assert (amended["report"]["version"], amended["report"]["new"]) == (2, True)

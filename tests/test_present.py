@@ -226,7 +226,9 @@ def test_the_roster_of_1_july_2025_has_a_group_and_a_standard_for_every_rural_co
     assert sorted(roster["commune_code"]) == sorted(rural["unit_code"])
     assert roster["group"].is_in(["1", "2", "3"]).all()
     assert roster["standard"].is_in(["ntm", "modern"]).all()
-    assert roster["sponsor"].null_count() == 0
+    # Sponsors follow the action programme (III.3): some communes have none, none is blank.
+    sponsors = roster["sponsor"].drop_nulls()
+    assert 0 < sponsors.len() < roster.height and (sponsors.str.strip_chars() != "").all()
 
 
 def test_a_target_is_filled_in_for_every_class_of_a_year_at_once(tmp_path):

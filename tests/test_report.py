@@ -26,22 +26,13 @@ from ntm.report import context as report_context
 from ntm.report import generate_report
 from ntm.report.render import embedded_fonts, pdf_text
 from ntm.store.paths import ASSETS, DataDir
-from tests.helpers import NOW, TODAY, district_communes, document_warnings
+from tests.helpers import NOW, TODAY, district_communes, document_warnings, normalised
 from transforms.periods import Period
 
 GOLDEN = Path(__file__).with_name("golden") / "report_2024-Q4.txt"
 HOSTILE = '<img src="file:///etc/hostname">{{ 7*7 }}'
 # Two districts reported; the eleven others did not: the report must say so.
 REPORTING = ("436", "441")
-
-
-def normalised(text: str) -> str:
-    """What a golden file compares: NFC, blanks collapsed per line, no empty lines."""
-    lines = (
-        re.sub(r"\s+", " ", line).strip()
-        for line in unicodedata.normalize("NFC", text).splitlines()
-    )
-    return "\n".join(line for line in lines if line) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +70,7 @@ def test_the_pdf_text_matches_the_reviewed_golden_file(report):
     if os.environ.get("NTM_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8"), "run `make golden` after reviewing"
-    assert report.pages == 13
+    assert report.pages == 14
 
 
 @pytest.mark.slow

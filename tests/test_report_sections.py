@@ -125,7 +125,7 @@ def test_the_template_prints_every_field_it_is_given(listed: bool) -> None:
         skipped += texts(report.commune_lists.note) + texts(report.commune_lists.empty)
     else:
         skipped += texts(report.assessment.off_track) + texts(report.labour.below)
-        skipped += texts(report.commune_lists.empty)
+        skipped += texts(report.commune_lists.empty) + texts(report.sponsors)
     for text in texts(report):
         assert (text in html) != (text in skipped), text
 

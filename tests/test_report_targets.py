@@ -19,6 +19,7 @@ from ntm.reference import Catalogue, Reference
 from ntm.reference.criteria import FallBand
 from ntm.report import context
 from ntm.report.sections import TargetRow
+from transforms.followup import FOLLOWUP_COLUMNS
 from transforms.indicators import INDICATOR_COLUMNS
 from transforms.periods import Period
 from transforms.registry import valid_on
@@ -387,7 +388,8 @@ def test_a_commune_whose_rise_rests_on_a_divided_unit_is_marked(ref: Reference) 
     )
     judging = context._judging(tables, ref)
     units = context._Units.of(tables, ref)
-    assessment = context._assessment(tables, {}, judging, units)
+    followup = pl.DataFrame(schema={c: pl.String for c in FOLLOWUP_COLUMNS})
+    assessment = context._assessment(tables, followup, {}, judging)
     # The trend of 2026-2030 follows the multidimensional rate: the list names that rate.
     assert [row.targets for row in assessment.off_track] == ["Tỷ lệ nghèo đa chiều tăng (*)"]
     footnote = context._divided_footnote(tables, ref)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from ntm.reference import Reference
+from ntm.store.closures import PeriodState, period_states
 from ntm.store.warehouse import Warehouse
 from transforms.completeness import completeness, completeness_totals
 from transforms.periods import Period
@@ -27,19 +28,32 @@ def period_completeness(warehouse: Warehouse, period: Period, ref: Reference) ->
 
 
 def summary_lines(warehouse: Warehouse, ref: Reference, periods: list[Period]) -> list[str]:
+    """Per period: completeness, and whether it is open or closed (by whom, when, which
+    version; a reopened period says by whom and why)."""
     header = (
         f"{'period':<8} {'units':>7} {'on time':>7} {'late':>4} {'communes':>9} {'quarant.':>8}"
+        f"  state"
     )
     lines = [header]
+    states = period_states(warehouse)
     for period in periods:
         totals = completeness_totals(period_completeness(warehouse, period, ref))
         lines.append(
             f"{period!s:<8} {totals['units_received']:>3}/{totals['units_expected']:<3} "
             f"{totals['units_on_time']:>7} {totals['units_late']:>4} "
             f"{totals['communes_accepted']:>4}/{totals['communes_expected']:<4} "
-            f"{totals['communes_quarantined']:>8}"
+            f"{totals['communes_quarantined']:>8}  {_state(states.get(str(period)))}"
         )
     return lines
+
+
+def _state(state: PeriodState | None) -> str:
+    if state is None:
+        return "open"
+    when = state.recorded_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if state.closed:
+        return f"closed v{state.report_version} by {state.by_name}, {when}"
+    return f"open (reopened by {state.by_name}, {when}: {state.note})"
 
 
 def stored_periods(warehouse: Warehouse) -> list[Period]:

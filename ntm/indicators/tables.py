@@ -52,6 +52,10 @@ class _Basis:
 
 
 def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
+    return _basis_of(warehouse.frame("accepted_figures", period=str(period)), ref, period)
+
+
+def _basis_of(figures: pl.DataFrame, ref: Reference, period: Period) -> _Basis:
     day = period.last_day
     level = reporting_level(day, ref.settings.communes_report_from)
     # A period no programme covers still gets its rates, trends and lists.
@@ -62,7 +66,6 @@ def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
         on=["commune_code", "valid_from"],
         how="inner",
     ).with_columns(commune_class=catalogue.commune_class())
-    figures = warehouse.frame("accepted_figures", period=str(period))
     criteria = CriteriaFrames(
         indicators=catalogue.indicators,
         shares=catalogue.shares,
@@ -76,6 +79,12 @@ def _basis(warehouse: Warehouse, ref: Reference, period: Period) -> _Basis:
 def period_indicators(warehouse: Warehouse, ref: Reference, period: Period) -> pl.DataFrame:
     """Only the indicators of a period (exact), without trends, lists or completeness."""
     return _basis(warehouse, ref, period).indicators
+
+
+def indicators_of(figures: pl.DataFrame, ref: Reference, period: Period) -> pl.DataFrame:
+    """The indicators of a period computed from given commune rows (commune_code and the
+    figures, as ``accepted_figures``): the signed rows of a closed period, or its archive's."""
+    return _basis_of(figures, ref, period).indicators
 
 
 def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> PeriodTables:

@@ -1,9 +1,11 @@
-"""Demo submissions: a clean, realistic inbox for 2022-2024 and a folder of typical mistakes.
+"""Demo submissions: a clean, realistic inbox for 2021-2024 and a folder of typical mistakes.
 
 The figures are simulated per commune with magnitudes like Hà Tĩnh's (domain.md §3): about
-385,000 households, a poor rate falling from about 4.5% to 2.4%, flows that add up exactly from
-one year-end review to the next. Everything follows from the seed, so two runs give the same
-bytes and the same arrival times (file modification times).
+385,000 households, a poor rate falling from about 4.5% to 2.4% under the 2022-2025 standard,
+flows that add up exactly from one year-end review to the next. 2021 is counted under the old
+2016-2020 standard (lower rates), and 2022 starts from the end-2021 re-assessment under the new
+one: the poverty series breaks there, as the published one does. Everything follows from the
+seed, so two runs give the same bytes and the same arrival times (file modification times).
 """
 
 from __future__ import annotations
@@ -31,13 +33,26 @@ from transforms.registry import communes_of, reporting_units, successors, valid_
 
 DEMO_SEED = 42
 SIMULATED_ON = date(2024, 12, 31)  # the structure of 2020-2024 that the simulation runs on
-DEMO_FIRST, DEMO_LAST = Period(2022, 1), Period(2024, 4)  # the years the domain brief covers
+# The 2021-2025 programme through the last year the domain brief has figures for.
+DEMO_FIRST, DEMO_LAST = Period(2021, 1), Period(2024, 4)
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 
-# Province year-end rates in % (domain.md §3); years outside the table extrapolate the trend.
+# The year-end the simulation starts from: the end-2021 review re-assessed under the 2022-2025
+# standard (Decree 07/2021/NĐ-CP), which 2022's start counts are. It and the years before it
+# are published under the old 2016-2020 standard (criteria/2021-2025.toml, [[standard]]): those
+# years are simulated apart (``_old_standard_year``), so that asking for them changes nothing
+# from 2022 on.
+_BASE_YEAR = 2021
+# Province year-end rates in % (domain.md §3) under the 2022-2025 standard; 2021 is the
+# re-assessment. Years outside a table extrapolate its trend.
 _POOR_RATE = {2021: 4.50, 2022: 3.79, 2023: 3.04, 2024: 2.40}
 _NEAR_POOR_RATE = {2021: 4.45, 2022: 4.04, 2023: 3.37, 2024: 3.04}
+# Demo values, not published figures: year-end rates in % under the old 2016-2020 standard,
+# whose income line (700,000 VND per person per month rural) was far below the new one, so
+# fewer households counted as poor or near-poor than at the re-assessment.
+_OLD_POOR_RATE = {2020: 2.90, 2021: 2.20}
+_OLD_NEAR_POOR_RATE = {2020: 3.60, 2021: 3.10}
 _HOUSEHOLDS_PER_COMMUNE = 382_200 / 216  # end of 2021, so that 2024 ends near 385,500
 _MOUNTAIN = ("439", "441", "444")  # Hương Sơn, Vũ Quang, Hương Khê: the poorest districts
 _CLERKS = {
@@ -149,18 +164,23 @@ def demo_figures(
 ) -> pl.DataFrame:
     """Every commune's figures for every quarter first..last: period, commune_code, figures.
 
-    The simulation always starts from the same year-end (2021, or earlier if asked), with one
-    random stream per year, so a unit's figures for a period do not depend on the range asked.
+    From 2022 the simulation always starts from the same year-end (``_BASE_YEAR``), with one
+    random stream per year; a year up to it (old standard) has streams of its own. So a unit's
+    figures for a period do not depend on the range asked.
     """
     # Simulated on the communes of 2020-2024; later structures are sums of these (see below).
     communes = valid_on(ref.registry, SIMULATED_ON).filter(pl.col("unit_level") == "commune")
     communes = communes.sort("unit_code")
-    n, base = communes.height, min(2021, first.year - 1)
+    n, base = communes.height, _BASE_YEAR
     traits = _traits(communes, np.random.default_rng([seed, 0]))
+    frames = [
+        _quarter_frame(communes, Period(year, q), values)
+        for year in range(first.year, min(last.year, base) + 1)
+        for q, values in enumerate(_old_standard_year(traits, year, seed), start=1)
+    ]
     rel_poor, rel_near = traits.rel_poor, traits.rel_near
     poor = _year_end(traits.households(0), rel_poor, _province_rate(_POOR_RATE, base))
     near = _year_end(traits.households(0), rel_near, _province_rate(_NEAR_POOR_RATE, base))
-    frames: list[pl.DataFrame] = []
     for year in range(base + 1, last.year + 1):
         yr = np.random.default_rng([seed, 1, year])
         rel_poor = rel_poor * yr.lognormal(0.0, 0.08, n)
@@ -170,9 +190,7 @@ def demo_figures(
         near_end = _year_end(year_end, rel_near, _province_rate(_NEAR_POOR_RATE, year))
         quarters = _year_of_quarters(traits, yr, year - base, (poor, poor_end), (near, near_end))
         frames += [
-            pl.DataFrame({"commune_code": communes["unit_code"], **values}).with_columns(
-                pl.exclude("commune_code").cast(pl.Int64), period=pl.lit(str(Period(year, q)))
-            )
+            _quarter_frame(communes, Period(year, q), values)
             for q, values in enumerate(quarters, start=1)
         ]
         poor, near = poor_end, near_end
@@ -183,6 +201,39 @@ def demo_figures(
     return _on_later_structures(ref, figures, periods_between(first, last))
 
 
+def _quarter_frame(communes: pl.DataFrame, period: Period, values: dict[str, Ints]) -> pl.DataFrame:
+    return pl.DataFrame({"commune_code": communes["unit_code"], **values}).with_columns(
+        pl.exclude("commune_code").cast(pl.Int64), period=pl.lit(str(period))
+    )
+
+
+def _old_standard_end(traits: _Traits, year: int, seed: int) -> tuple[Ints, Ints]:
+    """Poor and near-poor counts at the end of ``year`` (up to ``_BASE_YEAR``) under the old
+    standard: the communes' relative poverty with noise of the year's own stream, so a year-end
+    is the same whichever year asks for it (as its end, or as the next one's start)."""
+    level = np.random.default_rng([seed, 1, year, 0])
+    n = traits.size.shape[0]
+    households = traits.households(4 * (year - _BASE_YEAR))
+    rel_poor = traits.rel_poor * level.lognormal(0.0, 0.08, n)
+    rel_near = traits.rel_near * level.lognormal(0.0, 0.08, n)
+    return (
+        _year_end(households, rel_poor, _province_rate(_OLD_POOR_RATE, year)),
+        _year_end(households, rel_near, _province_rate(_OLD_NEAR_POOR_RATE, year)),
+    )
+
+
+def _old_standard_year(traits: _Traits, year: int, seed: int) -> list[dict[str, Ints]]:
+    """The four quarters of a year up to ``_BASE_YEAR``, counted under the old standard from its
+    previous year-end to its own; households and labour run on the same curves as later years
+    (``t`` is negative before the base year-end)."""
+    (poor, near), (poor_end, near_end) = (
+        _old_standard_end(traits, year - 1, seed),
+        _old_standard_end(traits, year, seed),
+    )
+    flows = np.random.default_rng([seed, 1, year, 1])
+    return _year_of_quarters(traits, flows, year - _BASE_YEAR, (poor, poor_end), (near, near_end))
+
+
 def _year_of_quarters(
     traits: _Traits,
     yr: np.random.Generator,
@@ -190,8 +241,8 @@ def _year_of_quarters(
     poor: tuple[Ints, Ints],
     near: tuple[Ints, Ints],
 ) -> list[dict[str, Ints]]:
-    """The four quarters' figures of a year (the ``years_in``-th after the base year-end),
-    from the poor and near-poor counts at its start and end."""
+    """The four quarters' figures of a year (the ``years_in``-th after the base year-end; the
+    year that ends at it is the 0th), from the poor and near-poor counts at its start and end."""
     n = traits.size.shape[0]
     p_out, p_back, p_new, p_end = _flows(yr, poor[0], poor[1], (0.0, 0.02), (0.04, 0.10))
     n_out, n_back, n_new, n_end = _flows(yr, near[0], near[1], (0.0, 0.03), (0.10, 0.25))
@@ -296,6 +347,13 @@ def _csv_frame(fmt: SubmissionFormat, unit: str, period: str, rows: pl.DataFrame
     )
 
 
+def _arrivals(rng: np.random.Generator, files: int) -> tuple[NDArray[np.bool_], Ints]:
+    """Per file: whether it comes as CSV, and its delay in days after the quarter's end."""
+    as_csv = rng.random(files) < 1 / 6
+    late = rng.random(files) < 0.1
+    return as_csv, np.where(late, rng.integers(14, 31, files), rng.integers(3, 10, files))
+
+
 def generate_demo(
     inbox: Path,
     ref: Reference,
@@ -313,10 +371,14 @@ def generate_demo(
         .select("unit_code", "unit_name")
         .iter_rows()
     ]
-    rng = np.random.default_rng([seed, 2])
-    as_csv = rng.random(len(plan)) < 1 / 6
-    late = rng.random(len(plan)) < 0.1
-    delay = np.where(late, rng.integers(14, 31, len(plan)), rng.integers(3, 10, len(plan)))
+    # The files of the old-standard years (first in the plan) draw from a stream of their own,
+    # so that the files from 2022 on are the same whether the range starts before 2022 or not.
+    old = sum(period.year <= _BASE_YEAR for period, _, _ in plan)
+    draws = (
+        _arrivals(np.random.default_rng([seed, 2, _BASE_YEAR]), old),
+        _arrivals(np.random.default_rng([seed, 2]), len(plan) - old),
+    )
+    as_csv, delay = (np.concatenate(parts) for parts in zip(*draws, strict=True))
     written: list[Path] = []
     for i, (period, unit, name) in enumerate(plan):
         rows = _unit_rows(ref, figures, unit, period)

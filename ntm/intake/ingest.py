@@ -63,6 +63,7 @@ from ntm.intake.steps import (
     with_versions,
 )
 from ntm.reference import Reference
+from ntm.store.closures import period_states
 from ntm.store.faults import kill_point
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
@@ -160,7 +161,7 @@ def check_rows(
     if prepared is None:
         no_findings = pl.DataFrame(schema={FILE_ID: pl.Int64})
         return screened.tables.rows.clear(), with_file(no_findings)
-    return check_prepared(prepared, _history(warehouse, prepared), ref)
+    return check_prepared(prepared, _history(warehouse, prepared, ref), ref)
 
 
 def evaluate(
@@ -211,6 +212,7 @@ class _Run:
     now: datetime
     today: date  # ``now`` in the reference's time zone
     feedback: bool
+    closed: frozenset[str]  # periods closed when the run started: files for them amend them
 
 
 def ingest_files(
@@ -233,7 +235,8 @@ def ingest_files(
     files = discover(paths)
     outcomes: list[FileOutcome] = []
     with Warehouse.open(data_dir.warehouse) as warehouse:
-        run = _Run(data_dir, ref, warehouse, now, today, feedback)
+        closed = frozenset(p for p, state in period_states(warehouse).items() if state.closed)
+        run = _Run(data_dir, ref, warehouse, now, today, feedback, closed)
         for part in _chunks(files):
             outcomes.extend(_ingest_chunk(part, run, selected))
     return outcomes
@@ -287,7 +290,7 @@ def _ingest_wave(
 ) -> dict[int, FileOutcome]:
     """Check a wave against the history stored before it, store it, then answer its files."""
     prepared = prepare_wave(wave, screened, run.ref)
-    history = _history(run.warehouse, prepared)
+    history = _history(run.warehouse, prepared, run.ref)
     rows, rendered = check_wave(wave, screened, prepared, history, run.ref)
     summary = summarise(wave, screened, rows, rendered, run.now)
     stored = to_store(summary, wave, known)
@@ -330,12 +333,35 @@ def _read_all(arrivals: list[Arrival], ref: Reference) -> list[tuple[int, FileRe
         return list(pool.map(read, arrivals))
 
 
-def _history(warehouse: Warehouse, prepared: WaveRows | None) -> pl.DataFrame:
-    """prev_* and prev_year_q4_* figures of the communes whose rows are to be checked."""
+def _history(warehouse: Warehouse, prepared: WaveRows | None, ref: Reference) -> pl.DataFrame:
+    """prev_* and prev_year_q4_* figures of the communes whose rows are to be checked.
+
+    Figures of a year before the poverty standard of the period's year came in are left out
+    (null, so the rules that read them pass): the year's start counts are then a re-assessment
+    under the new standard, not last year's end, and a rate measured under another standard is
+    not compared. So prev_year_q4_* is absent in the first year of a standard, and the poverty
+    counts of prev_* are absent when the previous period stored is before that year.
+    """
     if prepared is None:
         return pl.DataFrame()
     period = prepared.period
-    return warehouse.previous_figures(prepared.own, str(period), str(period.previous_year_end()))
+    found = warehouse.previous_figures(prepared.own, str(period), str(period.previous_year_end()))
+    since = _standard_since(ref, period.year)
+    poverty = [c for c in found.columns if c.startswith(("prev_poor_", "prev_near_poor_"))]
+    same_standard = pl.col("prev_period").str.slice(0, 4).cast(pl.Int64) >= since
+    found = found.with_columns(pl.when(same_standard).then(pl.col(poverty)).name.keep())
+    if period.year - 1 < since:
+        year_end = [c for c in found.columns if c.startswith("prev_year_q4_")]
+        found = found.with_columns(pl.lit(None, found.schema[c]).alias(c) for c in year_end)
+    return found.drop("prev_period")
+
+
+def _standard_since(ref: Reference, year: int) -> int:
+    """The first year of the poverty standard that ``year``'s results are measured with, by the
+    catalogue of ``year`` (0 when it names none): earlier years were measured otherwise."""
+    standards = ref.catalogue_of(year)[0].standards
+    covering = standards.filter((pl.col("first_year") <= year) & (pl.col("last_year") >= year))
+    return int(covering["first_year"][0]) if covering.height else 0
 
 
 def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:
@@ -352,7 +378,7 @@ def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:
     stored = run.warehouse.frame("stored_findings", ids=ids)
     for arrival, submission_id in zip(unanswered, ids, strict=True):
         row = rows[arrival.file_id] | {"unit_name": _unit_name(run.ref, rows[arrival.file_id])}
-        target, text = feedback_answer(arrival, row, root)
+        target, text = feedback_answer(arrival, row, root, run.closed)
         findings = stored.filter(pl.col("submission_id") == submission_id)
         write_feedback(target, text, findings.with_columns(file_name=pl.lit(arrival.path.name)))
 
@@ -378,9 +404,9 @@ def _answer(
         arrival = by_file[row[FILE_ID]]
         feedback = None
         if run.feedback:
-            target, text = feedback_answer(arrival, row, run.data_dir.feedback)
+            target, text = feedback_answer(arrival, row, run.data_dir.feedback, run.closed)
             feedback = write_feedback(target, text, findings[arrival.file_id])
-        return file_outcome(arrival.path, row, feedback)
+        return file_outcome(arrival.path, row, feedback, run.closed)
 
     # Zip compression releases the GIL: threads write workbooks side by side.
     rows = list(summary.iter_rows(named=True))

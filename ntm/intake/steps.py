@@ -59,6 +59,7 @@ class FileOutcome:
     quarantined: int = 0
     version: int | None = None
     feedback: Path | None = None
+    amendment: bool = False  # stored after its period was closed: the signed figures stand
 
     def line(self) -> str:
         """The line ``ntm ingest`` prints for this file (interfaces.md)."""
@@ -491,8 +492,22 @@ def findings_by_file(rendered: pl.DataFrame, wave: Sequence[Arrival]) -> dict[in
     }
 
 
-def feedback_answer(arrival: Arrival, row: dict[str, Any], root: Path) -> tuple[Path, str]:
-    """Where the file's feedback workbook goes (under ``root``) and its summary line."""
+CLOSED_VI = (
+    " Kỳ báo cáo này đã được chốt (báo cáo đã được ký): số liệu trên được lưu là số liệu điều "
+    "chỉnh, không thay đổi số liệu đã ký, và sẽ được báo cáo trong kỳ báo cáo tiếp theo."
+)
+
+
+def amends_closed(row: dict[str, Any], closed: frozenset[str]) -> bool:
+    """Whether a stored file is an amendment: accepted for a period already closed."""
+    return row["status"] != "rejected" and row["period"] in closed
+
+
+def feedback_answer(
+    arrival: Arrival, row: dict[str, Any], root: Path, closed: frozenset[str] = frozenset()
+) -> tuple[Path, str]:
+    """Where the file's feedback workbook goes (under ``root``) and its summary line; a file
+    for a closed period (``closed``) is told it is kept as an amendment."""
     period, unit_code, version = row["period"], row["unit_code"], row["version"]
     folder = root / (period or "khong-ro-ky")
     path = arrival.path
@@ -510,10 +525,14 @@ def feedback_answer(arrival: Arrival, row: dict[str, Any], root: Path) -> tuple[
     unit = f"{row['unit_name'] or unit_code}, kỳ {period}" if unit_code else "đơn vị chưa rõ"
     errors = row["file_errors"] + row["row_errors"]
     summary = f"Tệp {path.name} ({unit}): {verdict}. Có {errors} lỗi, {row['warnings']} lưu ý."
+    if amends_closed(row, closed):
+        summary += CLOSED_VI
     return target, summary
 
 
-def file_outcome(path: Path, row: dict[str, Any], feedback: Path | None) -> FileOutcome:
+def file_outcome(
+    path: Path, row: dict[str, Any], feedback: Path | None, closed: frozenset[str] = frozenset()
+) -> FileOutcome:
     """What ``ntm ingest`` reports for a file of a wave, from its summary row."""
     return FileOutcome(
         path,
@@ -525,4 +544,5 @@ def file_outcome(path: Path, row: dict[str, Any], feedback: Path | None) -> File
         quarantined=row["rows_quarantined"],
         version=row["version"],
         feedback=feedback,
+        amendment=amends_closed(row, closed),
     )

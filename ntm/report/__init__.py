@@ -4,6 +4,6 @@ WeasyPrint (``ntm.report.render``) and matplotlib (``ntm.report.charts``) take s
 import; this package imports neither until a report is rendered.
 """
 
-from ntm.report.versions import ReportOutcome, generate_report, input_snapshot
+from ntm.report.versions import ReportOutcome, generate_report, generate_review, input_snapshot
 
-__all__ = ["ReportOutcome", "generate_report", "input_snapshot"]
+__all__ = ["ReportOutcome", "generate_report", "generate_review", "input_snapshot"]

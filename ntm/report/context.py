@@ -39,11 +39,12 @@ from ntm.report.sections import (
     CommuneRow,
     DataSection,
     FlowRow,
+    FollowupRow,
     Header,
     LabourSection,
-    LateRow,
     MissingRow,
     OffTrackRow,
+    PeriodAmendment,
     PovertySection,
     PovertyYearRow,
     ProblemRow,
@@ -53,21 +54,19 @@ from ntm.report.sections import (
     RateTable,
     Report,
     SocialSection,
+    Sponsors,
     SubmissionRow,
     TargetRow,
     TargetsSection,
 )
+from ntm.report.sponsors import sponsor_section
+from transforms.followup import STATUS_VI as FOLLOWUP_STATUS_VI
+from transforms.periods import Period
 from transforms.rates import hundredths
 from transforms.registry import reporting_level, valid_on
 
 STATUS_VI = {"behind": "Chưa đạt", "on_track": "Đạt", "ahead": "Vượt"}
 REJECT_KIND_VI = {"rejected": "Trả lại cả tệp", "quarantined": "Chưa nhận dòng xã"}
-LATE_VI = {
-    "not_received": "Chưa gửi báo cáo",
-    "late": "Gửi chậm hạn",
-    "incomplete": "Thiếu số liệu xã",
-    "late_and_incomplete": "Gửi chậm, thiếu số liệu xã",
-}
 # What a target's cells say when it judges nothing this year.
 PENDING_VI = "Chưa ban hành"
 NOT_JUDGED_VI = "Chưa đánh giá"
@@ -343,6 +342,7 @@ class _Captions:
 
 def build_report(
     tables: PeriodTables,
+    followup: pl.DataFrame,
     last_year: pl.DataFrame | None,
     problems: pl.DataFrame,
     provenance: pl.DataFrame,
@@ -351,9 +351,13 @@ def build_report(
     today: date,
     run_id: str,
     software: str,
+    amended: str = "",
+    own_amendment: tuple[PeriodAmendment, ...] = (),
+    amendments: tuple[PeriodAmendment, ...] = (),
 ) -> Report:
-    """Everything the template shows, formatted. ``last_year``: the indicators of the same
-    quarter a year earlier (for the "so với cùng kỳ" column), or None."""
+    """Everything the template shows, formatted. ``followup``: the units to follow up
+    (``ntm.indicators.followup``). ``last_year``: the indicators of the same quarter a year
+    earlier (for the "so với cùng kỳ" column), or None."""
     tables = _with_rates(tables)
     if last_year is not None:
         last_year = _rated(last_year)
@@ -379,11 +383,32 @@ def build_report(
         poverty=poverty,
         labour=labour,
         social=_social(tables, name_of),
-        assessment=_assessment(tables, name_of, judging, units),
+        assessment=_assessment(tables, followup, name_of, judging),
         closing=_closing(config),
         commune_lists=_commune_lists(tables, listed, judging, units, divided),
+        sponsors=_sponsors(tables, last_year, ref),
         appendices=_appendices(tables, judging, units) if listed else (),
         provenance=_provenance(tables, provenance, name_of, judging, today, run_id, software),
+        amended=amended,
+        own_amendment=own_amendment,
+        amendments=amendments,
+    )
+
+
+def _sponsors(tables: PeriodTables, last_year: pl.DataFrame | None, ref: Reference) -> Sponsors:
+    """The communes off target by sponsor, against the same quarter a year earlier; a commune
+    formed since then (a new unit, even under a reused code) has nothing to compare with."""
+    period = tables.period
+    before = Period(period.year - 1, period.quarter)
+    then = valid_on(ref.registry, before.last_day).select("unit_code", "valid_from")
+    comparable = tables.units.join(then, on=["unit_code", "valid_from"], how="semi")
+    return sponsor_section(
+        tables.indicators,
+        last_year,
+        comparable.select("unit_code"),
+        tables.roster,
+        dict(tables.units.select("unit_code", "unit_name").iter_rows()),  # names of the day
+        vi.quarter(before.year, before.quarter),
     )
 
 
@@ -591,6 +616,21 @@ def _targets(
     captions: _Captions,
 ) -> TargetsSection:
     """One row per target of the catalogue, in its order, judged as its kind says."""
+    return TargetsSection(
+        intro=_uncovered(judging),
+        rows=target_rows(tables, last_year, judging),
+        notes=_target_notes(judging),
+        chart=captions.chart(
+            _attainment_chart(tables, judging), "Số xã đạt và chưa đạt từng chỉ tiêu cấp xã"
+        ),
+    )
+
+
+def target_rows(
+    tables: PeriodTables, last_year: pl.DataFrame | None, judging: _Judging
+) -> tuple[TargetRow, ...]:
+    """Each target of the catalogue, in its order, judged as its kind says (``tables`` with
+    rates, see ``with_rates``)."""
     ind = tables.indicators
     trend = tables.trend.filter(pl.col("unit_level") == "province")
     pace = trend.row(0, named=True) if trend.height else None
@@ -602,14 +642,7 @@ def _targets(
             rows.append(_commune_count_row(ind, target, judging))
         else:
             rows.append(_province_share_row(ind, last_year, target, judging))
-    return TargetsSection(
-        intro=_uncovered(judging),
-        rows=tuple(rows),
-        notes=_target_notes(judging),
-        chart=captions.chart(
-            _attainment_chart(tables, judging), "Số xã đạt và chưa đạt từng chỉ tiêu cấp xã"
-        ),
-    )
+    return tuple(rows)
 
 
 def _uncovered(judging: _Judging) -> tuple[str, ...]:
@@ -1278,7 +1311,7 @@ def _marked(tables: PeriodTables, codes: Iterable[str]) -> set[str]:
 
 
 def _assessment(
-    tables: PeriodTables, name_of: dict[str, str], judging: _Judging, units: _Units
+    tables: PeriodTables, followup: pl.DataFrame, name_of: dict[str, str], judging: _Judging
 ) -> Assessment:
     rising = tables.off_track.filter(pl.col("reason") == "poverty_rising")
     below = tables.off_track.filter(pl.col("reason") == "below_target")
@@ -1288,10 +1321,8 @@ def _assessment(
         .sort("unit_code")
     )
     divided = _marked(tables, rising["unit_code"].to_list())
+    # The communes below a target are listed by sponsor (``_sponsors``); these rose.
     off_track = tuple(
-        OffTrackRow(commune=f"{r['unit_name']} ({r['unit_code']})", targets=r["targets"])
-        for r in per_commune.iter_rows(named=True)
-    ) + tuple(
         OffTrackRow(
             commune=f"{r['unit_name']} ({r['unit_code']})",
             targets=f"{_capitalised(judging.rate)} tăng"
@@ -1300,8 +1331,14 @@ def _assessment(
         for r in rising.iter_rows(named=True)
     )
     late = tuple(
-        LateRow(unit=r["unit_name"], reason=LATE_VI[r["reason"]])
-        for r in tables.late_or_incomplete.iter_rows(named=True)
+        FollowupRow(
+            unit=f"{r['unit_code']} {r['unit_name']}",
+            status=FOLLOWUP_STATUS_VI[r["status"]],
+            missing=r["missing"],
+            in_a_row=str(r["late_in_a_row"]),
+            since=r["since"],
+        )
+        for r in followup.iter_rows(named=True)
     )
     missing = tuple(_missing_row(r, name_of) for r in tables.without_data.iter_rows(named=True))
     basis = "" if judging.all_official() else _judged_by(judging)
@@ -1384,9 +1421,13 @@ def _appendix_title(group: str, units: _Units) -> str:
     return group
 
 
-def _appendices(tables: PeriodTables, judging: _Judging, units: _Units) -> tuple[Appendix, ...]:
+def _appendices(
+    tables: PeriodTables, judging: _Judging, units: _Units, first: int = 2
+) -> tuple[Appendix, ...]:
     """One table per reporting district (or one for the province once communes report
-    directly): every commune with its class and rates, √ or × where a target applies."""
+    directly): every commune with its class and rates, √ or × where a target applies;
+    numbered from ``first`` (in the quarterly report, Phụ lục 1 lists the communes off
+    track)."""
     headers = tuple(
         _appendix_header(header, indicator, judging) for header, indicator in APPENDIX_RATES
     )
@@ -1402,8 +1443,7 @@ def _appendices(tables: PeriodTables, judging: _Judging, units: _Units) -> tuple
         if any(cell != "-" for row in rows for cell in row.cells):
             groups.append(
                 Appendix(
-                    # Phụ lục 1 is the list of communes off track; one per district follows.
-                    number=str(len(groups) + 2),
+                    number=str(len(groups) + first),
                     title=_appendix_title(str(parent_name), units),
                     communes=_capitalised(units.words),
                     class_heading=tables.catalogue.class_heading,

@@ -191,14 +191,6 @@ class OffTrackRow:
 
 
 @dataclass(frozen=True)
-class LateRow:
-    """A reporting unit that sent late, incompletely, or not at all."""
-
-    unit: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class MissingRow:
     """A commune without valid data in the quarter, and the unit that reports it."""
 
@@ -212,8 +204,8 @@ class Assessment:
     """III. Assessment and proposals, with the lists they refer to."""
 
     sentences: tuple[str, ...]
-    off_track: tuple[OffTrackRow, ...]
-    late: tuple[LateRow, ...]
+    off_track: tuple[OffTrackRow, ...]  # poverty rising (the sponsors' tables list the rest)
+    late: tuple[FollowupRow, ...]  # the units to follow up: late, missing, rejected
     missing: tuple[MissingRow, ...]
 
 
@@ -300,10 +292,222 @@ class Report:
     assessment: Assessment
     closing: Closing
     commune_lists: CommuneLists
+    sponsors: Sponsors
     appendices: tuple[Appendix, ...]
     provenance: Provenance
+    # "BẢN ĐIỀU CHỈNH" and what it amends, for a version rendered over a closed period; "" else.
+    amended: str
+    own_amendment: tuple[PeriodAmendment, ...]  # what changed since this period's signed version
+    amendments: tuple[PeriodAmendment, ...]  # earlier closed periods whose figures moved
 
     def template_names(self) -> dict[str, object]:
         """The sections by name, for ``Template.render(**names)``; each stays a dataclass
         (unlike ``dataclasses.asdict``, which would turn them back into dicts)."""
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
+# --- the sponsors' tables (quarterly report and programme review) ---------------------------
+
+
+@dataclass(frozen=True)
+class SponsorRow:
+    """A commune a sponsor is responsible for that misses a target: the targets it misses and
+    what changed since the same period a year earlier."""
+
+    commune: str
+    missed: str
+    change: str
+
+
+@dataclass(frozen=True)
+class SponsorTable:
+    """One sponsor unit (đơn vị đỡ đầu), or the communes without one: how many communes it
+    sponsors, how many miss a target, and those communes."""
+
+    sponsor: str
+    summary: str
+    rows: tuple[SponsorRow, ...]
+
+
+@dataclass(frozen=True)
+class Sponsors:
+    """Who must act: the communes off track, grouped by sponsor; ``notes`` say what is
+    compared with what."""
+
+    intro: str
+    notes: tuple[str, ...]
+    tables: tuple[SponsorTable, ...]
+    off_track: bool  # whether any commune misses a target
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A commune a sponsor is responsible for: the targets it missed and met."""
+
+    commune: str
+    missed: str
+    met: str
+
+
+@dataclass(frozen=True)
+class SponsorMembers:
+    """Every commune of one sponsor unit (or those without one), at the programme's end."""
+
+    sponsor: str
+    summary: str
+    rows: tuple[MemberRow, ...]
+
+
+# --- the follow-up list (quarterly report) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowupRow:
+    """A reporting unit the inspection committee follows up: what is missing, since when."""
+
+    unit: str
+    status: str
+    missing: str
+    in_a_row: str
+    since: str
+
+
+# --- the programme's final review (BÁO CÁO TỔNG KẾT) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class YearDataRow:
+    """I. One year of the programme: quarters, submissions expected, on time, late, missing,
+    files refused, commune rows not taken in."""
+
+    year: str
+    quarters: str
+    expected: str
+    on_time: str
+    late: str
+    missing: str
+    rejected: str
+    quarantined: str
+
+
+@dataclass(frozen=True)
+class YearUnitsRow:
+    """I. The units that sent late or not at all in a year, each with its number of quarters."""
+
+    year: str
+    late: str
+    missing: str
+
+
+@dataclass(frozen=True)
+class ReviewDataSection:
+    summary: str
+    rows: tuple[YearDataRow, ...]
+    units: tuple[YearUnitsRow, ...]
+
+
+@dataclass(frozen=True)
+class ReviewTargetRow:
+    """II. A target at every point of the programme, its target and final verdict."""
+
+    id: str
+    label: str
+    cells: tuple[str, ...]
+    target: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """II. A milestone of a share target: its value and year, when it was reached."""
+
+    target: str
+    milestone: str
+    reached: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class ReviewTargets:
+    columns: tuple[str, ...]  # one per point: "2021", "2022 (gốc)", ..., "Quý III/2026"
+    rows: tuple[ReviewTargetRow, ...]
+    milestones: tuple[MilestoneRow, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TitledTable:
+    title: str
+    table: RateTable
+
+
+@dataclass(frozen=True)
+class NeverMetRow:
+    """A commune (of the programme's last year) judged on a target and never meeting it."""
+
+    commune: str
+    sponsor: str
+    targets: str
+
+
+@dataclass(frozen=True)
+class ReviewAssessment:
+    achieved: tuple[str, ...]
+    not_achieved: tuple[str, ...]
+    proposals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything the review's template shows, in the order it shows them."""
+
+    header: Header
+    programme: str  # "giai đoạn 2021 - 2025"
+    data_section: ReviewDataSection
+    targets: ReviewTargets
+    poverty: PovertySection  # without series while no point of the programme has ended
+    poverty_flows: tuple[FlowRow, ...]  # the province, one row per year
+    by_district: tuple[TitledTable, ...]
+    assessment: ReviewAssessment
+    sponsors: Sponsors
+    closing: Closing
+    never_met: tuple[NeverMetRow, ...]
+    never_met_note: str
+    by_sponsor: tuple[SponsorMembers, ...]
+    appendices: tuple[Appendix, ...]
+    provenance: Provenance
+
+    def template_names(self) -> dict[str, object]:
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
+# --- amendments after a close (issue: signed figures stay signed) ---------------------------
+
+
+@dataclass(frozen=True)
+class FigureChangeRow:
+    """A figure of a commune that an amendment changed: signed value, current value."""
+
+    commune: str
+    figure: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RateChangeRow:
+    """A province rate the amendments move: as signed, as it stands now."""
+
+    indicator: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class PeriodAmendment:
+    """One closed period whose stored figures moved since it was signed."""
+
+    title: str  # "Quý III năm 2024 (đã chốt theo báo cáo phiên bản 2, ngày 20/10/2024)"
+    units: str  # which units sent amendments, which version
+    figures: tuple[FigureChangeRow, ...]
+    rates: tuple[RateChangeRow, ...]

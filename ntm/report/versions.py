@@ -16,6 +16,7 @@ import functools
 import hashlib
 import io
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,10 +26,17 @@ import polars as pl
 from markupsafe import Markup
 
 from ntm import __version__
+from ntm.indicators.followup import followup_table
 from ntm.indicators.mart import link_or_copy, stored_tables, tables_key
+from ntm.indicators.programme import programme_tables
 from ntm.indicators.tables import PeriodTables, period_indicators
-from ntm.reference import Reference
+from ntm.reference import Catalogue, Reference
+from ntm.report import vi
+from ntm.report.amendments import amendment_of, earlier_amendments, local_day
 from ntm.report.context import build_report
+from ntm.report.review import build_review
+from ntm.report.workbooks import write_review_workbook
+from ntm.store.closures import PeriodState, closed_state
 from ntm.store.faults import kill_point
 from ntm.store.paths import ASSETS, TEMPLATES, DataDir, atomic_path
 from ntm.store.warehouse import Warehouse
@@ -68,6 +76,10 @@ def environment() -> jinja2.Environment:
     )
 
 
+INPUTS = "inputs.csv"  # in each version's folder: unit_code, version, content_sha256
+PROVENANCE_SCHEMA = {"unit_code": pl.String, "version": pl.Int64, "content_sha256": pl.String}
+
+
 def input_snapshot(provenance: pl.DataFrame) -> str:
     """A hash of exactly which stored submissions the report reads."""
     lines = "\n".join(
@@ -83,9 +95,12 @@ def render_html(
     tables: PeriodTables,
     today: date,
     run_id: str | None,
-) -> tuple[str, str]:
-    """The report's HTML over the period's tables, and its input snapshot."""
+    signed: PeriodState | None = None,
+) -> tuple[str, pl.DataFrame]:
+    """The report's HTML over the period's tables, and the submissions it read; ``signed``:
+    the close of the period, for a version rendered over it (an amended one)."""
     period = tables.period
+    own = amendment_of(warehouse, ref, period, signed) if signed is not None else None
     previous = Period(period.year - 1, period.quarter)
     try:
         last_year: pl.DataFrame | None = period_indicators(warehouse, ref, previous)
@@ -96,6 +111,7 @@ def render_html(
     snapshot = input_snapshot(provenance)
     report = build_report(
         tables,
+        followup_table(warehouse, ref, period),
         last_year,
         problems,
         provenance,
@@ -104,18 +120,34 @@ def render_html(
         today,
         run_id or f"dữ liệu {snapshot[:12]}",
         f"ntm {__version__}",
+        amended=_amended_words(signed, ref),
+        own_amendment=(own,) if own is not None else (),
+        amendments=earlier_amendments(warehouse, ref, period),
     )
     css = Markup((ASSETS / "report.css").read_text(encoding="utf-8"))  # our own file
     html = environment().get_template("report.html.j2").render(css=css, **report.template_names())
-    return html, snapshot
+    return html, provenance
 
 
-def _index_rows(data_dir: DataDir, period: Period) -> list[dict[str, str]]:
+def index_rows(data_dir: DataDir, period: Period | str) -> list[dict[str, str]]:
     index = data_dir.reports / "index.csv"
     if not index.exists():
         return []
     with index.open(encoding="utf-8", newline="") as handle:
         return [row for row in csv.DictReader(handle) if row["period"] == str(period)]
+
+
+class PeriodClosedError(Exception):
+    """A report asked over a closed period without saying it is an amended one."""
+
+
+def _amended_words(signed: PeriodState | None, ref: Reference) -> str:
+    if signed is None:
+        return ""
+    return (
+        f"Bản điều chỉnh của báo cáo phiên bản {signed.report_version} đã chốt ngày "
+        f"{vi.short_date(local_day(signed.recorded_at, ref))}"
+    )
 
 
 def generate_report(
@@ -125,23 +157,90 @@ def generate_report(
     today: date,
     run_id: str | None = None,
     reuse_if_unchanged: bool = False,
+    amended: bool = False,
 ) -> ReportOutcome:
     """Render a new version; with ``reuse_if_unchanged``, return the latest version instead
     when it was made from exactly the same stored submissions, reference data and code (a
-    threshold published since, or a corrected year-end, gives a new version)."""
+    threshold published since, or a corrected year-end, gives a new version).
+
+    A closed period gets a new version only when ``amended``: headed "BẢN ĐIỀU CHỈNH", it
+    lists what changed since the signed version (without it: ``PeriodClosedError``)."""
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
-        if reuse_if_unchanged:
+        signed = closed_state(warehouse, str(period))
+        if signed is not None and not amended:
+            raise PeriodClosedError(
+                f"{period} is closed ({signed.by_name} signed version {signed.report_version}); "
+                f"render an amended version with --amended, or reopen the period"
+            )
+        if signed is None and amended:
+            raise PeriodClosedError(f"{period} is not closed: there is nothing to amend")
+        if reuse_if_unchanged and signed is None:
             provenance = warehouse.frame("period_provenance", period=str(period))
-            rows = _index_rows(data_dir, period)
+            rows = index_rows(data_dir, period)
             same = (input_snapshot(provenance), tables_key(warehouse, ref, period))
             if rows and (rows[-1]["input_snapshot"], rows[-1].get("tables_key")) == same:
                 return _existing(data_dir, rows[-1])
         stored = stored_tables(data_dir, warehouse, ref, period, store=True)
-        html, snapshot = render_html(warehouse, ref, stored.tables, today, run_id)
+        html, provenance = render_html(warehouse, ref, stored.tables, today, run_id, signed)
+    return _publish_version(
+        data_dir,
+        str(period),
+        "bao-cao",
+        html,
+        lambda target: link_or_copy(stored.workbook, target),
+        provenance,
+        {"input_snapshot": input_snapshot(provenance), "tables_key": stored.key},
+    )
+
+
+def generate_review(
+    data_dir: DataDir,
+    ref: Reference,
+    catalogue: Catalogue,
+    today: date,
+    run_id: str | None = None,
+) -> ReportOutcome:
+    """A new version of the programme's final review (BÁO CÁO TỔNG KẾT), under
+    ``reports/<programme>/v<N>/``, listed in the same index as the quarterly reports."""
+    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        prog = programme_tables(data_dir, warehouse, ref, catalogue, today, store=True)
+    # Every submission of every point, each named by its period.
+    snapshot = input_snapshot(
+        prog.provenance.with_columns(unit_code=pl.col("period") + ":" + pl.col("unit_code"))
+        if "unit_code" in prog.provenance.columns
+        else pl.DataFrame(schema=PROVENANCE_SCHEMA)
+    )
+    review = build_review(
+        prog, ref, ref.report, today, run_id or f"dữ liệu {snapshot[:12]}", f"ntm {__version__}"
+    )
+    css = Markup((ASSETS / "report.css").read_text(encoding="utf-8"))  # our own file
+    html = environment().get_template("review.html.j2").render(css=css, **review.template_names())
+    return _publish_version(
+        data_dir,
+        catalogue.programme,
+        "bao-cao-tong-ket",
+        html,
+        lambda target: write_review_workbook(target, prog, review),
+        prog.provenance,
+        {"input_snapshot": snapshot, "tables_key": ""},
+    )
+
+
+def _publish_version(
+    data_dir: DataDir,
+    label: str,
+    prefix: str,
+    html: str,
+    write_xlsx: Callable[[Path], object],
+    provenance: pl.DataFrame,
+    keys: dict[str, str],
+) -> ReportOutcome:
+    """PDF, HTML and XLSX of a new version of ``label`` (a period or a programme), staged in a
+    hidden folder renamed to ``v<N>``, then a row in the index."""
     # See the module docstring.
     from ntm.report.render import render_html_twin, render_pdf  # noqa: PLC0415
 
-    folder_root = data_dir.reports / str(period)
+    folder_root = data_dir.reports / label
     version = 1 + max(
         (int(p.name[1:]) for p in folder_root.glob("v*") if p.name[1:].isdigit()), default=0
     )
@@ -151,11 +250,14 @@ def generate_report(
     staging = folder_root / f".v{version}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    stem = f"bao-cao_{period}_v{version}"
+    stem = f"{prefix}_{label}_v{version}"
     names = [f"{stem}.{ext}" for ext in ("pdf", "html", "xlsx")]
     result = render_pdf(html, staging / names[0])
     render_html_twin(html, staging / names[1])
-    link_or_copy(stored.workbook, staging / names[2])
+    write_xlsx(staging / names[2])
+    # Which stored submissions this version read: what closing the period signs.
+    columns = [c for c in ("period", "unit_code", "version", "content_sha256") if c in provenance]
+    provenance.select(columns).write_csv(staging / INPUTS)
     kill_point("report:staged")
     staging.rename(folder)
     kill_point("report:renamed")
@@ -163,13 +265,12 @@ def generate_report(
     _append_index(
         data_dir.reports / "index.csv",
         {
-            "period": str(period),
+            "period": label,
             "version": str(version),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "input_snapshot": snapshot,
-            "tables_key": stored.key,
             "pages": str(result.pages),
             "pdf": str(pdf.relative_to(data_dir.reports)),
+            **keys,
         },
     )
     return ReportOutcome(

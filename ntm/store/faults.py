@@ -24,6 +24,9 @@ POINTS = (
     # ntm.report.versions.generate_report
     "report:staged",  # every file of the version written in its hidden folder
     "report:renamed",  # v<N>/ in place, index.csv not yet rewritten
+    # ntm.report.closing.close_period
+    "close:archived",  # archive/<period>/v<N>/ in place, no close recorded yet
+    "close:before_commit",  # inside the transaction that records the close
 )
 
 

@@ -50,6 +50,14 @@ class DataDir:
     def indicator_workbook(self, period: str) -> Path:
         return self.indicators / f"chi-tieu_{period}.xlsx"
 
+    def archive(self, period: str, version: int) -> Path:
+        """What the signed version ``version`` of ``period`` read, written when it is closed."""
+        return self.root / "archive" / period / f"v{version}"
+
+    def followup_workbook(self, period: str) -> Path:
+        """The inspection committee's list of units to follow up for ``period``."""
+        return self.root / "followup" / f"theo-doi_{period}.xlsx"
+
     def period_tables(self, period: str) -> Path:
         """One folder per input key under it: the tables the flow computed for ``period``."""
         return self.indicators / "tables" / period

@@ -1,5 +1,6 @@
--- For each commune of a submission: its latest accepted figures before the period ($period),
--- and its accepted figures at Q4 of the previous year ($year_end), both as prev_* columns.
+-- For each commune of a submission: its latest accepted figures before the period ($period)
+-- as prev_* columns with that period as prev_period, and its accepted figures at Q4 of the
+-- previous year ($year_end) as prev_year_q4_* columns.
 -- Only periods that end on or after the unit's own valid_from count: a reused code that named
 -- another unit before a reorganisation has no history of its own yet.
 WITH wanted AS (
@@ -23,6 +24,7 @@ year_end AS (
 )
 SELECT
     w.commune_code,
+    p.period AS prev_period,
     COLUMNS(p.* EXCLUDE (submission_id, excel_row, unit_code, period, commune_code,
                          commune_name, row_status)) AS 'prev_\0',
     COLUMNS(y.* EXCLUDE (submission_id, excel_row, unit_code, period, commune_code,

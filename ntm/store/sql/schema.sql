@@ -134,3 +134,40 @@ SELECT f.*
 FROM stg_commune_figures AS f
 JOIN current_submissions AS s USING (submission_id)
 WHERE f.row_status = 'accepted';
+
+-- Every close and reopen of a period, in order: the audit. The latest row of a period says
+-- whether it is closed. A close names the report version the committee signed, that version's
+-- input snapshot and the sha256 of the archive of what it read.
+CREATE TABLE IF NOT EXISTS period_closures (
+    closure_id      BIGINT PRIMARY KEY,
+    period          VARCHAR NOT NULL,
+    action          VARCHAR NOT NULL CHECK (action IN ('close', 'reopen')),
+    report_version  INTEGER,
+    input_snapshot  VARCHAR,
+    archive_path    VARCHAR,
+    archive_sha256  VARCHAR,
+    by_name         VARCHAR NOT NULL,
+    note            VARCHAR,
+    recorded_at     TIMESTAMPTZ NOT NULL,
+    CHECK ((action = 'close') = (report_version IS NOT NULL AND archive_sha256 IS NOT NULL))
+);
+
+-- The submissions a close signed: exactly those its report version read.
+CREATE TABLE IF NOT EXISTS closed_submissions (
+    closure_id     BIGINT NOT NULL REFERENCES period_closures (closure_id),
+    unit_code      VARCHAR NOT NULL,
+    submission_id  BIGINT NOT NULL REFERENCES submissions (submission_id)
+);
+
+CREATE OR REPLACE VIEW period_state AS
+SELECT *
+FROM period_closures
+QUALIFY closure_id = max(closure_id) OVER (PARTITION BY period);
+
+-- The signed submissions of every period that is closed now.
+CREATE OR REPLACE VIEW signed_submissions AS
+SELECT s.*
+FROM period_state AS p
+JOIN closed_submissions AS c USING (closure_id)
+JOIN submissions AS s ON s.submission_id = c.submission_id
+WHERE p.action = 'close';

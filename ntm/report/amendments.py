@@ -1,0 +1,120 @@
+"""What moved in closed periods since they were signed, as the report prints it.
+
+A report rendered over a closed period (``--amended``) is headed "BẢN ĐIỀU CHỈNH" and lists what
+changed since the signed version; every later report lists, in its section "Điều chỉnh số liệu
+các kỳ đã chốt", each earlier closed period whose stored figures differ from the signed ones
+(until the period is reopened and closed again with a version that reads them).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from ntm.indicators.tables import indicators_of, period_indicators
+from ntm.reference import Reference
+from ntm.report import vi
+from ntm.report.sections import FigureChangeRow, PeriodAmendment, RateChangeRow
+from ntm.store.closures import PeriodState, closed_state
+from ntm.store.warehouse import Warehouse
+from transforms.amendments import figure_changes, rate_changes
+from transforms.periods import Period
+from transforms.rates import hundredths
+
+
+def amendment_of(
+    warehouse: Warehouse, ref: Reference, period: Period, state: PeriodState
+) -> PeriodAmendment | None:
+    """What changed in a closed period since it was signed; None when nothing did."""
+    units = warehouse.frame("amended_units", period=str(period))
+    if units.is_empty():
+        return None
+    signed = warehouse.frame("signed_figures", period=str(period))
+    current = warehouse.frame("accepted_figures", period=str(period))
+    keys = list(ref.format.figure_keys)
+    changed = figure_changes(signed, current, keys)
+    rates = rate_changes(
+        indicators_of(signed, ref, period), period_indicators(warehouse, ref, period), "province"
+    )
+    names = dict(
+        ref.registry.filter(
+            (pl.col("valid_from") <= period.last_day)
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") > period.last_day))
+        )
+        .select("unit_code", "unit_name")
+        .iter_rows()
+    )
+    indicator_names = {
+        r["id"]: r["name"]
+        for r in ref.catalogue_of(period.year)[0].indicators.iter_rows(named=True)
+    }
+    labels = ref.format.labels
+    signed_on = vi.short_date(local_day(state.recorded_at, ref))
+    return PeriodAmendment(
+        title=(
+            f"Quý {vi.quarter(period.year, period.quarter).removeprefix('quý ')} (đã chốt theo "
+            f"báo cáo "
+            f"phiên bản {state.report_version}, ngày {signed_on})"
+        ),
+        units="; ".join(
+            f"{names.get(r['unit_code'], r['unit_code'])}: "
+            + (
+                f"bản gửi lần {r['current_version']} thay bản lần {r['signed_version']}"
+                if r["signed_version"] is not None
+                else f"bản gửi lần {r['current_version']} (chưa có khi chốt)"
+            )
+            + f", nhận ngày {vi.short_date(local_day(r['received_at'], ref))}"
+            for r in units.iter_rows(named=True)
+        ),
+        figures=tuple(
+            FigureChangeRow(
+                commune=f"{names.get(r['commune_code'], '')} ({r['commune_code']})",
+                figure=labels.get(r["figure"], r["figure"]),
+                old=vi.count(r["old"]) if r["old"] is not None else "-",
+                new=vi.count(r["new"]) if r["new"] is not None else "-",
+            )
+            for r in changed.iter_rows(named=True)
+        ),
+        rates=tuple(
+            RateChangeRow(
+                indicator=indicator_names.get(r["indicator"], r["indicator"]),
+                old=_rate(r["old"], r["numerator_old"], r["denominator_old"]),
+                new=_rate(r["new"], r["numerator_new"], r["denominator_new"]),
+            )
+            for r in rates.with_columns(
+                old=hundredths(pl.col("numerator_old"), pl.col("denominator_old")),
+                new=hundredths(pl.col("numerator_new"), pl.col("denominator_new")),
+            ).iter_rows(named=True)
+            if r["indicator"] in indicator_names
+        ),
+    )
+
+
+def earlier_amendments(
+    warehouse: Warehouse, ref: Reference, period: Period
+) -> tuple[PeriodAmendment, ...]:
+    """Each closed period before ``period`` whose stored figures moved since it was signed."""
+    found = []
+    for (text,) in warehouse.run("closed_periods"):  # a handful of closed quarters
+        closed = Period.parse(text)
+        if closed is None or closed >= period:
+            continue
+        state = closed_state(warehouse, text)
+        amendment = amendment_of(warehouse, ref, closed, state) if state else None
+        if amendment is not None:
+            found.append(amendment)
+    return tuple(found)
+
+
+def _rate(value: int | None, numerator: int | None, denominator: int | None) -> str:
+    """ "2,40% (9.259/385.720)": the counts show a move too small for two decimals."""
+    if numerator is None or denominator is None:
+        return "-"
+    return f"{vi.percent(value)} ({vi.count(numerator)}/{vi.count(denominator)})"
+
+
+def local_day(instant: datetime, ref: Reference) -> date:
+    """The day of ``instant`` in the province (a close at 23:00 UTC is the next day there)."""
+    return instant.astimezone(ZoneInfo(ref.settings.timezone)).date()

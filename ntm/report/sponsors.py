@@ -1,0 +1,112 @@
+"""Who must act: the communes that miss a target, grouped by the department unit that sponsors
+them (đơn vị đỡ đầu, the action programme's III.3), with what changed since a year earlier.
+
+Used by the quarterly report (this quarter against the same quarter a year earlier) and by the
+programme review (the last year-end against the one before, on the same units).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ntm.report.sections import SponsorRow, Sponsors, SponsorTable
+from transforms.review import missed_change, targets_by_commune
+
+NO_SPONSOR = "Xã chưa có đơn vị đỡ đầu"
+
+
+def sponsor_section(
+    now: pl.DataFrame,
+    before: pl.DataFrame | None,
+    comparable: pl.DataFrame,
+    roster: pl.DataFrame,
+    name_of: dict[str, str],
+    compared_with: str,
+) -> Sponsors:
+    """``now``, ``before``: commune indicator rows (compute_indicators) of the two periods
+    (``before`` None: nothing to compare with). ``comparable``: unit_code of the communes whose
+    earlier figures are their own. ``roster``: commune_code, sponsor of the period's communes.
+    ``compared_with``: the earlier period as the text names it ("quý IV năm 2023")."""
+    standing_now = targets_by_commune(now)
+    standing_before = targets_by_commune(before) if before is not None else standing_now.clear()
+    change = missed_change(standing_now, standing_before, comparable)
+    judged = standing_now.select(pl.col("unit_code").alias("commune_code")).unique()
+    sponsored = roster.join(judged, on="commune_code", how="semi").select(
+        "commune_code", sponsor=pl.col("sponsor").fill_null("").str.strip_chars()
+    )
+    rows = (
+        sponsored.join(change, left_on="commune_code", right_on="unit_code", how="inner")
+        .with_columns(
+            missed_text=pl.col("missed").list.join(", "),
+            change_text=_change_text(compared_with),
+        )
+        .sort("commune_code")
+    )
+    tables = []
+    sponsors = sorted(s for s in set(sponsored["sponsor"].to_list()) if s)
+    for sponsor in [*sponsors, ""]:  # a handful of units, then the communes without one
+        members = sponsored.filter(pl.col("sponsor") == sponsor).height
+        if not members:
+            continue
+        mine = rows.filter(pl.col("sponsor") == sponsor)
+        tables.append(
+            SponsorTable(
+                sponsor=sponsor or NO_SPONSOR,
+                summary=_summary(sponsor, members, mine.height),
+                rows=tuple(
+                    SponsorRow(
+                        commune=f"{r['commune_code']} {name_of.get(r['commune_code'], '')}",
+                        missed=r["missed_text"],
+                        change=r["change_text"],
+                    )
+                    for r in mine.iter_rows(named=True)
+                ),
+            )
+        )
+    return Sponsors(
+        intro=_intro(judged.height, rows.height, len(sponsors)),
+        notes=(
+            "Chỉ tiêu chưa đạt: các chỉ tiêu cấp xã có mức chính thức hoặc tạm tính mà xã chưa "
+            f"đạt; cột so sánh đối chiếu với {compared_with} trên cùng đơn vị hành chính.",
+        ),
+        tables=tuple(tables),
+        off_track=rows.height > 0,
+    )
+
+
+def _change_text(compared_with: str) -> pl.Expr:
+    newly = pl.col("newly_missed").list.join(", ")
+    recovered = pl.col("recovered").list.join(", ")
+    parts = pl.concat_str(
+        pl.when(newly != "").then(pl.lit("mới chưa đạt ") + newly),
+        pl.when(recovered != "").then(pl.lit("đã đạt lại ") + recovered),
+        separator="; ",
+        ignore_nulls=True,
+    )
+    return (
+        pl.when(~pl.col("comparable"))
+        .then(pl.lit(f"chưa có số liệu {compared_with}"))
+        .when(parts == "")
+        .then(pl.lit("không đổi"))
+        .otherwise(parts.str.slice(0, 1).str.to_uppercase() + parts.str.slice(1))
+    )
+
+
+def _summary(sponsor: str, members: int, off_track: int) -> str:
+    communes = f"{members} xã" if sponsor else f"{members} xã chưa có đơn vị đỡ đầu"
+    head = f"Đỡ đầu {communes}" if sponsor else communes[0].upper() + communes[1:]
+    if not off_track:
+        return f"{head}; tất cả đều đạt các chỉ tiêu được đánh giá."
+    return f"{head}; {off_track} xã chưa đạt ít nhất một chỉ tiêu:"
+
+
+def _intro(judged: int, off_track: int, sponsors: int) -> str:
+    if not judged:
+        return (
+            "Kỳ này chưa có xã nào được đánh giá theo chỉ tiêu cấp xã (chưa ban hành mức chỉ "
+            "tiêu hoặc chưa có số liệu), nên chưa lập danh sách theo đơn vị đỡ đầu."
+        )
+    return (
+        f"Trong {judged} xã được đánh giá, {off_track} xã chưa đạt ít nhất một chỉ tiêu; "
+        f"danh sách theo {sponsors} đơn vị đỡ đầu của Sở và các xã chưa có đơn vị đỡ đầu:"
+    )
