@@ -15,12 +15,12 @@ import polars as pl
 
 from ntm.indicators.completeness import period_completeness
 from ntm.indicators.mart import stored_tables
-from ntm.indicators.tables import PeriodTables
+from ntm.indicators.tables import PeriodTables, criteria_of, roster_of
 from ntm.reference import Catalogue, Reference
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms import review
-from transforms.indicators import CriteriaFrames, compute_indicators
+from transforms.indicators import compute_indicators
 from transforms.periods import Period, last_ended_quarter, periods_between
 from transforms.registry import successors, valid_on
 
@@ -96,17 +96,8 @@ def _on_last_units(
         return pl.DataFrame(schema={"year": pl.Int64, "period": pl.String})
     day = points[-1].last_day
     units = valid_on(ref.registry, day)
-    roster = ref.roster.join(
-        units.select(pl.col("unit_code").alias("commune_code"), "valid_from"),
-        on=["commune_code", "valid_from"],
-        how="inner",
-    ).with_columns(commune_class=catalogue.commune_class())
-    criteria = CriteriaFrames(
-        indicators=catalogue.indicators,
-        shares=catalogue.shares,
-        thresholds=catalogue.thresholds,
-        rural_unit_types=catalogue.rural_unit_types,
-    )
+    roster = roster_of(ref, units, catalogue)
+    criteria = criteria_of(catalogue)
     keys = list(ref.format.figure_keys)
     frames = []
     for point in points:  # a handful of year-ends, each one set-based computation

@@ -61,19 +61,29 @@ def _basis_of(figures: pl.DataFrame, ref: Reference, period: Period) -> _Basis:
     # A period no programme covers still gets its rates, trends and lists.
     catalogue, covered = ref.catalogue_of(period.year)
     units = valid_on(ref.registry, day)
-    roster = ref.roster.join(
+    roster = roster_of(ref, units, catalogue)
+    indicators = compute_indicators(
+        figures, units, roster, criteria_of(catalogue), period.year, level
+    )
+    return _Basis(catalogue, covered, level, units, roster, figures, indicators)
+
+
+def roster_of(ref: Reference, units: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+    """The roster rows of the communes in ``units`` (code and validity), with their class."""
+    return ref.roster.join(
         units.select(pl.col("unit_code").alias("commune_code"), "valid_from"),
         on=["commune_code", "valid_from"],
         how="inner",
     ).with_columns(commune_class=catalogue.commune_class())
-    criteria = CriteriaFrames(
+
+
+def criteria_of(catalogue: Catalogue) -> CriteriaFrames:
+    return CriteriaFrames(
         indicators=catalogue.indicators,
         shares=catalogue.shares,
         thresholds=catalogue.thresholds,
         rural_unit_types=catalogue.rural_unit_types,
     )
-    indicators = compute_indicators(figures, units, roster, criteria, period.year, level)
-    return _Basis(catalogue, covered, level, units, roster, figures, indicators)
 
 
 def period_indicators(warehouse: Warehouse, ref: Reference, period: Period) -> pl.DataFrame:

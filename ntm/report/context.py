@@ -418,15 +418,28 @@ def _header(config: ReportConfig, judging: _Judging, quarter: str, today: date) 
     words = judging.catalogue.report if judging.covered else {}
     subject = words.get("subject") or str(config.values["subject"])
     basis = words.get("basis") or str(config.values["basis"])
+    return document_header(
+        config,
+        config.text("title"),
+        subject.replace("{quarter}", quarter),
+        basis.replace("{quarter}", quarter),
+        today,
+    )
+
+
+def document_header(
+    config: ReportConfig, title: str, subject: str, basis: str, today: date
+) -> Header:
+    """The Party document's header blocks (report.toml) over a title, subject and basis."""
     return Header(
         superior_body=config.text("superior_body"),
         issuing_committee=config.text("issuing_committee"),
         party=config.text("party"),
         number_line=config.text("number_line"),
         place_date=f"{config.text('place')}, {vi.long_date(today)}",
-        title=config.text("title"),
-        subject=subject.replace("{quarter}", quarter),
-        basis=basis.replace("{quarter}", quarter),
+        title=title,
+        subject=subject,
+        basis=basis,
     )
 
 
@@ -448,16 +461,7 @@ def _provenance(
     run_id: str,
     software: str,
 ) -> Provenance:
-    rows = tuple(
-        ProvenanceRow(
-            unit=f"{r['unit_code']} {name_of.get(r['unit_code'], '')}",
-            version=str(r["version"]),
-            sha=r["content_sha256"][:16],
-            file=r["file_name"],
-            received=vi.short_date(r["received_at"].date()),
-        )
-        for r in provenance.iter_rows(named=True)
-    )
+    rows = provenance_rows(provenance, name_of)
     programme = tables.catalogue.programme
     if not judging.covered:
         programme = (
@@ -470,6 +474,23 @@ def _provenance(
         software=software,
         generated_on=vi.short_date(today),
         programme=programme,
+    )
+
+
+def provenance_rows(provenance: pl.DataFrame, name_of: dict[str, str]) -> tuple[ProvenanceRow, ...]:
+    """One row per stored submission read (``period_provenance``); with a ``period`` column
+    (a programme review reads several), each unit is prefixed by its period."""
+    periods = "period" in provenance.columns
+    return tuple(
+        ProvenanceRow(
+            unit=(f"{r['period']}: " if periods else "")
+            + f"{r['unit_code']} {name_of.get(r['unit_code'], '')}",
+            version=str(r["version"]),
+            sha=r["content_sha256"][:16],
+            file=r["file_name"],
+            received=vi.short_date(r["received_at"].date()),
+        )
+        for r in provenance.iter_rows(named=True)
     )
 
 

@@ -37,6 +37,8 @@ from ntm.report.context import (
     _rated,
     _Units,
     _with_rates,
+    document_header,
+    provenance_rows,
     target_rows,
 )
 from ntm.report.sections import (
@@ -48,7 +50,6 @@ from ntm.report.sections import (
     NeverMetRow,
     PovertySection,
     Provenance,
-    ProvenanceRow,
     RateRow,
     RateTable,
     Review,
@@ -136,15 +137,12 @@ def build_review(
 def _header(config: ReportConfig, catalogue: Catalogue, words: str, today: date) -> Header:
     subject = catalogue.report.get("review_subject") or str(config.values["review_subject"])
     basis = catalogue.report.get("review_basis") or str(config.values["review_basis"])
-    return Header(
-        superior_body=config.text("superior_body"),
-        issuing_committee=config.text("issuing_committee"),
-        party=config.text("party"),
-        number_line=config.text("number_line"),
-        place_date=f"{config.text('place')}, {vi.long_date(today)}",
-        title=config.text("review_title"),
-        subject=subject.replace("{programme}", words),
-        basis=basis.replace("{programme}", words),
+    return document_header(
+        config,
+        config.text("review_title"),
+        subject.replace("{programme}", words),
+        basis.replace("{programme}", words),
+        today,
     )
 
 
@@ -756,17 +754,8 @@ def _by_sponsor(
 def _provenance(
     prog: ProgrammeTables, name_of: dict[str, str], today: date, run_id: str, software: str
 ) -> Provenance:
-    rows = tuple(
-        ProvenanceRow(
-            unit=f"{r['period']}: {r['unit_code']} {name_of.get(r['unit_code'], '')}",
-            version=str(r["version"]),
-            sha=r["content_sha256"][:16],
-            file=r["file_name"],
-            received=vi.short_date(r["received_at"].date()),
-        )
-        for r in prog.provenance.sort("period", "unit_code").iter_rows(named=True)
-        if r.get("unit_code") is not None
-    )
+    read = prog.provenance
+    rows = provenance_rows(read.sort("period", "unit_code"), name_of) if "unit_code" in read else ()
     return Provenance(
         rows=rows,
         run_id=run_id,
