@@ -67,6 +67,13 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
     with Warehouse.open(directory.warehouse, read_only=True) as warehouse:
         stored = stored_tables(directory, warehouse, ref, parsed, store=True)
         followup = followup_table(warehouse, ref, parsed)
+        signed = closed_state(warehouse, period)
+    if signed is not None:
+        get_run_logger().warning(
+            "%s is closed: these headlines and chi-tieu_%s.xlsx hold the latest accepted "
+            "figures; the signed ones are in %s (ntm indicators --period %s)",
+            period, period, signed.archive_path, period,
+        )  # fmt: skip
     workbook = directory.followup_workbook(period)
     workbook.parent.mkdir(parents=True, exist_ok=True)
     write_followup_workbook(workbook, followup, parsed)
@@ -80,6 +87,7 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
         "province": {r["indicator"]: (r["numerator"], r["denominator"])
                      for r in province.iter_rows(named=True)},
         "unjudged_targets": unjudged,
+        "closed": signed is not None,  # then the headlines are current, not the signed ones
         "followup": {
             "workbook": str(workbook),
             "rows": [

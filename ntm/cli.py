@@ -357,7 +357,7 @@ def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> 
         # Read-only, without the data dir's lock: stored tables are read, never written here.
         signed = None if args.as_of == "current" else closed_state(warehouse, str(args.period))
         if signed is not None:
-            indicators = signed_indicators(warehouse, ref, args.period)
+            indicators = signed_indicators(data_dir, signed)
         else:
             stored = stored_tables(data_dir, warehouse, ref, args.period, store=False)
             indicators = stored.tables.indicators
@@ -395,11 +395,11 @@ def _report(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     with data_dir_lock(data_dir):
         # WeasyPrint and matplotlib take seconds to import: only the commands that render pay.
         from ntm.report import generate_report  # noqa: PLC0415
-        from ntm.report.versions import PeriodClosedError  # noqa: PLC0415
+        from ntm.report.versions import PeriodClosedError, PeriodNotClosedError  # noqa: PLC0415
 
         try:
             outcome = generate_report(data_dir, ref, args.period, today, amended=args.amended)
-        except PeriodClosedError as error:
+        except (PeriodClosedError, PeriodNotClosedError) as error:
             raise UsageError(str(error)) from error
     for path in (outcome.pdf, outcome.html, outcome.xlsx):
         print(path)
@@ -445,9 +445,11 @@ def _verify(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
 
     _needs_warehouse(data_dir)
     try:
-        problems = verify_period(data_dir, ref, args.period)
+        problems, note = verify_period(data_dir, ref, args.period)
     except ClosingError as error:
         raise UsageError(str(error)) from error
+    if note:
+        print(f"{args.period}: {note}", file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

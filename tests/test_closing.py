@@ -138,7 +138,8 @@ def test_verify_passes_on_the_archive_and_names_a_tampered_file(
     assert run(data_dir, "verify", "--period", "2024-Q4") == 0
     archive = data_dir.root / "archive" / "2024-Q4" / "v1"
     assert sorted(p.name for p in archive.iterdir()) == [
-        "figures.parquet", "manifest.json", "submissions.parquet",
+        "figures.parquet", "indicators.parquet", "manifest.json", "signed.xlsx",
+        "submissions.parquet",
     ]  # fmt: skip
     figures = archive / "figures.parquet"
     tampered = pl.read_parquet(figures).with_columns(pl.col("poor_end") + 1)
@@ -166,8 +167,8 @@ def test_verify_recomputes_the_figures_and_compares_them_with_the_signed_twin(
     sha = hashlib.sha256((archive / "manifest.json").read_bytes()).hexdigest()
     with Warehouse.open(data_dir.warehouse) as warehouse:
         warehouse.con.execute("UPDATE period_closures SET archive_sha256 = ?", [sha]).fetchall()
-    problems = verify_period(data_dir, ref, PERIOD)
-    assert problems and all(".xlsx:" in p for p in problems)
+    problems, note = verify_period(data_dir, ref, PERIOD)
+    assert note == "" and problems and all("signed.xlsx:" in p for p in problems)
     assert any("trained_labour_rate" in p for p in problems)
 
 
@@ -193,11 +194,13 @@ def test_the_amended_version_and_the_next_report_say_what_moved(
     amended = generate_report(data_dir, ref, PERIOD, date(2025, 2, 10), amended=True)
     assert amended.version == 2
     text = pdf_text(amended.pdf)
-    assert "BẢN ĐIỀU CHỈNH" in text and "báo cáo phiên bản 1 đã chốt ngày 25/01/2025" in text
+    words = " ".join(text.split())
+    assert "BẢN ĐIỀU CHỈNH" in words
+    assert "báo cáo Số 12-BC/ĐU (bản số 1), số liệu đã chốt ngày 25/01/2025" in words
     following = generate_report(data_dir, ref, NEXT, date(2025, 4, 20))
     text = " ".join(pdf_text(following.pdf).split())
     assert "IV. ĐIỀU CHỈNH SỐ LIỆU CÁC KỲ ĐÃ CHỐT" in text
-    assert "Quý IV năm 2024 (đã chốt theo báo cáo phiên bản 1, ngày 25/01/2025)" in text
+    assert "Quý IV năm 2024 (số liệu đã chốt ngày 25/01/2025 theo báo cáo Số 12-BC/ĐU" in text
     assert f"({commune}) Số hộ nghèo cuối kỳ" in text  # the figure, then signed → amended
     row = text.split(f"({commune}) Số hộ nghèo cuối kỳ ")[1].split()[:2]
     assert int(row[1]) - int(row[0]) == 5

@@ -176,14 +176,18 @@ def test_the_programme_review_flow_renders_a_version_and_publishes_it(
 def test_a_closed_period_keeps_its_signed_report_unless_amended(prefect_backend, demo_inbox, ref):
     from flows.quarterly import quarterly_report  # noqa: PLC0415 (Prefect settings first)
     from ntm.report.closing import close_period  # noqa: PLC0415
+    from ntm.report.versions import PeriodNotClosedError  # noqa: PLC0415
 
     first = quarterly_report(period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-20")
+    with pytest.raises(PeriodNotClosedError):  # nothing signed yet: nothing to amend
+        quarterly_report(period="2024-Q4", data_dir=str(demo_inbox.root), amended=True)
     close_period(demo_inbox, ref, Period(2024, 4), 1, "Nguyễn Văn A", None, datetime.now(UTC))
     # The schedule's run (and a forced one) leaves the signed version as it is.
     again = quarterly_report(
         period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-21", force=True
     )
     assert again["report"] == {**first["report"], "new": False, "closed": True}
+    assert again["closed"] and not first["closed"]
     amended = quarterly_report(
         period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-21", amended=True
     )

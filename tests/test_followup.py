@@ -192,10 +192,10 @@ def test_the_list_says_what_is_missing_and_since_when():
         ("late_and_incomplete", 2, "2024-Q3"),
         ("incomplete", 1, "2024-Q4"),
     ]
-    assert rows["436"]["missing"] == "Chưa gửi báo cáo"
+    assert rows["436"]["missing"] == "Toàn bộ báo cáo của kỳ"
     assert rows["437"]["missing"] == "Tệp bị trả lại: Dòng «Tổng cộng» ghi sai."
     assert rows["440"]["missing"] == (
-        "Gửi muộn (nhận ngày 20/01/2025, hạn 10/01/2025); "
+        "Gửi chậm hạn (nhận ngày 20/01/2025, hạn 10/01/2025); "
         "Thiếu số liệu 2/10 xã: Xã Yên Hồ (số liệu lỗi), Xã Bùi La Nhân (không có trong tệp)"
     )
     assert rows["441"]["missing"] == "Thiếu số liệu 1/10 xã: 18201 (số liệu lỗi)"
@@ -299,16 +299,18 @@ def test_the_period_lists_late_missing_rejected_and_incomplete_units(warehouse_d
         "447": ("late_and_incomplete", 1, "2024-Q4"),
         "448": ("rejected", 1, "2024-Q4"),
     }
-    assert rows["441"]["missing"] == "Gửi muộn (nhận ngày 20/01/2025, hạn 10/01/2025)"
+    assert rows["441"]["missing"] == "Gửi chậm hạn (nhận ngày 20/01/2025, hạn 10/01/2025)"
     assert rows["441"]["first_received_at"] == arrival(Q4, 20, ref)
-    assert rows["443"]["missing"] == "Chưa gửi báo cáo"
+    assert rows["443"]["missing"] == "Toàn bộ báo cáo của kỳ"
     assert rows["444"]["missing"].startswith("Tệp bị trả lại: Dòng «Tổng cộng»")
     assert rows["444"]["first_received_at"] is None
     n445 = district_communes(ref, "445").height
     assert rows["445"]["missing"].startswith(f"Thiếu số liệu 2/{n445} xã: ")
     assert rows["445"]["missing"].count("(số liệu lỗi)") == 1
     assert rows["445"]["missing"].count("(không có trong tệp)") == 1
-    assert rows["447"]["missing"].startswith("Gửi muộn (nhận ngày 20/01/2025, hạn 10/01/2025); ")
+    assert rows["447"]["missing"].startswith(
+        "Gửi chậm hạn (nhận ngày 20/01/2025, hạn 10/01/2025); "
+    )
     assert rows["448"]["missing"].startswith("Tệp bị trả lại: Dòng «Tổng cộng» ghi 1 ")
     assert rows["448"]["first_received_at"] == arrival(Q4, 5, ref)  # its accepted version
     assert set(found["deadline"]) == {date(2025, 1, 10)}

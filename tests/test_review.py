@@ -115,7 +115,10 @@ def test_sponsors_group_the_communes_off_track_with_the_change_since_last_year()
         [("A", "T3", False), ("A", "T4", True), ("B", "T3", True), ("C", "T6", False),
          ("D", "T3", False), ("E", "T3", True)]
     )  # fmt: skip
-    before = indicator_rows([("A", "T3", True), ("A", "T4", False), ("C", "T6", False)])
+    # A missed T7 a year earlier and is not judged on it now: that is no recovery.
+    before = indicator_rows(
+        [("A", "T3", True), ("A", "T4", False), ("A", "T7", False), ("C", "T6", False)]
+    )
     roster = pl.DataFrame(
         {
             "commune_code": ["A", "B", "C", "D", "E"],
@@ -131,11 +134,16 @@ def test_sponsors_group_the_communes_off_track_with_the_change_since_last_year()
     office = tables["Văn phòng Sở"]
     assert office.summary.startswith("Đỡ đầu 2 xã; 1 xã chưa đạt")
     assert [(r.commune, r.missed, r.change) for r in office.rows] == [
-        ("A Xã An", "T3", "Mới chưa đạt T3; đã đạt lại T4")
+        ("A Xã An", "T3", "T3 chuyển từ đạt sang chưa đạt; T4 đạt trở lại")
     ]
     # A blank sponsor and a missing one are the same: no sponsor.
     none = tables[NO_SPONSOR]
     assert none.summary.startswith("2 xã chưa có đơn vị đỡ đầu; 1 xã chưa đạt")
+    # A sponsor counts every commune it sponsors, judged this period or not.
+    roster = pl.concat([roster, pl.DataFrame({"commune_code": ["F"], "sponsor": ["Văn phòng Sở"]})])
+    section = sponsor_section(now, before, pl.DataFrame({"unit_code": ["A"]}), roster, names, "-")
+    office = next(t for t in section.tables if t.sponsor == "Văn phòng Sở")
+    assert office.summary.startswith("Đỡ đầu 3 xã (2 xã được đánh giá kỳ này); 1 xã chưa đạt")
     assert [(r.commune, r.change) for r in none.rows] == [("C Xã Cẩm", "không đổi")]
     # D has no figures of its own a year earlier (a commune formed since).
     assert [r.change for r in tables["Phòng Người có công"].rows] == [

@@ -40,6 +40,14 @@ def quarter_vi(period: Period) -> str:
     return f"quý {_ROMAN[period.quarter]} năm {period.year}"
 
 
+def period_words(period: pl.Expr) -> pl.Expr:
+    """ "2023-Q4" -> "quý IV/2023": how a reader names a period in a cell."""
+    roman = period.str.slice(6, 1).replace_strict(
+        {str(k): v for k, v in _ROMAN.items()}, default=None
+    )
+    return pl.concat_str(pl.lit("quý "), roman, pl.lit("/"), period.str.slice(0, 4))
+
+
 def followup_title(period: Period) -> str:
     return f"Danh sách đơn vị chậm, thiếu báo cáo — {quarter_vi(period)}"
 
@@ -168,10 +176,10 @@ def followup_list(
     lacking = (pl.col("communes_expected") - pl.col("communes_accepted")).clip(lower_bound=0)
     counted = pl.format("Thiếu số liệu {}/{} xã", lacking, pl.col("communes_expected"))
     parts = [
-        pl.when(status == "not_received").then(pl.lit("Chưa gửi báo cáo")),
+        pl.when(status == "not_received").then(pl.lit("Toàn bộ báo cáo của kỳ")),
         pl.when(status.is_in(["late", "late_and_incomplete"])).then(
             pl.format(
-                "Gửi muộn (nhận ngày {}, hạn {})",
+                "Gửi chậm hạn (nhận ngày {}, hạn {})",
                 pl.col("first_received_at").dt.convert_time_zone(time_zone).dt.strftime(_DAY),
                 pl.lit(deadline.strftime(_DAY)),
             )

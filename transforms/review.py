@@ -114,33 +114,38 @@ def missed_change(
 
     ``now``, ``before``: targets_by_commune of the two periods. ``comparable``: unit_code of
     the communes whose earlier figures are their own (the same unit then; a commune formed
-    since has none). Columns out: unit_code, missed (list, sorted), newly_missed (list, null
-    when not comparable), recovered (list, null when not comparable), comparable.
+    since has none). A target changed only when it was judged both times: newly missed (met
+    then, missed now) or recovered (missed then, met now). Columns out: unit_code, missed
+    (list, sorted), newly_missed, recovered (lists, null when not comparable), comparable.
     """
+    keys = ["unit_code", "target_id"]
     missed_now = (
         now.filter(~pl.col("met")).group_by("unit_code").agg(missed=pl.col("target_id").sort())
     )
-    missed_before = (
-        before.filter(~pl.col("met")).group_by("unit_code").agg(before=pl.col("target_id").sort())
+    pairs = now.join(before, on=keys, how="inner", suffix="_before")
+    newly = (
+        pairs.filter(~pl.col("met") & pl.col("met_before"))
+        .group_by("unit_code")
+        .agg(newly_missed=pl.col("target_id").sort())
     )
-    judged_before = before.select("unit_code").unique()
-    codes = comparable.select("unit_code").unique()
-    rows = (
-        missed_now.join(missed_before, on="unit_code", how="left")
+    recovered = (
+        pairs.filter(pl.col("met") & ~pl.col("met_before"))
+        .group_by("unit_code")
+        .agg(recovered=pl.col("target_id").sort())
+    )
+    judged_before = before.select("unit_code").unique()["unit_code"].implode()
+    codes = comparable.select("unit_code").unique()["unit_code"].implode()
+    empty = pl.lit([], pl.List(pl.String))
+    return (
+        missed_now.join(newly, on="unit_code", how="left")
+        .join(recovered, on="unit_code", how="left")
         .with_columns(
-            comparable=pl.col("unit_code").is_in(codes["unit_code"].implode())
-            & pl.col("unit_code").is_in(judged_before["unit_code"].implode()),
-            before=pl.col("before").fill_null(pl.lit([], pl.List(pl.String))),
+            comparable=pl.col("unit_code").is_in(codes) & pl.col("unit_code").is_in(judged_before)
         )
         .with_columns(
-            newly_missed=pl.when(pl.col("comparable")).then(
-                pl.col("missed").list.set_difference("before").list.sort()
-            ),
-            recovered=pl.when(pl.col("comparable")).then(
-                pl.col("before").list.set_difference("missed").list.sort()
-            ),
+            newly_missed=pl.when("comparable").then(pl.col("newly_missed").fill_null(empty)),
+            recovered=pl.when("comparable").then(pl.col("recovered").fill_null(empty)),
         )
-    )
-    return rows.select("unit_code", "missed", "newly_missed", "recovered", "comparable").sort(
-        "unit_code"
+        .select("unit_code", "missed", "newly_missed", "recovered", "comparable")
+        .sort("unit_code")
     )

@@ -20,7 +20,13 @@ from ntm.reference import Reference
 from ntm.store.paths import atomic_path
 from ntm.store.warehouse import Warehouse
 from transforms.completeness import completeness
-from transforms.followup import STATUS_VI, followup_list, followup_title, unit_statuses
+from transforms.followup import (
+    STATUS_VI,
+    followup_list,
+    followup_title,
+    period_words,
+    unit_statuses,
+)
 from transforms.lists import communes_without_data
 from transforms.periods import Period, periods_between
 from transforms.registry import expected_communes, reporting_level, reporting_units, valid_on
@@ -126,7 +132,7 @@ def write_followup_workbook(path: Path, frame: pl.DataFrame, period: Period) -> 
             # Wall-clock time where the file arrived: a cell has no time zone.
             pl.col("first_received_at").dt.replace_time_zone(None),
             pl.col("late_in_a_row"),
-            pl.col("since"),
+            period_words(pl.col("since")).alias("since"),
         ).rename({column: heading for column, (heading, _) in HEADINGS.items()})
     )
     with (

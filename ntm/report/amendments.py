@@ -17,7 +17,7 @@ from ntm.indicators.tables import indicators_of, period_indicators
 from ntm.reference import Reference
 from ntm.report import vi
 from ntm.report.sections import FigureChangeRow, PeriodAmendment, RateChangeRow
-from ntm.store.closures import PeriodState, closed_state
+from ntm.store.closures import PeriodState, period_states
 from ntm.store.warehouse import Warehouse
 from transforms.amendments import figure_changes, rate_changes
 from transforms.periods import Period
@@ -46,22 +46,22 @@ def amendment_of(
         .select("unit_code", "unit_name")
         .iter_rows()
     )
-    indicator_names = {
-        r["id"]: r["name"]
-        for r in ref.catalogue_of(period.year)[0].indicators.iter_rows(named=True)
-    }
+    catalogue = ref.catalogue_of(period.year)[0]
+    # Rates and the shares of communes meeting a target (T5, T8): both move with a figure.
+    indicator_names = dict(catalogue.indicators.select("id", "name").iter_rows()) | dict(
+        catalogue.shares.select("id", "name").iter_rows()
+    )
     labels = ref.format.labels
     signed_on = vi.short_date(local_day(state.recorded_at, ref))
     return PeriodAmendment(
         title=(
-            f"Quý {vi.quarter(period.year, period.quarter).removeprefix('quý ')} (đã chốt theo "
-            f"báo cáo "
-            f"phiên bản {state.report_version}, ngày {signed_on})"
+            f"Quý {vi.quarter(period.year, period.quarter).removeprefix('quý ')} (số liệu đã "
+            f"chốt ngày {signed_on} theo {signed_words(state)})"
         ),
         units="; ".join(
             f"{names.get(r['unit_code'], r['unit_code'])}: "
             + (
-                f"bản gửi lần {r['current_version']} thay bản lần {r['signed_version']}"
+                f"bản gửi lần {r['current_version']} thay thế bản gửi lần {r['signed_version']}"
                 if r["signed_version"] is not None
                 else f"bản gửi lần {r['current_version']} (chưa có khi chốt)"
             )
@@ -97,12 +97,11 @@ def earlier_amendments(
 ) -> tuple[PeriodAmendment, ...]:
     """Each closed period before ``period`` whose stored figures moved since it was signed."""
     found = []
-    for (text,) in warehouse.run("closed_periods"):  # a handful of closed quarters
+    for text, state in sorted(period_states(warehouse).items()):  # a handful of quarters
         closed = Period.parse(text)
-        if closed is None or closed >= period:
+        if closed is None or closed >= period or not state.closed:
             continue
-        state = closed_state(warehouse, text)
-        amendment = amendment_of(warehouse, ref, closed, state) if state else None
+        amendment = amendment_of(warehouse, ref, closed, state)
         if amendment is not None:
             found.append(amendment)
     return tuple(found)
@@ -118,3 +117,10 @@ def _rate(value: int | None, numerator: int | None, denominator: int | None) -> 
 def local_day(instant: datetime, ref: Reference) -> date:
     """The day of ``instant`` in the province (a close at 23:00 UTC is the next day there)."""
     return instant.astimezone(ZoneInfo(ref.settings.timezone)).date()
+
+
+def signed_words(state: PeriodState) -> str:
+    """The signed report as the committee cites it: its number when the close's note gave one
+    ("báo cáo Số 12-BC/ĐU (bản số 2)"), and the version of it that was signed."""
+    version = f"bản số {state.report_version}"
+    return f"báo cáo {state.note} ({version})" if state.note else f"báo cáo {version}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +24,7 @@ from ntm.store.closures import (
     PeriodState,
     archive_problems,
     closed_state,
+    read_manifest,
     record_close,
     record_reopen,
     write_archive,
@@ -33,6 +34,7 @@ from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.periods import Period
 
+SIGNED_TWIN = "signed.xlsx"  # the archived copy of the signed version's XLSX twin
 # What identifies an indicator row, and what the signed figures of it are.
 KEYS = ("unit_code", "unit_level", "indicator")
 FIGURES = ("numerator", "denominator")
@@ -77,11 +79,22 @@ def close_period(
         submissions = warehouse.frame("archive_submissions", **keys)
         if submissions.height != inputs.height:
             raise ClosingError(f"{period} v{version}: the submissions it read are not all stored")
+        figures = warehouse.frame("archive_figures", **keys)
+        signed = indicators_of(_figures_only(figures), ref, period)
+        twin = folder / next((p.name for p in sorted(folder.glob("*.xlsx"))), "-")
+        problems = _differences(signed, twin)
+        if problems:
+            # The version was rendered from other inputs or other reference data than today's:
+            # what would be archived would not prove it.
+            raise ClosingError(
+                f"{period} v{version} cannot be reproduced from what it read ({problems[0]}"
+                f"{' …' if len(problems) > 1 else ''}): render a new version and close that one"
+            )
         archive = data_dir.archive(str(period), version)
         sha256 = write_archive(
             archive,
-            submissions,
-            warehouse.frame("archive_figures", **keys),
+            {"submissions": submissions, "figures": figures, "indicators": signed},
+            {SIGNED_TWIN: twin},
             {
                 "period": str(period),
                 "report_version": version,
@@ -118,28 +131,30 @@ def reopen_period(
 
 
 def describe(state: PeriodState) -> str:
-    """ "version 2, closed by Nguyễn Văn A on 2025-01-20 08:00" (English: for operators)."""
-    when = state.recorded_at.strftime("%Y-%m-%d %H:%M")
+    """ "closed with version 2 by Nguyễn Văn A on 2025-01-20 08:00 UTC" (for operators)."""
+    when = state.recorded_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if not state.closed:
         return f"open, reopened by {state.by_name} on {when}: {state.note}"
     note = f" ({state.note})" if state.note else ""
     return f"closed with version {state.report_version} by {state.by_name} on {when}{note}"
 
 
-def signed_workbook(data_dir: DataDir, state: PeriodState) -> Path | None:
-    """The XLSX twin of the signed version."""
-    folder = data_dir.reports / state.period / f"v{state.report_version}"
-    return next(iter(sorted(folder.glob("*.xlsx"))), None)
+def signed_workbook(data_dir: DataDir, state: PeriodState) -> Path:
+    """The archived copy of the signed version's XLSX twin."""
+    return data_dir.root / str(state.archive_path) / SIGNED_TWIN
 
 
-def signed_indicators(warehouse: Warehouse, ref: Reference, period: Period) -> pl.DataFrame:
-    """The indicators of a closed period as the committee signed them."""
-    return indicators_of(warehouse.frame("signed_figures", period=str(period)), ref, period)
+def signed_indicators(data_dir: DataDir, state: PeriodState) -> pl.DataFrame:
+    """The indicators of a closed period as the committee signed them: computed at the close
+    from the rows the signed version read, checked equal to its twin, and archived."""
+    return pl.read_parquet(data_dir.root / str(state.archive_path) / "indicators.parquet")
 
 
-def verify_period(data_dir: DataDir, ref: Reference, period: Period) -> list[str]:
+def verify_period(data_dir: DataDir, ref: Reference, period: Period) -> tuple[list[str], str]:
     """Every way the archive of a closed period fails to prove its signed version: files that
-    changed, then indicators the archive gives that differ from the signed XLSX twin."""
+    changed, then indicators recomputed from the archived rows that differ from the signed
+    ones. Also a note when the reference data changed since the close (then only the rates,
+    which no threshold enters, can be recomputed)."""
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
         state = closed_state(warehouse, str(period))
     if state is None or state.archive_path is None or state.archive_sha256 is None:
@@ -147,24 +162,46 @@ def verify_period(data_dir: DataDir, ref: Reference, period: Period) -> list[str
     archive = data_dir.root / state.archive_path
     problems = archive_problems(archive, state.archive_sha256)
     if problems:
-        return problems
-    archived = pl.read_parquet(archive / "figures.parquet").drop(
-        "submission_id", "excel_row", "unit_code", "period", "commune_name", "row_status"
-    )
-    recomputed = indicators_of(archived, ref, period).select(*KEYS, *FIGURES)
-    twin = signed_workbook(data_dir, state)
-    if twin is None:
-        return [f"{data_dir.reports / str(period)}/v{state.report_version}: no XLSX twin"]
+        return problems, ""
+    figures = _figures_only(pl.read_parquet(archive / "figures.parquet"))
+    recomputed = indicators_of(figures, ref, period)
+    note = ""
+    if read_manifest(archive).get("reference_fingerprint") != ref.fingerprint:
+        rates = ref.catalogue_of(period.year)[0].indicators["id"]
+        recomputed = recomputed.filter(pl.col("indicator").is_in(rates.implode()))
+        note = (
+            "the reference data changed since the close: only the rates were recomputed "
+            "(shares of communes meeting a threshold depend on the thresholds of the day)"
+        )
+    twin = archive / SIGNED_TWIN
+    return _differences(recomputed, twin, only_recomputed=bool(note)), note
+
+
+def _figures_only(rows: pl.DataFrame) -> pl.DataFrame:
+    """Stored commune rows as ``accepted_figures`` gives them: commune_code and the figures."""
+    return rows.drop("submission_id", "excel_row", "unit_code", "period", "commune_name",
+                     "row_status", strict=False)  # fmt: skip
+
+
+def _differences(computed: pl.DataFrame, twin: Path, *, only_recomputed: bool = False) -> list[str]:
+    """Each indicator whose numerator or denominator differs from the XLSX twin's sheet."""
+    if not twin.is_file():
+        return [f"{twin}: missing"]
     signed = pl.read_excel(twin, sheet_name="Chỉ tiêu", infer_schema_length=0).select(
         *KEYS, *(pl.col(c).cast(pl.Int64, strict=False) for c in FIGURES)
     )
-    both = recomputed.join(signed, on=list(KEYS), how="full", coalesce=True, suffix="_signed")
+    mine = computed.select(*KEYS, *FIGURES).unique(list(KEYS), keep="first")
+    signed = signed.unique(list(KEYS), keep="first")
+    both = mine.join(
+        signed, on=list(KEYS), how="left" if only_recomputed else "full", coalesce=True,
+        suffix="_signed",
+    )  # fmt: skip
     differ = both.filter(
         pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_signed")) for c in FIGURES)
     )
     return [
         f"{twin}: {r['unit_level']} {r['unit_code']} {r['indicator']}: signed "
-        f"{r['numerator_signed']}/{r['denominator_signed']}, archive gives "
+        f"{r['numerator_signed']}/{r['denominator_signed']}, the rows give "
         f"{r['numerator']}/{r['denominator']}"
         for r in differ.iter_rows(named=True)
     ]

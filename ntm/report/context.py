@@ -61,6 +61,7 @@ from ntm.report.sections import (
 )
 from ntm.report.sponsors import sponsor_section
 from transforms.followup import STATUS_VI as FOLLOWUP_STATUS_VI
+from transforms.followup import period_words
 from transforms.periods import Period
 from transforms.rates import hundredths
 from transforms.registry import reporting_level, valid_on
@@ -1357,9 +1358,11 @@ def _assessment(
             status=FOLLOWUP_STATUS_VI[r["status"]],
             missing=r["missing"],
             in_a_row=str(r["late_in_a_row"]),
-            since=r["since"],
+            since=r["since_words"],
         )
-        for r in followup.iter_rows(named=True)
+        for r in followup.with_columns(since_words=period_words(pl.col("since"))).iter_rows(
+            named=True
+        )
     )
     missing = tuple(_missing_row(r, name_of) for r in tables.without_data.iter_rows(named=True))
     basis = "" if judging.all_official() else _judged_by(judging)

@@ -31,8 +31,10 @@ def sponsor_section(
     standing_before = targets_by_commune(before) if before is not None else standing_now.clear()
     change = missed_change(standing_now, standing_before, comparable)
     judged = standing_now.select(pl.col("unit_code").alias("commune_code")).unique()
-    sponsored = roster.join(judged, on="commune_code", how="semi").select(
-        "commune_code", sponsor=pl.col("sponsor").fill_null("").str.strip_chars()
+    sponsored = roster.select(
+        "commune_code",
+        sponsor=pl.col("sponsor").fill_null("").str.strip_chars(),
+        judged=pl.col("commune_code").is_in(judged["commune_code"].implode()),
     )
     rows = (
         sponsored.join(change, left_on="commune_code", right_on="unit_code", how="inner")
@@ -45,14 +47,16 @@ def sponsor_section(
     tables = []
     sponsors = sorted(s for s in set(sponsored["sponsor"].to_list()) if s)
     for sponsor in [*sponsors, ""]:  # a handful of units, then the communes without one
-        members = sponsored.filter(pl.col("sponsor") == sponsor).height
-        if not members:
+        members = sponsored.filter(pl.col("sponsor") == sponsor)
+        if not members.height:
             continue
         mine = rows.filter(pl.col("sponsor") == sponsor)
         tables.append(
             SponsorTable(
                 sponsor=sponsor or NO_SPONSOR,
-                summary=_summary(sponsor, members, mine.height),
+                summary=_summary(
+                    sponsor, members.height, int(members["judged"].sum()), mine.height
+                ),
                 rows=tuple(
                     SponsorRow(
                         commune=f"{r['commune_code']} {name_of.get(r['commune_code'], '')}",
@@ -78,8 +82,8 @@ def _change_text(compared_with: str) -> pl.Expr:
     newly = pl.col("newly_missed").list.join(", ")
     recovered = pl.col("recovered").list.join(", ")
     parts = pl.concat_str(
-        pl.when(newly != "").then(pl.lit("mới chưa đạt ") + newly),
-        pl.when(recovered != "").then(pl.lit("đã đạt lại ") + recovered),
+        pl.when(newly != "").then(newly + pl.lit(" chuyển từ đạt sang chưa đạt")),
+        pl.when(recovered != "").then(recovered + pl.lit(" đạt trở lại")),
         separator="; ",
         ignore_nulls=True,
     )
@@ -92,9 +96,13 @@ def _change_text(compared_with: str) -> pl.Expr:
     )
 
 
-def _summary(sponsor: str, members: int, off_track: int) -> str:
+def _summary(sponsor: str, members: int, judged: int, off_track: int) -> str:
     communes = f"{members} xã" if sponsor else f"{members} xã chưa có đơn vị đỡ đầu"
     head = f"Đỡ đầu {communes}" if sponsor else communes[0].upper() + communes[1:]
+    if judged < members:
+        head += f" ({judged} xã được đánh giá kỳ này)"
+    if not judged:
+        return f"{head}."
     if not off_track:
         return f"{head}; tất cả đều đạt các chỉ tiêu được đánh giá."
     return f"{head}; {off_track} xã chưa đạt ít nhất một chỉ tiêu:"

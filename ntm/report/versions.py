@@ -32,7 +32,7 @@ from ntm.indicators.programme import programme_tables
 from ntm.indicators.tables import PeriodTables, period_indicators
 from ntm.reference import Catalogue, Reference
 from ntm.report import vi
-from ntm.report.amendments import amendment_of, earlier_amendments, local_day
+from ntm.report.amendments import amendment_of, earlier_amendments, local_day, signed_words
 from ntm.report.context import build_report
 from ntm.report.review import build_review
 from ntm.report.workbooks import write_review_workbook
@@ -141,11 +141,15 @@ class PeriodClosedError(Exception):
     """A report asked over a closed period without saying it is an amended one."""
 
 
+class PeriodNotClosedError(Exception):
+    """An amended report asked over a period that is not closed."""
+
+
 def _amended_words(signed: PeriodState | None, ref: Reference) -> str:
     if signed is None:
         return ""
     return (
-        f"Bản điều chỉnh của báo cáo phiên bản {signed.report_version} đã chốt ngày "
+        f"Bản điều chỉnh của {signed_words(signed)}, số liệu đã chốt ngày "
         f"{vi.short_date(local_day(signed.recorded_at, ref))}"
     )
 
@@ -173,7 +177,7 @@ def generate_report(
                 f"render an amended version with --amended, or reopen the period"
             )
         if signed is None and amended:
-            raise PeriodClosedError(f"{period} is not closed: there is nothing to amend")
+            raise PeriodNotClosedError(f"{period} is not closed: there is nothing to amend")
         if reuse_if_unchanged and signed is None:
             provenance = warehouse.frame("period_provenance", period=str(period))
             rows = index_rows(data_dir, period)

@@ -25,7 +25,6 @@ from ntm.store.faults import kill_point
 from ntm.store.warehouse import Warehouse
 
 MANIFEST = "manifest.json"
-ARCHIVED = ("submissions", "figures")  # Parquet files of an archive, besides the manifest
 
 
 @dataclass(frozen=True)
@@ -73,21 +72,29 @@ def closed_state(warehouse: Warehouse, period: str) -> PeriodState | None:
 
 
 def write_archive(
-    folder: Path, submissions: pl.DataFrame, figures: pl.DataFrame, meta: dict[str, Any]
+    folder: Path, frames: dict[str, pl.DataFrame], copies: dict[str, Path], meta: dict[str, Any]
 ) -> str:
-    """The rows a signed version read, as Parquet, with a manifest of each file's sha256;
+    """The rows a signed version read and what it signed, as Parquet (``frames``) and copies
+    of its files (``copies``, by the name they take), with a manifest of each file's sha256;
     returns the manifest's sha256 (what the close record keeps)."""
     staging = folder.with_name(f".{folder.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for name, frame in zip(ARCHIVED, (submissions, figures), strict=True):
+    for name, frame in frames.items():
         frame.write_parquet(staging / f"{name}.parquet")
-    files = {f"{name}.parquet": _sha256(staging / f"{name}.parquet") for name in ARCHIVED}
+    for name, source in copies.items():
+        shutil.copyfile(source, staging / name)  # a copy: the original may be edited later
+    files = {p.name: _sha256(p) for p in sorted(staging.iterdir())}
     manifest = json.dumps({**meta, "files": files}, ensure_ascii=False, indent=2, sort_keys=True)
     (staging / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)  # left by a close killed before its record
     staging.rename(folder)
     return _sha256(folder / MANIFEST)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return manifest
 
 
 def archive_problems(folder: Path, sha256: str) -> list[str]:
@@ -99,7 +106,7 @@ def archive_problems(folder: Path, sha256: str) -> list[str]:
     problems = []
     if _sha256(manifest) != sha256:
         problems.append(f"{manifest}: sha256 differs from the close record")
-    files = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
+    files = read_manifest(folder).get("files", {})
     for name, expected in sorted(files.items()):
         path = folder / name
         if not path.exists():
