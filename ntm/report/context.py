@@ -1165,17 +1165,22 @@ def _flow_rows(flows: pl.DataFrame, name_of: dict[str, str]) -> tuple[FlowRow, .
         pl.col("unit_level") == "province", "unit_code"
     )
     return tuple(
-        FlowRow(
-            unit=name_of.get(r["unit_code"], r["unit_code"]),
-            poor_start=vi.count(r["poor_start"]),
-            poor_exited=vi.count(r["poor_exited"]),
-            poor_returned=vi.count(r["poor_returned"]),
-            poor_new=vi.count(r["poor_new"]),
-            poor_end=vi.count(r["poor_end"]),
-            near_poor_start=vi.count(r["near_poor_start"]),
-            near_poor_end=vi.count(r["near_poor_end"]),
-        )
+        flow_row(name_of.get(r["unit_code"], r["unit_code"]), r)
         for r in ordered.iter_rows(named=True)
+    )
+
+
+def flow_row(label: str, r: dict[str, Any]) -> FlowRow:
+    """A row of ``PeriodTables.flows`` under ``label``."""
+    return FlowRow(
+        unit=label,
+        poor_start=vi.count(r["poor_start"]),
+        poor_exited=vi.count(r["poor_exited"]),
+        poor_returned=vi.count(r["poor_returned"]),
+        poor_new=vi.count(r["poor_new"]),
+        poor_end=vi.count(r["poor_end"]),
+        near_poor_start=vi.count(r["near_poor_start"]),
+        near_poor_end=vi.count(r["near_poor_end"]),
     )
 
 

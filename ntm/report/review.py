@@ -38,6 +38,7 @@ from ntm.report.context import (
     _Units,
     _with_rates,
     document_header,
+    flow_row,
     provenance_rows,
     target_rows,
 )
@@ -462,18 +463,7 @@ def _flows_by_year(points: tuple[PeriodTables, ...]) -> tuple[FlowRow, ...]:
             if p.period.quarter == 4
             else _capitalised(vi.quarter(p.period.year, p.period.quarter))
         )
-        rows.append(
-            FlowRow(
-                unit=label,
-                poor_start=vi.count(r["poor_start"]),
-                poor_exited=vi.count(r["poor_exited"]),
-                poor_returned=vi.count(r["poor_returned"]),
-                poor_new=vi.count(r["poor_new"]),
-                poor_end=vi.count(r["poor_end"]),
-                near_poor_start=vi.count(r["near_poor_start"]),
-                near_poor_end=vi.count(r["near_poor_end"]),
-            )
-        )
+        rows.append(flow_row(label, r))
     return tuple(rows)
 
 
