@@ -544,7 +544,7 @@ def run(scale: str, runs: int, with_report: bool, work: Path) -> Results:
     if scale != "tiny":
         history = _history_files(work / "history")
         _measure(
-            results, "history", f"ingest 12 quarters of history ({len(history)} files)",
+            results, "history", f"ingest the demo's 2021-2024 history ({len(history)} files)",
             min(runs, NATIONAL_MAX_RUNS), "ingest", history, str(work), None, True,
             count=len(history), count_unit="files", note="`make demo`'s inbox, with feedback",
         )  # fmt: skip
