@@ -349,8 +349,7 @@ def _tracebacks_to_the_log(data_dir: DataDir) -> Iterator[None]:
 
 
 def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
-    if not data_dir.warehouse.exists():
-        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    _needs_warehouse(data_dir)
     from ntm.report.closing import describe, signed_indicators, signed_workbook  # noqa: PLC0415
 
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
@@ -389,8 +388,7 @@ def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> 
 
 
 def _report(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
-    if not data_dir.warehouse.exists():
-        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    _needs_warehouse(data_dir)
     today = args.today or _local_today(ref)
     with data_dir_lock(data_dir):
         # WeasyPrint and matplotlib take seconds to import: only the commands that render pay.
@@ -469,8 +467,7 @@ def _review(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     if catalogue is None:
         known = ", ".join(c.programme for c in ref.catalogues)
         raise UsageError(f"no programme {args.programme!r} in the reference data (known: {known})")
-    if not data_dir.warehouse.exists():
-        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    _needs_warehouse(data_dir)
     today = args.today or _local_today(ref)
     with data_dir_lock(data_dir):
         from ntm.report import generate_review  # noqa: PLC0415 (see _report)
@@ -483,8 +480,7 @@ def _review(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
 
 
 def _followup(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
-    if not data_dir.warehouse.exists():
-        raise UsageError(f"no warehouse in {data_dir.root}: ingest submissions first")
+    _needs_warehouse(data_dir)
     from ntm.indicators.followup import followup_table, write_followup_workbook  # noqa: PLC0415
 
     period: Period = args.period

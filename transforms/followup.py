@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from transforms.lists import units_late_or_incomplete
-from transforms.periods import Period
+from transforms.periods import ROMAN, Period, quarter_words
 
 STATUSES = ("not_received", "rejected", "late", "late_and_incomplete", "incomplete")
 # What the "Tình trạng" column says to readers, one label per status.
@@ -26,7 +26,6 @@ STATUS_VI = {
 }
 # Why a commune of a unit that reported has no accepted row.
 COMMUNE_REASON_VI = {"quarantined": "số liệu lỗi", "not_reported": "không có trong tệp"}
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _DAY = "%d/%m/%Y"
 
 FOLLOWUP_COLUMNS = (
@@ -35,21 +34,16 @@ FOLLOWUP_COLUMNS = (
 )  # fmt: skip
 
 
-def quarter_vi(period: Period) -> str:
-    """ "quý IV năm 2024": how a title names the period (ntm.report.vi says it the same way)."""
-    return f"quý {_ROMAN[period.quarter]} năm {period.year}"
-
-
 def period_words(period: pl.Expr) -> pl.Expr:
     """ "2023-Q4" -> "quý IV/2023": how a reader names a period in a cell."""
     roman = period.str.slice(6, 1).replace_strict(
-        {str(k): v for k, v in _ROMAN.items()}, default=None
+        {str(k): v for k, v in ROMAN.items()}, default=None
     )
     return pl.concat_str(pl.lit("quý "), roman, pl.lit("/"), period.str.slice(0, 4))
 
 
 def followup_title(period: Period) -> str:
-    return f"Danh sách đơn vị chậm, thiếu báo cáo — {quarter_vi(period)}"
+    return f"Danh sách đơn vị chậm, thiếu báo cáo — {quarter_words(period.year, period.quarter)}"
 
 
 def period_ordinal(period: pl.Expr) -> pl.Expr:

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 _PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def quarter_words(year: int, number: int) -> str:
+    """How a Vietnamese text names a quarter: "quý IV năm 2024"."""
+    return f"quý {ROMAN[number]} năm {year}"
 
 
 @dataclass(frozen=True, order=True)

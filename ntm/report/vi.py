@@ -13,8 +13,9 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from transforms.periods import quarter_words
+
 LOCALE = "vi_VN"
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def count(value: int | None) -> str:
@@ -75,4 +76,4 @@ def short_date(day: date) -> str:
 
 def quarter(year: int, number: int) -> str:
     """ "quý IV năm 2024"."""
-    return f"quý {ROMAN[number]} năm {year}"
+    return quarter_words(year, number)
