@@ -20,7 +20,7 @@ from ntm.reference import Catalogue, Reference
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms import review
-from transforms.indicators import compute_indicators
+from transforms.indicators import INDICATOR_COLUMNS, compute_indicators
 from transforms.periods import Period, last_ended_quarter, periods_between
 from transforms.registry import successors, valid_on
 
@@ -74,6 +74,8 @@ def programme_tables(
     provenance = [
         warehouse.frame("period_provenance", period=str(p)).with_columns(period=pl.lit(str(p)))
         for p in points
+    ] or [  # no point yet: the same columns, no row
+        warehouse.frame("period_provenance", period="").with_columns(period=pl.lit("-"))
     ]
     return ProgrammeTables(
         catalogue=catalogue,
@@ -82,8 +84,7 @@ def programme_tables(
         quarters=pl.concat(completeness, how="vertical_relaxed") if completeness
         else pl.DataFrame(schema={"year": pl.Int64, "period": pl.String}),
         problems=warehouse.frame("programme_problems", first=first, last=last),
-        provenance=pl.concat(provenance, how="vertical_relaxed") if provenance
-        else pl.DataFrame(schema={"period": pl.String}),
+        provenance=pl.concat(provenance, how="vertical_relaxed"),
     )  # fmt: skip
 
 
@@ -93,7 +94,7 @@ def _on_last_units(
     """Every point judged on the communes of the last one (history through the crosswalk),
     each year against its own thresholds."""
     if not points:
-        return pl.DataFrame(schema={"year": pl.Int64, "period": pl.String})
+        return pl.DataFrame(schema=INDICATOR_COLUMNS | {"year": pl.Int64, "period": pl.String})
     day = points[-1].last_day
     units = valid_on(ref.registry, day)
     roster = roster_of(ref, units, catalogue)

@@ -46,7 +46,6 @@ from ntm.report.sections import (
     Chart,
     FlowRow,
     Header,
-    MemberRow,
     MilestoneRow,
     NeverMetRow,
     PovertySection,
@@ -64,7 +63,7 @@ from ntm.report.sections import (
     YearDataRow,
     YearUnitsRow,
 )
-from ntm.report.sponsors import NO_SPONSOR, sponsor_section
+from ntm.report.sponsors import NO_SPONSOR, sponsor_members, sponsor_section, sponsors_of
 from transforms import review
 
 # The district tables of the years districts reported: (title, indicator).
@@ -117,7 +116,13 @@ def build_review(
     if last is not None:  # codes are reused: name the communes as they were at the last point
         name_of |= dict(last.units.select("unit_code", "unit_name").iter_rows())
     sponsors = _sponsors(prog, on_last, points, name_of)
-    never_met = _never_met(on_last, last, name_of)
+    never_met: tuple[NeverMetRow, ...] = ()
+    by_sponsor: tuple[SponsorMembers, ...] = ()
+    if last is not None and not on_last.is_empty():
+        standings = _standings(on_last)
+        never_met = _never_met(standings, last, name_of)
+        final = standings.filter(pl.col("year") == on_last["year"].max()).drop("year")
+        by_sponsor = sponsor_members(final, last.roster, name_of)
     targets = _targets(prog, points, judgings)
     return Review(
         header=_header(config, catalogue, words, today),
@@ -132,7 +137,7 @@ def build_review(
         closing=_closing(config),
         never_met=never_met,
         never_met_note=_never_met_note(prog, points),
-        by_sponsor=_by_sponsor(on_last, last, name_of),
+        by_sponsor=by_sponsor,
         appendices=appendices,
         provenance=_provenance(prog, name_of, today, run_id, software),
     )
@@ -265,9 +270,12 @@ def _targets(
     columns = tuple(_point_label(p, baseline) for p in points)
     finals = {r.id: r for r in target_rows(points[-1], None, judgings[-1])} if points else {}
     rates = _trend_rates(points)
+    judged = [_communes_judged_on(p.indicators) for p in points]
     rows = []
     for target in catalogue.targets:
-        cells = tuple(_cell(p, j, target.id, rates) for p, j in zip(points, judgings, strict=True))
+        cells = tuple(
+            _cell(p, j, c, target, rates) for p, j, c in zip(points, judgings, judged, strict=True)
+        )
         final = finals.get(target.id)
         if target.kind == "share":
             goal = _share_goal(catalogue, target.id, str(target.indicator))
@@ -299,11 +307,15 @@ def _trend_rates(points: tuple[PeriodTables, ...]) -> dict[int, str]:
     }
 
 
-def _cell(tables: PeriodTables, judging: _Judging, target_id: str, rates: dict[int, str]) -> str:
-    """A target at one point: the trend's rate, communes meeting it, or the province share."""
-    target = judging.catalogue.target(target_id)
-    if target is None:
-        return "-"
+def _cell(
+    tables: PeriodTables,
+    judging: _Judging,
+    judged: pl.DataFrame,
+    target: Target,
+    rates: dict[int, str],
+) -> str:
+    """A target at one point: the trend's rate, communes meeting it (``judged``: each commune's
+    standing on each target), or the province share."""
     period = tables.period
     if target.kind == "poverty_fall":
         return rates.get(period.year, "-") if period.quarter == 4 else "-"
@@ -311,7 +323,7 @@ def _cell(tables: PeriodTables, judging: _Judging, target_id: str, rates: dict[i
     if target.kind == "communes":
         if not standing.judged:
             return PENDING_VI if standing.status == "pending" else "-"
-        rows = _communes_judged_on(tables.indicators).filter(pl.col("target_id") == target_id)
+        rows = judged.filter(pl.col("target_id") == target.id)
         return f"{int(rows['attained'].sum())}/{rows.height}" if rows.height else "-"
     if not judging.share_judged(str(target.indicator)):
         return "-"
@@ -411,21 +423,15 @@ def _target_notes(
             f"Năm gốc: cuối năm {baseline}, năm đầu tiên tính theo {_lowered_first(name)}; các "
             f"năm trước đó tính theo chuẩn nghèo cũ, không so sánh trực tiếp."
         )
+    province = [t.id for t in catalogue.targets if t.kind != "communes"]
     notes.append(
-        "Cột theo năm: tỷ lệ toàn tỉnh (T1, T5, T8) hoặc số xã đạt/số xã được đánh giá (chỉ "
-        "tiêu cấp xã), theo đơn vị hành chính của từng năm."
+        f"Cột theo năm: tỷ lệ toàn tỉnh ({', '.join(province)}) hoặc số xã đạt/số xã được đánh "
+        f"giá (chỉ tiêu cấp xã), theo đơn vị hành chính của từng năm."
     )
     pending: dict[str, list[str]] = {}
     provisional: dict[str, list[str]] = {}
     for target in catalogue.targets:
-        statuses = catalogue.thresholds.filter(pl.col("target") == target.id)
-        if target.kind == "poverty_fall":
-            status, source = catalogue.fall_band.status, catalogue.fall_band.source
-        elif statuses.is_empty():
-            continue
-        else:
-            status = strongest_status(set(statuses["status"].to_list()))
-            source = _sources(statuses["source"].to_list())
+        status, source = _over_programme(catalogue, target)
         if status == "pending":
             pending.setdefault(source, []).append(target.id)
         elif status == "provisional":
@@ -438,6 +444,15 @@ def _target_notes(
             f"(nguồn: {source})."
         )
     return tuple(notes)
+
+
+def _over_programme(catalogue: Catalogue, target: Target) -> tuple[str, str]:
+    """A target's status over all the programme's years (``strongest_status`` of its
+    thresholds, the band's for the poverty fall; ``none`` without any) and its sources."""
+    if target.kind == "poverty_fall":
+        return catalogue.fall_band.status, catalogue.fall_band.source
+    found = catalogue.thresholds.filter(pl.col("target") == target.id)
+    return strongest_status(set(found["status"].to_list())), _sources(found["source"].to_list())
 
 
 def _sources(sources: list[str]) -> str:
@@ -599,12 +614,7 @@ def _programme_goal(catalogue: Catalogue, target: Target) -> str:
     """Where a target of a programme stands over its years, in the words of its status."""
     if target.kind == "share":
         return "mức " + _share_goal(catalogue, target.id, str(target.indicator))
-    if target.kind == "poverty_fall":
-        status, source = catalogue.fall_band.status, catalogue.fall_band.source
-    else:
-        found = catalogue.thresholds.filter(pl.col("target") == target.id)
-        status = strongest_status(set(found["status"].to_list()))
-        source = _sources(found["source"].to_list())
+    status, source = _over_programme(catalogue, target)
     if status == "pending":
         return f"chưa ban hành mức chỉ tiêu (căn cứ: {source})"
     if status == "provisional":
@@ -656,21 +666,21 @@ def _point_words(tables: PeriodTables) -> str:
     return vi.quarter(period.year, period.quarter)
 
 
-def _never_met(
-    on_last: pl.DataFrame, last: PeriodTables | None, name_of: dict[str, str]
-) -> tuple[NeverMetRow, ...]:
-    if last is None or on_last.is_empty():
-        return ()
-    standings = pl.concat(
+def _standings(on_last: pl.DataFrame) -> pl.DataFrame:
+    """year, unit_code, target_id, met: each commune of the last point at every point."""
+    return pl.concat(
         [
             review.targets_by_commune(group).with_columns(year=pl.lit(year, pl.Int64))
             for (year,), group in on_last.group_by("year")
         ]
     )
+
+
+def _never_met(
+    standings: pl.DataFrame, last: PeriodTables, name_of: dict[str, str]
+) -> tuple[NeverMetRow, ...]:
     never = review.never_met(standings)
-    sponsors = last.roster.select(
-        pl.col("commune_code").alias("unit_code"), pl.col("sponsor").fill_null("")
-    )
+    sponsors = sponsors_of(last.roster).rename({"commune_code": "unit_code"})
     per_commune = (
         never.group_by("unit_code")
         .agg(
@@ -705,51 +715,13 @@ def _never_met_note(prog: ProgrammeTables, points: tuple[PeriodTables, ...]) -> 
     )
 
 
-def _by_sponsor(
-    on_last: pl.DataFrame, last: PeriodTables | None, name_of: dict[str, str]
-) -> tuple[SponsorMembers, ...]:
-    """Every commune by sponsor, with the targets it met and missed at the last point."""
-    if last is None or on_last.is_empty():
-        return ()
-    year = on_last["year"].max()
-    standing = review.targets_by_commune(on_last.filter(pl.col("year") == year))
-    per_commune = standing.group_by("unit_code").agg(
-        met=pl.col("target_id").filter(pl.col("met")).sort().str.join(", "),
-        missed=pl.col("target_id").filter(~pl.col("met")).sort().str.join(", "),
-    )
-    roster = last.roster.select(
-        pl.col("commune_code").alias("unit_code"), pl.col("sponsor").fill_null("")
-    ).join(per_commune, on="unit_code", how="left")
-    tables = []
-    for sponsor in [*sorted(s for s in set(roster["sponsor"].to_list()) if s), ""]:
-        members = roster.filter(pl.col("sponsor") == sponsor).sort("unit_code")
-        if members.is_empty():
-            continue
-        tables.append(
-            SponsorMembers(
-                sponsor=sponsor or NO_SPONSOR,
-                summary=f"{members.height} xã",
-                rows=tuple(
-                    MemberRow(
-                        commune=f"{r['unit_code']} {name_of.get(r['unit_code'], '')}",
-                        missed=r["missed"] or "-",
-                        met=r["met"] or "-",
-                    )
-                    for r in members.iter_rows(named=True)
-                ),
-            )
-        )
-    return tuple(tables)
-
-
 # --- provenance ----------------------------------------------------------------------------
 
 
 def _provenance(
     prog: ProgrammeTables, name_of: dict[str, str], today: date, run_id: str, software: str
 ) -> Provenance:
-    read = prog.provenance
-    rows = provenance_rows(read.sort("period", "unit_code"), name_of) if "unit_code" in read else ()
+    rows = provenance_rows(prog.provenance.sort("period", "unit_code"), name_of)
     return Provenance(
         rows=rows,
         run_id=run_id,

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from ntm.report.sections import SponsorRow, Sponsors, SponsorTable
+from ntm.report.sections import (
+    MemberRow,
+    SponsorMembers,
+    SponsorRow,
+    Sponsors,
+    SponsorTable,
+)
 from transforms.review import missed_change, targets_by_commune
 
 NO_SPONSOR = "Xã chưa có đơn vị đỡ đầu"
@@ -31,10 +37,8 @@ def sponsor_section(
     standing_before = targets_by_commune(before) if before is not None else standing_now.clear()
     change = missed_change(standing_now, standing_before, comparable)
     judged = standing_now.select(pl.col("unit_code").alias("commune_code")).unique()
-    sponsored = roster.select(
-        "commune_code",
-        sponsor=pl.col("sponsor").fill_null("").str.strip_chars(),
-        judged=pl.col("commune_code").is_in(judged["commune_code"].implode()),
+    sponsored = sponsors_of(roster).with_columns(
+        judged=pl.col("commune_code").is_in(judged["commune_code"].implode())
     )
     rows = (
         sponsored.join(change, left_on="commune_code", right_on="unit_code", how="inner")
@@ -45,11 +49,8 @@ def sponsor_section(
         .sort("commune_code")
     )
     tables = []
-    sponsors = sorted(s for s in set(sponsored["sponsor"].to_list()) if s)
-    for sponsor in [*sponsors, ""]:  # a handful of units, then the communes without one
-        members = sponsored.filter(pl.col("sponsor") == sponsor)
-        if not members.height:
-            continue
+    groups = _groups(sponsored)
+    for sponsor, members in groups:
         mine = rows.filter(pl.col("sponsor") == sponsor)
         tables.append(
             SponsorTable(
@@ -68,7 +69,7 @@ def sponsor_section(
             )
         )
     return Sponsors(
-        intro=_intro(judged.height, rows.height, len(sponsors)),
+        intro=_intro(judged.height, rows.height, sum(1 for sponsor, _ in groups if sponsor)),
         notes=(
             "Chỉ tiêu chưa đạt: các chỉ tiêu cấp xã có mức chính thức hoặc tạm tính mà xã chưa "
             f"đạt; cột so sánh đối chiếu với {compared_with} trên cùng đơn vị hành chính.",
@@ -76,6 +77,47 @@ def sponsor_section(
         tables=tuple(tables),
         off_track=rows.height > 0,
     )
+
+
+def sponsor_members(
+    standing: pl.DataFrame, roster: pl.DataFrame, name_of: dict[str, str]
+) -> tuple[SponsorMembers, ...]:
+    """Every commune of the roster by sponsor, with the targets it met and missed
+    (``standing``: targets_by_commune rows)."""
+    per_commune = standing.group_by("unit_code").agg(
+        met=pl.col("target_id").filter(pl.col("met")).sort().str.join(", "),
+        missed=pl.col("target_id").filter(~pl.col("met")).sort().str.join(", "),
+    )
+    sponsored = sponsors_of(roster).join(
+        per_commune, left_on="commune_code", right_on="unit_code", how="left"
+    )
+    return tuple(
+        SponsorMembers(
+            sponsor=sponsor or NO_SPONSOR,
+            summary=f"{members.height} xã",
+            rows=tuple(
+                MemberRow(
+                    commune=f"{r['commune_code']} {name_of.get(r['commune_code'], '')}",
+                    missed=r["missed"] or "-",
+                    met=r["met"] or "-",
+                )
+                for r in members.sort("commune_code").iter_rows(named=True)
+            ),
+        )
+        for sponsor, members in _groups(sponsored)
+    )
+
+
+def sponsors_of(roster: pl.DataFrame) -> pl.DataFrame:
+    """commune_code, sponsor of a roster; "" for a commune without one (missing or blank)."""
+    return roster.select("commune_code", sponsor=pl.col("sponsor").fill_null("").str.strip_chars())
+
+
+def _groups(sponsored: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """The communes of each sponsor (by name), then those without one ("")."""
+    sponsors = sorted(s for s in set(sponsored["sponsor"].to_list()) if s)
+    groups = [(s, sponsored.filter(pl.col("sponsor") == s)) for s in [*sponsors, ""]]
+    return [(sponsor, members) for sponsor, members in groups if members.height]
 
 
 def _change_text(compared_with: str) -> pl.Expr:

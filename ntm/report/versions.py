@@ -77,7 +77,6 @@ def environment() -> jinja2.Environment:
 
 
 INPUTS = "inputs.csv"  # in each version's folder: unit_code, version, content_sha256
-PROVENANCE_SCHEMA = {"unit_code": pl.String, "version": pl.Int64, "content_sha256": pl.String}
 
 
 def input_snapshot(provenance: pl.DataFrame) -> str:
@@ -211,8 +210,6 @@ def generate_review(
     # Every submission of every point, each named by its period.
     snapshot = input_snapshot(
         prog.provenance.with_columns(unit_code=pl.col("period") + ":" + pl.col("unit_code"))
-        if "unit_code" in prog.provenance.columns
-        else pl.DataFrame(schema=PROVENANCE_SCHEMA)
     )
     review = build_review(
         prog, ref, ref.report, today, run_id or f"dữ liệu {snapshot[:12]}", f"ntm {__version__}"

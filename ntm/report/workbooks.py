@@ -3,9 +3,13 @@ exact figures behind them (every year judged on the units of the last one)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import polars.selectors as cs
 import xlsxwriter
 
 from ntm.indicators.exports import neutralise
@@ -24,49 +28,25 @@ def write_review_workbook(target: Path, prog: ProgrammeTables, review: Review) -
             for r in review.targets.rows
         ]
     )  # fmt: skip
-    milestones = pl.DataFrame(
-        {
-            "Chỉ tiêu": [m.target for m in review.targets.milestones],
-            "Mốc": [m.milestone for m in review.targets.milestones],
-            "Năm đạt": [m.reached for m in review.targets.milestones],
-            "Đánh giá": [m.verdict for m in review.targets.milestones],
-        }
-    )
     yearly = [
         format_indicators(group.drop("year", "period"), str(period))
         for (period,), group in prog.on_last_units.group_by("period", maintain_order=True)
-    ] if "unit_code" in prog.on_last_units.columns else []  # fmt: skip
-    never_met = pl.DataFrame(
-        {
-            "Xã": [r.commune for r in review.never_met],
-            "Đơn vị đỡ đầu": [r.sponsor for r in review.never_met],
-            "Chỉ tiêu chưa năm nào đạt": [r.targets for r in review.never_met],
-        }
-    )
-    by_sponsor = pl.DataFrame(
-        {
-            "Đơn vị đỡ đầu": [t.sponsor for t in review.by_sponsor for _ in t.rows],
-            "Xã": [r.commune for t in review.by_sponsor for r in t.rows],
-            "Chỉ tiêu chưa đạt": [r.missed for t in review.by_sponsor for r in t.rows],
-            "Chỉ tiêu đã đạt": [r.met for t in review.by_sponsor for r in t.rows],
-        }
-    )
+    ]
+    sponsors = [(t.sponsor, r) for t in review.by_sponsor for r in t.rows]
     sheets = {
         "Chỉ tiêu theo năm": targets,
-        "Mốc": milestones,
+        "Mốc": _table(review.targets.milestones, ("Chỉ tiêu", "Mốc", "Năm đạt", "Đánh giá")),
         "Theo xã hiện nay": pl.concat(yearly) if yearly else pl.DataFrame(),
-        "Xã chưa năm nào đạt": never_met,
-        "Theo đơn vị đỡ đầu": by_sponsor,
-        "Cơ sở số liệu": prog.quarters.with_columns(
-            pl.col(c).dt.replace_time_zone(None)
-            for c, dtype in prog.quarters.schema.items()
-            if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+        "Xã chưa năm nào đạt": _table(
+            review.never_met, ("Xã", "Đơn vị đỡ đầu", "Chỉ tiêu chưa năm nào đạt")
         ),
-        "Nguồn số liệu": prog.provenance.with_columns(
-            pl.col(c).dt.replace_time_zone(None)
-            for c, dtype in prog.provenance.schema.items()
-            if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+        "Theo đơn vị đỡ đầu": pl.DataFrame(
+            [(sponsor, *dataclasses.astuple(r)) for sponsor, r in sponsors],
+            schema=["Đơn vị đỡ đầu", "Xã", "Chỉ tiêu chưa đạt", "Chỉ tiêu đã đạt"],
+            orient="row",
         ),
+        "Cơ sở số liệu": _naive(prog.quarters),
+        "Nguồn số liệu": _naive(prog.provenance),
     }
     with (
         atomic_path(target) as temporary,
@@ -75,3 +55,16 @@ def write_review_workbook(target: Path, prog: ProgrammeTables, review: Review) -
         for name, frame in sheets.items():
             neutralise(frame).write_excel(workbook, worksheet=name, autofit=True)
     return target
+
+
+def _table(rows: Sequence[Any], headings: tuple[str, ...]) -> pl.DataFrame:
+    """Rows of one section type (a dataclass of texts), one column per field, headed in the
+    order of its fields."""
+    return pl.DataFrame(
+        [dataclasses.astuple(row) for row in rows], schema=list(headings), orient="row"
+    )
+
+
+def _naive(frame: pl.DataFrame) -> pl.DataFrame:
+    """Instants as the wall-clock time they were stored in: a cell has no time zone."""
+    return frame.with_columns(cs.datetime(time_zone="*").dt.replace_time_zone(None))
