@@ -330,3 +330,18 @@ def test_a_run_that_fails_shows_no_traceback_and_logs_it(tmp_path):
     assert "Is a directory" in done.stderr  # the cause, in one line
     assert "Traceback" in data_dir.run_log.read_text(encoding="utf-8")
     assert [a.name.rsplit("-", 1)[-1] for a in data_dir.alerts.glob("*.json")] == ["error.json"]
+
+
+def test_each_year_end_names_the_poverty_standard_it_is_measured_with(ref):
+    old, new = (
+        next(c for c in ref.catalogues if c.programme == p) for p in ("2021-2025", "2026-2030")
+    )
+    since = {
+        (c.programme, year): (c.standard_of(year) or {}).get("first_year")
+        for c, years in ((old, (2021, 2022, 2025)), (new, (2026, 2027, 2030)))
+        for year in years
+    }
+    assert since == {
+        ("2021-2025", 2021): 2016, ("2021-2025", 2022): 2022, ("2021-2025", 2025): 2022,
+        ("2026-2030", 2026): 2022, ("2026-2030", 2027): 2027, ("2026-2030", 2030): 2027,
+    }  # fmt: skip

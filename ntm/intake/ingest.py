@@ -346,7 +346,9 @@ def _history(warehouse: Warehouse, prepared: WaveRows | None, ref: Reference) ->
         return pl.DataFrame()
     period = prepared.period
     found = warehouse.previous_figures(prepared.own, str(period), str(period.previous_year_end()))
-    since = _standard_since(ref, period.year)
+    # Earlier years measured with another poverty standard are not compared with this one.
+    standard = ref.catalogue_of(period.year)[0].standard_of(period.year)
+    since = int(standard["first_year"]) if standard is not None else 0
     poverty = [c for c in found.columns if c.startswith(("prev_poor_", "prev_near_poor_"))]
     same_standard = pl.col("prev_period").str.slice(0, 4).cast(pl.Int64) >= since
     found = found.with_columns(pl.when(same_standard).then(pl.col(poverty)).name.keep())
@@ -354,14 +356,6 @@ def _history(warehouse: Warehouse, prepared: WaveRows | None, ref: Reference) ->
         year_end = [c for c in found.columns if c.startswith("prev_year_q4_")]
         found = found.with_columns(pl.lit(None, found.schema[c]).alias(c) for c in year_end)
     return found.drop("prev_period")
-
-
-def _standard_since(ref: Reference, year: int) -> int:
-    """The first year of the poverty standard that ``year``'s results are measured with, by the
-    catalogue of ``year`` (0 when it names none): earlier years were measured otherwise."""
-    standards = ref.catalogue_of(year)[0].standards
-    covering = standards.filter((pl.col("first_year") <= year) & (pl.col("last_year") >= year))
-    return int(covering["first_year"][0]) if covering.height else 0
 
 
 def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:

@@ -119,6 +119,14 @@ class Catalogue:
             rows, schema=["target", "label", "status", "source"], orient="row"
         ).cast(pl.String)
 
+    def standard_of(self, year: int) -> dict[str, Any] | None:
+        """The poverty standard a year-end of ``year`` is measured with (name, first_year,
+        last_year), if the catalogue names one."""
+        covering = self.standards.filter(
+            (pl.col("first_year") <= year) & (pl.col("last_year") >= year)
+        )
+        return covering.row(0, named=True) if covering.height else None
+
     @property
     def trend_target(self) -> Target | None:
         """The target that judges the poverty trend (the band), if the catalogue has one."""

@@ -416,9 +416,9 @@ def _target_notes(
             f"Chương trình chưa kết thúc: cột cuối là số liệu {vi.quarter(last.year, last.quarter)}"
             f", kỳ báo cáo gần nhất đã kết thúc."
         )
-    standards = catalogue.standards.sort("first_year")
-    if baseline is not None and standards.height > 1:
-        name = standards.filter(pl.col("first_year") <= baseline)["name"].to_list()[-1]
+    standard = catalogue.standard_of(baseline) if baseline is not None else None
+    if standard is not None and catalogue.standards.height > 1:
+        name = str(standard["name"])
         notes.append(
             f"Năm gốc: cuối năm {baseline}, năm đầu tiên tính theo {_lowered_first(name)}; các "
             f"năm trước đó tính theo chuẩn nghèo cũ, không so sánh trực tiếp."
