@@ -28,7 +28,7 @@ from ntm.indicators.mart import stored_tables
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference, ReferenceError, load_reference
-from ntm.store.closures import closed_state
+from ntm.store.closures import closed_state, signed_indicators
 from ntm.store.lock import DataDirBusyError, data_dir_lock
 from ntm.store.paths import DataDir, atomic_path
 from ntm.store.warehouse import Warehouse, WarehouseBusyError
@@ -350,7 +350,7 @@ def _tracebacks_to_the_log(data_dir: DataDir) -> Iterator[None]:
 
 def _indicators(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     _needs_warehouse(data_dir)
-    from ntm.report.closing import describe, signed_indicators, signed_workbook  # noqa: PLC0415
+    from ntm.report.closing import describe, signed_workbook  # noqa: PLC0415
 
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
         # Read-only, without the data dir's lock: stored tables are read, never written here.

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from ntm.indicators.tables import indicators_of, period_indicators
+from ntm.indicators.tables import period_indicators
 from ntm.reference import Reference
 from ntm.report import vi
 from ntm.report.sections import FigureChangeRow, PeriodAmendment, RateChangeRow
-from ntm.store.closures import PeriodState, period_states
+from ntm.store.closures import PeriodState, period_states, signed_indicators
+from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.amendments import figure_changes, rate_changes
 from transforms.periods import Period
@@ -25,9 +26,10 @@ from transforms.rates import hundredths
 
 
 def amendment_of(
-    warehouse: Warehouse, ref: Reference, period: Period, state: PeriodState
+    data_dir: DataDir, warehouse: Warehouse, ref: Reference, period: Period, state: PeriodState
 ) -> PeriodAmendment | None:
-    """What changed in a closed period since it was signed; None when nothing did."""
+    """What changed in a closed period since it was signed (the signed indicators are those
+    archived at the close); None when nothing did."""
     units = warehouse.frame("amended_units", period=str(period))
     if units.is_empty():
         return None
@@ -36,7 +38,7 @@ def amendment_of(
     keys = list(ref.format.figure_keys)
     changed = figure_changes(signed, current, keys)
     rates = rate_changes(
-        indicators_of(signed, ref, period), period_indicators(warehouse, ref, period), "province"
+        signed_indicators(data_dir, state), period_indicators(warehouse, ref, period), "province"
     )
     names = dict(
         ref.registry.filter(
@@ -93,7 +95,7 @@ def amendment_of(
 
 
 def earlier_amendments(
-    warehouse: Warehouse, ref: Reference, period: Period
+    data_dir: DataDir, warehouse: Warehouse, ref: Reference, period: Period
 ) -> tuple[PeriodAmendment, ...]:
     """Each closed period before ``period`` whose stored figures moved since it was signed."""
     found = []
@@ -101,7 +103,7 @@ def earlier_amendments(
         closed = Period.parse(text)
         if closed is None or closed >= period or not state.closed:
             continue
-        amendment = amendment_of(warehouse, ref, closed, state)
+        amendment = amendment_of(data_dir, warehouse, ref, closed, state)
         if amendment is not None:
             found.append(amendment)
     return tuple(found)

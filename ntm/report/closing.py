@@ -10,7 +10,6 @@ indicators from the archive and compares them with the signed version's XLSX twi
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.periods import Period
 
+INPUT_SCHEMA = {"unit_code": pl.String, "version": pl.Int32, "content_sha256": pl.String}
 SIGNED_TWIN = "signed.xlsx"  # the archived copy of the signed version's XLSX twin
 # What identifies an indicator row, and what the signed figures of it are.
 KEYS = ("unit_code", "unit_level", "indicator")
@@ -77,7 +77,9 @@ def close_period(
             "versions": inputs["version"].to_list(),
         }
         submissions = warehouse.frame("archive_submissions", **keys)
-        if submissions.height != inputs.height:
+        # The very bytes it read: same unit, version and content.
+        found = submissions.join(inputs, on=list(INPUT_SCHEMA), how="semi")
+        if found.height != inputs.height:
             raise ClosingError(f"{period} v{version}: the submissions it read are not all stored")
         figures = warehouse.frame("archive_figures", **keys)
         signed = indicators_of(_figures_only(figures), ref, period)
@@ -144,12 +146,6 @@ def signed_workbook(data_dir: DataDir, state: PeriodState) -> Path:
     return data_dir.root / str(state.archive_path) / SIGNED_TWIN
 
 
-def signed_indicators(data_dir: DataDir, state: PeriodState) -> pl.DataFrame:
-    """The indicators of a closed period as the committee signed them: computed at the close
-    from the rows the signed version read, checked equal to its twin, and archived."""
-    return pl.read_parquet(data_dir.root / str(state.archive_path) / "indicators.parquet")
-
-
 def verify_period(data_dir: DataDir, ref: Reference, period: Period) -> tuple[list[str], str]:
     """Every way the archive of a closed period fails to prove its signed version: files that
     changed, then indicators recomputed from the archived rows that differ from the signed
@@ -213,16 +209,15 @@ def _inputs(folder: Path, warehouse: Warehouse, period: Period, snapshot: str) -
     are still the ones it read (same input snapshot)."""
     recorded = folder / INPUTS
     if recorded.exists():
-        with recorded.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        return pl.DataFrame(
-            rows, schema={"unit_code": pl.String, "version": pl.String,
-                          "content_sha256": pl.String}, orient="row",
-        ).with_columns(pl.col("version").cast(pl.Int32))  # fmt: skip
+        return pl.read_csv(
+            recorded,
+            columns=list(INPUT_SCHEMA),
+            schema_overrides=INPUT_SCHEMA,
+        )
     provenance = warehouse.frame("period_provenance", period=str(period))
     if input_snapshot(provenance) != snapshot:
         raise ClosingError(
             f"{folder.name} of {period} does not record the submissions it read and they are "
             f"no longer the stored ones: render a new version (ntm report) and close that one"
         )
-    return provenance.select("unit_code", pl.col("version").cast(pl.Int32), "content_sha256")
+    return provenance.select(*INPUT_SCHEMA).cast(INPUT_SCHEMA)  # type: ignore[arg-type]

@@ -89,6 +89,7 @@ def input_snapshot(provenance: pl.DataFrame) -> str:
 
 
 def render_html(
+    data_dir: DataDir,
     warehouse: Warehouse,
     ref: Reference,
     tables: PeriodTables,
@@ -99,7 +100,7 @@ def render_html(
     """The report's HTML over the period's tables, and the submissions it read; ``signed``:
     the close of the period, for a version rendered over it (an amended one)."""
     period = tables.period
-    own = amendment_of(warehouse, ref, period, signed) if signed is not None else None
+    own = amendment_of(data_dir, warehouse, ref, period, signed) if signed is not None else None
     previous = Period(period.year - 1, period.quarter)
     try:
         last_year: pl.DataFrame | None = period_indicators(warehouse, ref, previous)
@@ -121,7 +122,7 @@ def render_html(
         f"ntm {__version__}",
         amended=_amended_words(signed, ref),
         own_amendment=(own,) if own is not None else (),
-        amendments=earlier_amendments(warehouse, ref, period),
+        amendments=earlier_amendments(data_dir, warehouse, ref, period),
     )
     css = Markup((ASSETS / "report.css").read_text(encoding="utf-8"))  # our own file
     html = environment().get_template("report.html.j2").render(css=css, **report.template_names())
@@ -184,7 +185,9 @@ def generate_report(
             if rows and (rows[-1]["input_snapshot"], rows[-1].get("tables_key")) == same:
                 return _existing(data_dir, rows[-1])
         stored = stored_tables(data_dir, warehouse, ref, period, store=True)
-        html, provenance = render_html(warehouse, ref, stored.tables, today, run_id, signed)
+        html, provenance = render_html(
+            data_dir, warehouse, ref, stored.tables, today, run_id, signed
+        )
     return _publish_version(
         data_dir,
         str(period),

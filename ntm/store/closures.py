@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 
 from ntm.store.faults import kill_point
+from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 
 MANIFEST = "manifest.json"
@@ -95,6 +96,12 @@ def write_archive(
 def read_manifest(folder: Path) -> dict[str, Any]:
     manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     return manifest
+
+
+def signed_indicators(data_dir: DataDir, state: PeriodState) -> pl.DataFrame:
+    """The indicators of a closed period as the committee signed them: computed at the close
+    from the rows the signed version read, checked equal to its twin, and archived."""
+    return pl.read_parquet(data_dir.root / str(state.archive_path) / "indicators.parquet")
 
 
 def archive_problems(folder: Path, sha256: str) -> list[str]:
