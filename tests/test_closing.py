@@ -4,6 +4,7 @@ proves the signature, and reopening is a deliberate, audited act."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -205,3 +206,10 @@ def test_the_amended_version_and_the_next_report_say_what_moved(
     assert f"({commune}) Số hộ nghèo cuối kỳ" in text  # the figure, then signed → amended
     row = text.split(f"({commune}) Số hộ nghèo cuối kỳ ")[1].split()[:2]
     assert int(row[1]) - int(row[0]) == 5
+    # The province's poor rate, signed then amended, with its counts: five more poor households.
+    counts = re.search(
+        r"Tỷ lệ hộ nghèo [\d,]+% \(([\d.]+)/([\d.]+)\) [\d,]+% \(([\d.]+)/([\d.]+)\)", text
+    )
+    assert counts is not None
+    old_poor, old_all, new_poor, new_all = (int(g.replace(".", "")) for g in counts.groups())
+    assert (new_poor - old_poor, new_all) == (5, old_all)

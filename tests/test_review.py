@@ -210,6 +210,14 @@ def test_the_review_text_matches_the_reviewed_golden_file(programme_dir, ref) ->
     assert "BÁO CÁO TỔNG KẾT" in words and "2022 (gốc)" in words
     assert "3,06% (đổi chuẩn)" in words  # 2021 under the old standard, 2022 under the new one
     assert "Phụ lục 1. Các xã chưa năm nào đạt chỉ tiêu".upper() in words
+    # The XLSX twin holds the same table as the PDF.
+    targets = pl.read_excel(outcome.xlsx, sheet_name="Chỉ tiêu theo năm")
+    assert targets.columns[2:7] == ["2021", "2022 (gốc)", "2023", "2024", "2025"]
+    t1 = targets.row(0, named=True)
+    assert (t1["Mã"], t1["2022 (gốc)"], t1["2025"]) == ("T1", "3,06% (đổi chuẩn)", "1,74%")
+    milestones = pl.read_excel(outcome.xlsx, sheet_name="Mốc")
+    assert milestones["Đánh giá"].to_list().count("Đạt muộn 1 năm") == 1
+    assert milestones.height == 5  # T5: two milestones for each of its two shares; T8: one
 
 
 @pytest.mark.slow
