@@ -25,7 +25,7 @@ from ntm.indicators.tables import unjudged_targets
 from ntm.intake.ingest import ingest_files
 from ntm.reference import load_reference
 from ntm.report import generate_report
-from ntm.report.versions import PeriodClosedError, index_rows
+from ntm.report.versions import PeriodClosedError
 from ntm.store.alerts import write_alert
 from ntm.store.closures import closed_state
 from ntm.store.lock import data_dir_lock
@@ -111,6 +111,7 @@ def render_report(
     parsed = Period.parse(period) or _bad(period)
     run_id = str(runtime.flow_run.get_id() or "ntm")
     logger = get_run_logger()
+    closed: dict[str, bool] = {}
     try:
         outcome = generate_report(
             directory, ref, parsed, datetime.fromisoformat(today).date(), run_id,
@@ -118,7 +119,7 @@ def render_report(
         )  # fmt: skip
     except PeriodClosedError as error:
         logger.warning("%s", error)
-        return _signed_report(directory, period)
+        outcome, closed = error.signed, {"closed": True}
     for warning in outcome.warnings:
         logger.warning("weasyprint: %s", warning)
     return {
@@ -126,21 +127,7 @@ def render_report(
         "version": outcome.version,
         "pages": outcome.pages,
         "new": not outcome.reused,
-    }
-
-
-def _signed_report(directory: DataDir, period: str) -> dict[str, Any]:
-    """The version a closed period's close signed, as ``render_report`` describes one."""
-    with Warehouse.open(directory.warehouse, read_only=True) as warehouse:
-        state = closed_state(warehouse, period)
-    version = str(state.report_version if state else "")
-    row = next(r for r in index_rows(directory, period) if r["version"] == version)
-    return {
-        "pdf": str(directory.reports / row["pdf"]),
-        "version": int(row["version"]),
-        "pages": int(row["pages"]),
-        "new": False,
-        "closed": True,
+        **closed,
     }
 
 

@@ -115,7 +115,7 @@ def build_review(
     on_last = _rated(prog.on_last_units)
     if last is not None:  # codes are reused: name the communes as they were at the last point
         name_of |= dict(last.units.select("unit_code", "unit_name").iter_rows())
-    sponsors = _sponsors(prog, on_last, points, name_of)
+    sponsors = _sponsors(on_last, points, name_of)
     never_met: tuple[NeverMetRow, ...] = ()
     by_sponsor: tuple[SponsorMembers, ...] = ()
     if last is not None and not on_last.is_empty():
@@ -132,11 +132,11 @@ def build_review(
         poverty=poverty,
         poverty_flows=_flows_by_year(points),
         by_district=_by_district(points, name_of),
-        assessment=_assessment(prog, points, judgings, targets, ref, never_met),
+        assessment=_assessment(prog, judgings, targets, ref, never_met),
         sponsors=sponsors,
         closing=_closing(config),
         never_met=never_met,
-        never_met_note=_never_met_note(prog, points),
+        never_met_note=_never_met_note(points),
         by_sponsor=by_sponsor,
         appendices=appendices,
         provenance=_provenance(prog, name_of, today, run_id, software),
@@ -291,7 +291,7 @@ def _targets(
         columns=columns,
         rows=tuple(rows),
         milestones=milestones,
-        notes=_target_notes(prog, points, judgings, baseline),
+        notes=_target_notes(prog, points, baseline),
     )
 
 
@@ -403,7 +403,6 @@ def _milestones(
 def _target_notes(
     prog: ProgrammeTables,
     points: tuple[PeriodTables, ...],
-    judgings: tuple[_Judging, ...],
     baseline: int | None,
 ) -> tuple[str, ...]:
     catalogue = prog.catalogue
@@ -534,7 +533,6 @@ def _has_districts(tables: PeriodTables) -> bool:
 
 def _assessment(
     prog: ProgrammeTables,
-    points: tuple[PeriodTables, ...],
     judgings: tuple[_Judging, ...],
     targets: ReviewTargets,
     ref: Reference,
@@ -635,7 +633,6 @@ def _last_points(on_last: pl.DataFrame) -> tuple[int | None, int | None]:
 
 
 def _sponsors(
-    prog: ProgrammeTables,
     on_last: pl.DataFrame,
     points: tuple[PeriodTables, ...],
     name_of: dict[str, str],
@@ -703,7 +700,7 @@ def _never_met(
     )
 
 
-def _never_met_note(prog: ProgrammeTables, points: tuple[PeriodTables, ...]) -> str:
+def _never_met_note(points: tuple[PeriodTables, ...]) -> str:
     if not points:
         return "Chưa có kỳ nào để đánh giá."
     last = points[-1]

@@ -138,7 +138,12 @@ def index_rows(data_dir: DataDir, period: Period | str) -> list[dict[str, str]]:
 
 
 class PeriodClosedError(Exception):
-    """A report asked over a closed period without saying it is an amended one."""
+    """A report asked over a closed period without saying it is an amended one; ``signed``
+    is the version the committee signed (what stands for the period)."""
+
+    def __init__(self, message: str, signed: ReportOutcome) -> None:
+        super().__init__(message)
+        self.signed = signed
 
 
 class PeriodNotClosedError(Exception):
@@ -172,9 +177,12 @@ def generate_report(
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
         signed = closed_state(warehouse, str(period))
         if signed is not None and not amended:
+            version = str(signed.report_version)
+            row = next(r for r in index_rows(data_dir, period) if r["version"] == version)
             raise PeriodClosedError(
-                f"{period} is closed ({signed.by_name} signed version {signed.report_version}); "
-                f"render an amended version with --amended, or reopen the period"
+                f"{period} is closed ({signed.by_name} signed version {version}); "
+                f"render an amended version with --amended, or reopen the period",
+                _existing(data_dir, row),
             )
         if signed is None and amended:
             raise PeriodNotClosedError(f"{period} is not closed: there is nothing to amend")
