@@ -16,6 +16,7 @@ import polars as pl
 from ntm.indicators.tables import period_indicators
 from ntm.reference import Reference
 from ntm.report import vi
+from ntm.report.context import _capitalised
 from ntm.report.sections import FigureChangeRow, PeriodAmendment, RateChangeRow
 from ntm.store.closures import PeriodState, period_states, signed_indicators
 from ntm.store.paths import DataDir
@@ -23,6 +24,7 @@ from ntm.store.warehouse import Warehouse
 from transforms.amendments import figure_changes, rate_changes
 from transforms.periods import Period
 from transforms.rates import hundredths
+from transforms.registry import valid_on
 
 
 def amendment_of(
@@ -41,15 +43,10 @@ def amendment_of(
         signed_indicators(data_dir, state), period_indicators(warehouse, ref, period), "province"
     )
     names = dict(
-        ref.registry.filter(
-            (pl.col("valid_from") <= period.last_day)
-            & (pl.col("valid_to").is_null() | (pl.col("valid_to") > period.last_day))
-        )
-        .select("unit_code", "unit_name")
-        .iter_rows()
+        valid_on(ref.registry, period.last_day).select("unit_code", "unit_name").iter_rows()
     )
     catalogue = ref.catalogue_of(period.year)[0]
-    # Rates and the shares of communes meeting a target (T5, T8): both move with a figure.
+    # Rates and the shares of communes meeting a target: both move with a figure.
     indicator_names = dict(catalogue.indicators.select("id", "name").iter_rows()) | dict(
         catalogue.shares.select("id", "name").iter_rows()
     )
@@ -57,8 +54,8 @@ def amendment_of(
     signed_on = vi.short_date(local_day(state.recorded_at, ref))
     return PeriodAmendment(
         title=(
-            f"Quý {vi.quarter(period.year, period.quarter).removeprefix('quý ')} (số liệu đã "
-            f"chốt ngày {signed_on} theo {signed_words(state)})"
+            f"{_capitalised(vi.quarter(period.year, period.quarter))} (số liệu đã chốt ngày "
+            f"{signed_on} theo {signed_words(state)})"
         ),
         units="; ".join(
             f"{names.get(r['unit_code'], r['unit_code'])}: "
