@@ -12,7 +12,7 @@ from ntm.store.closures import PeriodState, period_states
 from ntm.store.warehouse import Warehouse
 from transforms.completeness import completeness, completeness_totals
 from transforms.periods import Period
-from transforms.registry import reporting_units
+from transforms.registry import reporting_level, reporting_units, valid_on
 
 
 def deadline_instant(period: Period, ref: Reference) -> datetime:
@@ -22,9 +22,43 @@ def deadline_instant(period: Period, ref: Reference) -> datetime:
 
 
 def period_completeness(warehouse: Warehouse, period: Period, ref: Reference) -> pl.DataFrame:
-    expected = reporting_units(ref.registry, period.last_day, ref.settings.communes_report_from)
-    submitted = warehouse.submissions_for_period(str(period))
-    return completeness(expected, submitted, deadline_instant(period, ref))
+    """``transforms.completeness.completeness`` of one period."""
+    submitted = unit_submissions(warehouse, period, period)
+    return completeness_of(ref, period, submitted).drop("period", "valid_from")
+
+
+def periods_completeness(
+    warehouse: Warehouse, ref: Reference, periods: list[Period]
+) -> pl.DataFrame:
+    """The completeness of each of ``periods`` (consecutive, at least one), from one query."""
+    submitted = unit_submissions(warehouse, periods[0], periods[-1])
+    return pl.concat([completeness_of(ref, p, submitted) for p in periods])
+
+
+def unit_submissions(warehouse: Warehouse, first: Period | None, last: Period) -> pl.DataFrame:
+    """period, unit_code, version, rows_accepted, rows_quarantined, first_received_at of the
+    current submission of each unit-period from ``first`` (None: the earliest) to ``last``."""
+    return warehouse.frame("unit_submissions", first=str(first or ""), last=str(last))
+
+
+def completeness_of(ref: Reference, period: Period, submitted: pl.DataFrame) -> pl.DataFrame:
+    """``completeness`` of one period from ``unit_submissions`` rows of any periods, with the
+    period and each unit's registry valid_from (a reused code is another unit)."""
+    day, direct = period.last_day, ref.settings.communes_report_from
+    identity = (
+        valid_on(ref.registry, day)
+        .filter(pl.col("unit_level") == reporting_level(day, direct))
+        .select("unit_code", "valid_from")
+    )
+    return (
+        completeness(
+            reporting_units(ref.registry, day, direct),
+            submitted.filter(pl.col("period") == str(period)).drop("period"),
+            deadline_instant(period, ref),
+        )
+        .join(identity, on="unit_code", how="left")
+        .with_columns(period=pl.lit(str(period)))
+    )
 
 
 def summary_lines(warehouse: Warehouse, ref: Reference, periods: list[Period]) -> list[str]:

@@ -14,12 +14,11 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from ntm.indicators.completeness import deadline_instant
+from ntm.indicators.completeness import completeness_of, unit_submissions
 from ntm.indicators.exports import neutralise
 from ntm.reference import Reference
 from ntm.store.paths import atomic_path
 from ntm.store.warehouse import Warehouse
-from transforms.completeness import completeness
 from transforms.followup import (
     STATUS_VI,
     followup_list,
@@ -29,7 +28,7 @@ from transforms.followup import (
 )
 from transforms.lists import communes_without_data
 from transforms.periods import Period, periods_between
-from transforms.registry import expected_communes, reporting_level, reporting_units, valid_on
+from transforms.registry import expected_communes, reporting_units
 
 SHEET = "Theo dõi, đôn đốc"
 # Heading and width (in characters) of each column, in the frame's order.
@@ -59,11 +58,11 @@ def followup_table(warehouse: Warehouse, ref: Reference, period: Period) -> pl.D
     the list); since (String ``YYYY-Qn``: the first of them). The runs look back to the first
     period with any file in the warehouse; four queries, whatever the number of periods.
     """
-    submitted = warehouse.frame("followup_submissions", period=str(period))
+    submitted = unit_submissions(warehouse, None, period)
     rejected = warehouse.frame("followup_rejections", period=str(period))
     statuses = unit_statuses(
         pl.concat(
-            [_period_completeness(ref, p, submitted) for p in _periods(submitted, rejected, period)]
+            [completeness_of(ref, p, submitted) for p in _periods(submitted, rejected, period)]
         ),
         rejected,
     )
@@ -82,25 +81,6 @@ def _periods(submitted: pl.DataFrame, rejected: pl.DataFrame, period: Period) ->
     found = pl.concat([submitted["period"], rejected["period"]]).min()
     first = Period.parse(found) if isinstance(found, str) else None
     return periods_between(min(first or period, period), period)
-
-
-def _period_completeness(ref: Reference, period: Period, submitted: pl.DataFrame) -> pl.DataFrame:
-    """``completeness`` of one period, with the period and each unit's registry valid_from."""
-    day, direct = period.last_day, ref.settings.communes_report_from
-    identity = (
-        valid_on(ref.registry, day)
-        .filter(pl.col("unit_level") == reporting_level(day, direct))
-        .select("unit_code", "valid_from")
-    )
-    return (
-        completeness(
-            reporting_units(ref.registry, day, direct),
-            submitted.filter(pl.col("period") == str(period)).drop("period"),
-            deadline_instant(period, ref),
-        )
-        .join(identity, on="unit_code", how="left")
-        .with_columns(period=pl.lit(str(period)))
-    )
 
 
 def _communes_without_data(warehouse: Warehouse, ref: Reference, period: Period) -> pl.DataFrame:

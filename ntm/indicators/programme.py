@@ -13,7 +13,7 @@ from datetime import date
 
 import polars as pl
 
-from ntm.indicators.completeness import period_completeness
+from ntm.indicators.completeness import periods_completeness
 from ntm.indicators.mart import stored_tables
 from ntm.indicators.tables import PeriodTables, criteria_of, roster_of
 from ntm.reference import Catalogue, Reference
@@ -64,12 +64,11 @@ def programme_tables(
     points = review_points(catalogue, today)
     tables = tuple(stored_tables(data_dir, warehouse, ref, p, store=store).tables for p in points)
     quarters = periods_between(Period(catalogue.first_year, 1), points[-1]) if points else []
-    completeness = [
-        period_completeness(warehouse, p, ref).with_columns(
-            year=pl.lit(p.year, pl.Int64), period=pl.lit(str(p))
-        )
-        for p in quarters
-    ]
+    completeness = (
+        [periods_completeness(warehouse, ref, quarters).with_columns(year=_year_of_period)]
+        if quarters
+        else []
+    )
     first, last = (str(quarters[0]), str(quarters[-1])) if quarters else ("", "")
     provenance = [
         warehouse.frame("period_provenance", period=str(p)).with_columns(period=pl.lit(str(p)))
@@ -86,6 +85,9 @@ def programme_tables(
         problems=warehouse.frame("programme_problems", first=first, last=last),
         provenance=pl.concat(provenance, how="vertical_relaxed"),
     )  # fmt: skip
+
+
+_year_of_period = pl.col("period").str.slice(0, 4).cast(pl.Int64)
 
 
 def _on_last_units(

@@ -90,9 +90,6 @@ class Warehouse:
             year_end=year_end,
         )
 
-    def submissions_for_period(self, period: str) -> pl.DataFrame:
-        return self.frame("submissions_for_period", period=period)
-
     def store(self, new: NewBatch) -> pl.DataFrame:
         """Store a batch of checked files atomically: all of it, or nothing.
 
