@@ -75,7 +75,6 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
             period, period, signed.archive_path, period,
         )  # fmt: skip
     workbook = directory.followup_workbook(period)
-    workbook.parent.mkdir(parents=True, exist_ok=True)
     write_followup_workbook(workbook, followup, parsed)
     indicators = stored.tables.indicators
     province = indicators.filter(indicators["unit_level"] == "province")

@@ -487,7 +487,6 @@ def _followup(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> in
     target = args.output or data_dir.followup_workbook(str(period))
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
         table = followup_table(warehouse, ref, period)
-    target.parent.mkdir(parents=True, exist_ok=True)
     write_followup_workbook(target, table, period)
     print(f"{target} ({table.height} units to follow up)")
     return EXIT_OK
