@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from ntm.cli import main
 from ntm.indicators import followup_table, write_followup_workbook
 from ntm.intake.demo import generate_demo
 from ntm.intake.ingest import ingest_files
@@ -365,3 +367,18 @@ def test_an_empty_list_says_so_in_one_line(warehouse_dir, ref, tmp_path):
         [],
         ["Không có đơn vị nào chậm, thiếu báo cáo."],
     ]
+
+
+def test_ntm_followup_writes_the_workbook_and_says_how_many_units(
+    warehouse_dir, ref, tmp_path, capsys
+):
+    data_dir = DataDir(tmp_path / "data")
+    shutil.copytree(warehouse_dir.root, data_dir.root)
+    assert main(["followup", "--period", "2024-Q4", "--data-dir", str(data_dir.root)]) == 0
+    target = data_dir.followup_workbook("2024-Q4")
+    # As many units as the list of the test above pins down.
+    assert (
+        capsys.readouterr().out
+        == f"{target} ({listed(warehouse_dir, ref, Q4).height} units to follow up)\n"
+    )
+    assert target.exists()

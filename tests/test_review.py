@@ -4,6 +4,8 @@ review of 2021-2025 on a small fixture, and a review of 2026-2030 whose targets 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -237,3 +239,19 @@ def test_a_review_of_2026_2030_on_partial_data_says_what_is_pending(tmp_path: Pa
     assert [line.split(": ")[1].split(" (")[0] for line in pending] == ["T2", "T3, T4", "T6", "T7"]
     assert "tạm tính" in text  # T1's band and T8's 65% are the national figures
     assert "Chưa có bộ tiêu chí của giai đoạn sau năm 2030" in text
+
+
+@pytest.mark.slow
+def test_ntm_review_prints_the_pdf_with_its_pages_then_its_twins(
+    programme_dir, capsys, tmp_path: Path
+) -> None:
+    data_dir = DataDir(tmp_path / "data")  # a copy: the golden test counts the versions
+    shutil.copytree(programme_dir.root, data_dir.root)
+    argv = ["review", "--programme", "2021-2025", "--today", "2026-01-20"]
+    assert main([*argv, "--data-dir", str(data_dir.root)]) == 0
+    first, html, xlsx = capsys.readouterr().out.splitlines()
+    found = re.fullmatch(r"report \((\d+) pages\): (.+\.pdf)", first)
+    assert found is not None and int(found.group(1)) > 5
+    pdf = Path(found.group(2))
+    assert pdf.parent.parent.name == "2021-2025" and pdf.exists()
+    assert (Path(html), Path(xlsx)) == (pdf.with_suffix(".html"), pdf.with_suffix(".xlsx"))
