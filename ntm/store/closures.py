@@ -10,6 +10,7 @@ the audit of every close and reopen.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -50,20 +51,10 @@ def period_states(warehouse: Warehouse) -> dict[str, PeriodState]:
         frame = warehouse.frame("period_states")
     except duckdb.CatalogException:
         return {}
-    return {
-        r["period"]: PeriodState(
-            period=r["period"],
-            closed=r["action"] == "close",
-            report_version=r["report_version"],
-            input_snapshot=r["input_snapshot"],
-            archive_path=r["archive_path"],
-            archive_sha256=r["archive_sha256"],
-            by_name=r["by_name"],
-            note=r["note"],
-            recorded_at=r["recorded_at"],
-        )
-        for r in frame.iter_rows(named=True)
-    }
+    states = frame.with_columns(closed=pl.col("action") == "close").select(
+        *(f.name for f in dataclasses.fields(PeriodState))
+    )
+    return {r["period"]: PeriodState(**r) for r in states.iter_rows(named=True)}
 
 
 def closed_state(warehouse: Warehouse, period: str) -> PeriodState | None:
