@@ -57,6 +57,11 @@ def write_indicator_workbook(target: Path, tables: PeriodTables) -> Path:
             pl.col("first_received_at").dt.replace_time_zone(None)
         ),
     }
+    return write_sheets(target, sheets)
+
+
+def write_sheets(target: Path, sheets: dict[str, pl.DataFrame]) -> Path:
+    """One worksheet per frame, by name, values never formulas; written atomically."""
     with (
         atomic_path(target) as temporary,
         xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False}) as workbook,

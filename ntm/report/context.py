@@ -65,6 +65,7 @@ from transforms.followup import period_words
 from transforms.periods import Period
 from transforms.rates import hundredths
 from transforms.registry import reporting_level, valid_on
+from transforms.review import targets_by_commune
 
 STATUS_VI = {"behind": "Chưa đạt", "on_track": "Đạt", "ahead": "Vượt"}
 REJECT_KIND_VI = {"rejected": "Trả lại cả tệp", "quarantined": "Chưa nhận dòng xã"}
@@ -789,8 +790,9 @@ def _commune_count_row(ind: pl.DataFrame, target: Target, judging: _Judging) -> 
             id=target.id, label=judging.label(target), value="-", target=cell, status=verdict,
             change="",
         )  # fmt: skip
-    rows = _communes_judged_on(ind).filter(pl.col("target_id") == target.id)
-    met = int(rows["attained"].sum())
+    # A commune meets a target when it meets every threshold of it (T7 judges two rates).
+    rows = targets_by_commune(ind).filter(pl.col("target_id") == target.id)
+    met = int(rows["met"].sum())
     status = "Đạt" if met == rows.height and rows.height else "Chưa đạt"
     if not rows.height:
         status = "Không có xã thuộc diện"
@@ -837,21 +839,6 @@ def _province_share_row(
     )
 
 
-def _communes_judged_on(ind: pl.DataFrame) -> pl.DataFrame:
-    """target_id, unit_code, attained: a commune meets a target when it meets every threshold
-    of that target it was judged on (T7 of 2021-2025 judges two rates), as the list of
-    communes off track reads it."""
-    return (
-        ind.filter(
-            (pl.col("unit_level") == "commune")
-            & pl.col("target_id").is_not_null()
-            & pl.col("attained").is_not_null()
-        )
-        .group_by("target_id", "unit_code")
-        .agg(pl.col("attained").all())
-    )
-
-
 def _attainment_chart(tables: PeriodTables, judging: _Judging) -> str:
     """Shares of rural communes meeting each commune-level target the year judges ("" when
     none does), in the catalogue's order."""
@@ -862,14 +849,12 @@ def _attainment_chart(tables: PeriodTables, judging: _Judging) -> str:
             continue
         words = CHART_WORDS.get(target.indicator, names.get(target.indicator, target.indicator))
         labels[target.id] = f"{target.id} {words}{judging.standing(target).marker}"
-    assessed = _communes_judged_on(tables.indicators).filter(
-        pl.col("target_id").is_in(list(labels))
-    )
+    assessed = targets_by_commune(tables.indicators).filter(pl.col("target_id").is_in(list(labels)))
     if assessed.is_empty():
         return ""
     frame = (
         assessed.group_by("target_id")
-        .agg(met=pl.col("attained").sum().cast(pl.Int64), total=pl.len().cast(pl.Int64))
+        .agg(met=pl.col("met").sum().cast(pl.Int64), total=pl.len().cast(pl.Int64))
         .with_columns(
             order=pl.col("target_id").replace_strict({k: i for i, k in enumerate(labels)}),
             label=pl.col("target_id").replace_strict(labels),

@@ -29,7 +29,6 @@ from ntm.report.context import (
     _capitalised,
     _Captions,
     _closing,
-    _communes_judged_on,
     _divided_footnote,
     _Judging,
     _judging,
@@ -270,7 +269,7 @@ def _targets(
     columns = tuple(_point_label(p, baseline) for p in points)
     finals = {r.id: r for r in target_rows(points[-1], None, judgings[-1])} if points else {}
     rates = _trend_rates(points)
-    judged = [_communes_judged_on(p.indicators) for p in points]
+    judged = [review.targets_by_commune(p.indicators) for p in points]
     rows = []
     for target in catalogue.targets:
         cells = tuple(
@@ -324,7 +323,7 @@ def _cell(
         if not standing.judged:
             return PENDING_VI if standing.status == "pending" else "-"
         rows = judged.filter(pl.col("target_id") == target.id)
-        return f"{int(rows['attained'].sum())}/{rows.height}" if rows.height else "-"
+        return f"{int(rows['met'].sum())}/{rows.height}" if rows.height else "-"
     if not judging.share_judged(str(target.indicator)):
         return "-"
     row = tables.indicators.filter(

@@ -10,12 +10,10 @@ from typing import Any
 
 import polars as pl
 import polars.selectors as cs
-import xlsxwriter
 
-from ntm.indicators.exports import neutralise
+from ntm.indicators.exports import write_sheets
 from ntm.indicators.programme import ProgrammeTables
 from ntm.report.sections import Review
-from ntm.store.paths import atomic_path
 from transforms.indicators import format_indicators
 
 
@@ -48,13 +46,7 @@ def write_review_workbook(target: Path, prog: ProgrammeTables, review: Review) -
         "Cơ sở số liệu": _naive(prog.quarters),
         "Nguồn số liệu": _naive(prog.provenance),
     }
-    with (
-        atomic_path(target) as temporary,
-        xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False}) as workbook,
-    ):
-        for name, frame in sheets.items():
-            neutralise(frame).write_excel(workbook, worksheet=name, autofit=True)
-    return target
+    return write_sheets(target, sheets)
 
 
 def _table(rows: Sequence[Any], headings: tuple[str, ...]) -> pl.DataFrame:
