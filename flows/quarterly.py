@@ -52,6 +52,7 @@ def ingest_inbox(data_dir: str, units: list[str] | None) -> list[dict[str, Any]]
             "issues": outcome.issues,
             "quarantined": outcome.quarantined,
             "amendment": outcome.amendment,
+            "form": outcome.form,
         }
         for outcome in outcomes
     ]
@@ -158,6 +159,10 @@ def publish(
         ),
         f"- Tệp PDF: `{report['pdf']}`",
     ]
+    reviews = [row for row in files if row.get("form") == "HN" and row["status"] != "unchanged"]
+    if reviews:
+        lines += ["", "## Danh sách rà soát hộ nghèo, hộ cận nghèo (biểu HN)", ""]
+        lines += [f"- {r['unit']} {r['period']}: `{r['file']}` ({r['status']})" for r in reviews]
     amendments = [row for row in files if row.get("amendment")]
     if amendments:
         lines += ["", "## Số liệu điều chỉnh các kỳ đã chốt", ""]

@@ -24,11 +24,13 @@ import polars as pl
 
 from ntm.indicators.completeness import stored_periods, summary_lines
 from ntm.indicators.exports import write_indicator_workbook
+from ntm.indicators.households import household_counts
 from ntm.indicators.mart import stored_tables
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference, ReferenceError, load_reference
 from ntm.store.closures import closed_state, signed_indicators
+from ntm.store.household_key import HouseholdKeyError
 from ntm.store.lock import DataDirBusyError, data_dir_lock
 from ntm.store.paths import DataDir, atomic_path
 from ntm.store.warehouse import Warehouse, WarehouseBusyError
@@ -50,6 +52,7 @@ def _period(text: str) -> Period:
     return period
 
 
+REVIEW_KINDS = ("dinh-ky", "dau-ky")
 DATA_DIR_HELP = "inbox, warehouse, feedback and reports (default: $NTM_DATA_DIR or ./data)"
 
 
@@ -68,11 +71,26 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", type=Path, help="files, or folders to search")
 
     template = commands.add_parser(
-        "template", parents=[common], help="a fillable workbook for one unit and period"
+        "template",
+        parents=[common],
+        help="a fillable workbook (form 01 or HN)",
     )
+    template.add_argument("--form", choices=("01", "HN"), default="01", help="01 (default) or HN")
     template.add_argument("--unit", required=True, help="GSO code of the reporting unit")
-    template.add_argument("--period", required=True, type=_period)
+    template.add_argument("--period", type=_period, help="form 01: the quarter")
+    template.add_argument("--year", type=int, help="form HN: the review year")
+    template.add_argument("--kind", choices=REVIEW_KINDS, help="form HN: the kind of review")
     template.add_argument("--output", required=True, type=Path)
+
+    households = commands.add_parser(
+        "households",
+        parents=[common],
+        help="household review counts (form HN)",
+    )
+    households.add_argument("--year", required=True, type=int, help="the review year")
+    households.add_argument("--kind", choices=REVIEW_KINDS, default="dinh-ky")
+    households.add_argument("--level", choices=("commune", "province"), default="commune")
+    households.add_argument("--format", choices=("csv", "json"), default="csv")
 
     demo = commands.add_parser(
         "demo", parents=[common], help="demo submissions into the inbox, then the whole job"
@@ -176,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = {
             "ingest": _ingest,
             "template": _template,
+            "households": _households,
             "demo": _demo,
             "summary": _summary,
             "indicators": _indicators,
@@ -194,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReferenceError as error:
         print(f"ntm: reference data is not usable: {error}", file=sys.stderr)
         return EXIT_INTERNAL
-    except DataDirBusyError as error:
+    except (DataDirBusyError, HouseholdKeyError) as error:
         print(f"ntm: {error}", file=sys.stderr)
         return EXIT_INTERNAL
     except WarehouseBusyError as error:
@@ -234,7 +253,10 @@ def _ingest(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
 
 
 def _template(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
-
+    if args.form == "HN":
+        return _household_template(args, ref)
+    if args.period is None or args.year is not None or args.kind is not None:
+        raise UsageError("form 01 takes --period (--year and --kind are for --form HN)")
     period: Period = args.period
     direct = ref.settings.communes_report_from
     unit = find_reporting_unit(ref.registry, args.unit, period.last_day, direct)
@@ -245,6 +267,30 @@ def _template(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> in
         args.output, ref.format, args.unit, str(unit["unit_name"]), str(period), communes
     )
     print(path)
+    return EXIT_OK
+
+
+def _household_template(args: argparse.Namespace, ref: Reference) -> int:
+    from ntm.intake.household_template import TemplateError, write_household_template  # noqa: PLC0415
+
+    if args.year is None or args.kind is None or args.period is not None:
+        raise UsageError("--form HN takes --year and --kind (not --period)")
+    try:
+        path = write_household_template(args.output, ref, args.unit, args.year, args.kind)
+    except TemplateError as error:
+        raise UsageError(str(error)) from error
+    print(path)
+    return EXIT_OK
+
+
+def _households(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
+    _needs_warehouse(data_dir)
+    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+        table = household_counts(warehouse, ref, args.year, args.kind, args.level)
+    if args.format == "json":
+        sys.stdout.write(table.write_json() + "\n")
+    else:
+        sys.stdout.write(table.write_csv())
     return EXIT_OK
 
 

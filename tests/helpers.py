@@ -27,6 +27,19 @@ TABLES = (
     "audit_value_changes",
 )  # fmt: skip
 
+# The rules of the household review (form HN) in validation_rules.toml, covered by
+# test_households.py (test_rules.py covers the quarterly form's).
+HOUSEHOLD_RULES = frozenset(
+    {
+        "personal_data_column", "personal_data_cell", "hn_sheet_missing", "hn_metadata_missing",
+        "hn_unit_unknown", "hn_year_invalid", "hn_year_future", "hn_kind_unknown",
+        "hn_standard_unknown", "hn_standard_mismatch", "hn_no_rows", "hn_commune_foreign",
+        "hn_household_missing", "hn_household_duplicate", "hn_value_invalid",
+        "hn_income_missing", "hn_income_disagree", "hn_points_mismatch", "hn_result_rule",
+        "hn_cause_missing", "hn_form_mismatch", "poor_end_vs_review", "near_poor_end_vs_review",
+    }
+)  # fmt: skip
+
 # What WeasyPrint logs about the machine rather than the document: without the optional
 # libharfbuzz-subset0 it subsets fonts with fontTools and says so once per font. A test of a
 # render asserts on the other messages only, so that it passes with or without that library.

@@ -291,9 +291,6 @@ label = "NTM"
 [[class]]
 id = "advanced"
 label = "NTM nâng cao"
-[[standard]]
-name = "s"
-from_year = 2022
 [[target]]
 id = "T3"
 kind = "communes"
@@ -322,7 +319,7 @@ source = "test"
 def test_an_unknown_figure_in_the_catalogue_is_a_clear_error(tmp_path, ref):
     folder = write_catalogue(tmp_path, BASE.format(numerator="workers_tranied"))
     with pytest.raises(ReferenceError, match="unknown figures \\['workers_tranied'\\]"):
-        load_catalogues(folder, ref.format.figure_keys)
+        load_catalogues(folder, ref.format.figure_keys, ref.catalogues[0].standards)
 
 
 def test_a_missing_threshold_is_a_clear_error(tmp_path, ref):
@@ -333,7 +330,7 @@ def test_a_missing_threshold_is_a_clear_error(tmp_path, ref):
     )
     folder = write_catalogue(tmp_path, gap)
     with pytest.raises(ReferenceError, match="unknown class"):
-        load_catalogues(folder, ref.format.figure_keys)
+        load_catalogues(folder, ref.format.figure_keys, ref.catalogues[0].standards)
     holey = BASE.format(numerator="workers_trained").replace(
         'classes = ["ntm", "advanced"]\nfrom_year = 2021', 'classes = ["ntm"]\nfrom_year = 2021'
     ) + (
@@ -343,7 +340,7 @@ def test_a_missing_threshold_is_a_clear_error(tmp_path, ref):
     )
     folder = write_catalogue(tmp_path / "b", holey)
     with pytest.raises(ReferenceError, match="thresholds missing"):
-        load_catalogues(folder, ref.format.figure_keys)
+        load_catalogues(folder, ref.format.figure_keys, ref.catalogues[0].standards)
 
 
 def test_the_commune_frame_names_its_columns_after_the_indicator():
@@ -399,7 +396,7 @@ def test_every_threshold_has_a_status_and_a_source(tmp_path, ref, tail, message)
     assert text.endswith(THRESHOLD_TAIL)
     folder = write_catalogue(tmp_path, text.removesuffix(THRESHOLD_TAIL) + tail)
     with pytest.raises(ReferenceError, match=message):
-        load_catalogues(folder, ref.format.figure_keys)
+        load_catalogues(folder, ref.format.figure_keys, ref.catalogues[0].standards)
 
 
 def test_a_pending_threshold_judges_nothing_and_says_so(ref):

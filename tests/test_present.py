@@ -177,10 +177,10 @@ def test_the_2027_standard_breaks_the_trend_and_2026_does_not(ref):
 def test_moving_the_break_is_one_line_of_data(tmp_path, ref):
     copy = tmp_path / "reference"
     shutil.copytree(REFERENCE_DIR, copy)
-    catalogue = copy / "criteria" / "2026-2030.toml"
-    text = catalogue.read_text(encoding="utf-8")
-    assert text.count("from_year = 2027\n") == 1
-    catalogue.write_text(text.replace("from_year = 2027\n", "from_year = 2028\n"), encoding="utf-8")
+    standard = copy / "poverty_standards" / "2027-2030.toml"
+    text = standard.read_text(encoding="utf-8")
+    assert text.count("first_year = 2027\n") == 1
+    standard.write_text(text.replace("first_year = 2027\n", "first_year = 2028\n"), encoding="utf-8")
     moved = load_reference(copy)
     changes = trends.yearly_changes(series({2026: 400, 2027: 380, 2028: 700}), programme_of(moved))
     breaks = dict(changes.select("year", "method_break").iter_rows())

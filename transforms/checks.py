@@ -164,7 +164,16 @@ def rule_findings(
         if history.width > 1
         else typed
     )
-    for missing_column in {c for c in history.columns if c not in frame.columns}:
+    # A figure a rule reads that neither the rows nor the history hold (no history, or none of
+    # that kind, e.g. no household review yet) is null: the check passes.
+    read = {
+        name
+        for rule in rules
+        for text in (rule.check, rule.expected)
+        if text
+        for name in pl.sql_expr(text).meta.root_names()
+    } | set(history.columns)
+    for missing_column in sorted(read - set(frame.columns)):
         frame = frame.with_columns(pl.lit(None, pl.Int64).alias(missing_column))
     # Rules multiply figures (rate comparisons cross-multiply two periods): Int128 holds the
     # product of three 15-digit figures, Int64 would wrap silently.

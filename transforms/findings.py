@@ -34,6 +34,11 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def no_findings() -> pl.DataFrame:
+    """An empty findings frame with ``file_id`` (``with_file`` of no rows)."""
+    return pl.DataFrame(schema={FILE_ID: pl.Int64(), **FINDING_SCHEMA})
+
+
 def with_file(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame``'s findings conformed, with its ``file_id`` in front."""
     return pl.concat(

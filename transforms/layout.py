@@ -107,7 +107,7 @@ def extract_tables(
     every = cells(grid).with_columns(
         match=pl.when(text.str.contains(r"^[0-9.,]+$")).then(text).otherwise(match_key_expr(text))
     )
-    headers = _header_rows(every, wanted)
+    headers = header_rows(every, wanted)
     header_cells = every.join(headers, on=FILE_ID).filter(
         (pl.col("excel_row") == pl.col("header_row")) & (pl.col("match") != "")
     )
@@ -132,7 +132,7 @@ def extract_tables(
     return Tables(rows, total, headers, findings)
 
 
-def _header_rows(every: pl.DataFrame, wanted: pl.DataFrame) -> pl.DataFrame:
+def header_rows(every: pl.DataFrame, wanted: pl.DataFrame) -> pl.DataFrame:
     """file_id, header_row: per file, the row with the most known labels (at least
     ``MIN_HEADER_MATCHES``), the topmost of equals."""
     labelled = every.filter(pl.col("match") != "").join(wanted, on="match", how="inner")

@@ -26,7 +26,22 @@ HEADERS = (
 )
 
 
-def write_feedback(target: Path, summary: str, findings: pl.DataFrame) -> Path:
+# On form HN a row is a household.
+HOUSEHOLD_SEVERITY_VI = SEVERITY_VI | {
+    "row_error": "Lỗi dòng: hộ này chưa được nhận",
+    "warning": "Lưu ý: dòng vẫn được nhận",
+}
+TITLE = "PHẢN HỒI KẾT QUẢ KIỂM TRA SỐ LIỆU BÁO CÁO"
+HOUSEHOLD_TITLE = "PHẢN HỒI KẾT QUẢ KIỂM TRA DANH SÁCH RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO"
+
+
+def write_feedback(
+    target: Path,
+    summary: str,
+    findings: pl.DataFrame,
+    title: str = TITLE,
+    severities: dict[str, str] = SEVERITY_VI,
+) -> Path:
     """Write ``findings`` (rendered, with file_name) under a one-line ``summary``.
 
     Every cell is written as a string or a number, never as a formula, whatever the district
@@ -38,7 +53,7 @@ def write_feedback(target: Path, summary: str, findings: pl.DataFrame) -> Path:
         pl.col("excel_row"),
         pl.col("column_label").fill_null(""),
         pl.col("value_found").fill_null(""),
-        pl.col("severity").replace_strict(SEVERITY_VI, default="").alias("severity"),
+        pl.col("severity").replace_strict(severities, default="").alias("severity"),
         pl.col("message"),
     ).rows()
     with atomic_path(target) as temporary:
@@ -46,13 +61,13 @@ def write_feedback(target: Path, summary: str, findings: pl.DataFrame) -> Path:
             str(temporary), {"strings_to_formulas": False, "in_memory": True}
         )
         bold = workbook.add_format({"bold": True})
-        title = workbook.add_format({"bold": True, "font_size": 13})
+        title_style = workbook.add_format({"bold": True, "font_size": 13})
         header = workbook.add_format(
             {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
         )
         wrap = workbook.add_format({"text_wrap": True, "valign": "top", "border": 1})
         sheet = workbook.add_worksheet("Phản hồi")
-        sheet.write_string(0, 0, "PHẢN HỒI KẾT QUẢ KIỂM TRA SỐ LIỆU BÁO CÁO", title)
+        sheet.write_string(0, 0, title, title_style)
         sheet.write_string(1, 0, summary, bold)
         for column, (label, width) in enumerate(HEADERS):
             sheet.set_column(column, column, width)

@@ -35,7 +35,10 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from ntm.intake.feedback import write_feedback
-from ntm.intake.readers import FileRead, read_file
+from ntm.intake.households import HouseholdRun, screen_households
+from ntm.intake.households import cut_waves as household_waves
+from ntm.intake.households import ingest_wave as ingest_household_wave
+from ntm.intake.readers import FORM_HOUSEHOLDS, FileRead, read_file
 from ntm.intake.steps import (
     FINDING_COLUMNS,
     SUBMISSION_COLUMNS,
@@ -65,6 +68,7 @@ from ntm.intake.steps import (
 from ntm.reference import Reference
 from ntm.store.closures import period_states
 from ntm.store.faults import kill_point
+from ntm.store.household_key import household_key
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.findings import FILE_ID, with_file
@@ -263,26 +267,63 @@ def _chunks(files: list[Path]) -> Iterable[list[Path]]:
 def _ingest_chunk(
     paths: list[Path], run: _Run, selected: frozenset[str] | None
 ) -> list[FileOutcome]:
-    """Up to BATCH_FILES files: read and screen them all at once, then store them wave by wave."""
+    """Up to BATCH_FILES files: read and screen them all at once, then store them wave by wave.
+
+    Quarterly and household files are screened apart and stored in arrival order: a run of
+    consecutive files of one form at a time, so that whichever of a Q4 form and its commune's
+    household review arrives second is reconciled with the first.
+    """
     arrivals, outcomes = _arrive(paths)
     known = _known(run.warehouse, arrivals)
     fresh, unchanged = dedupe(arrivals, known)
     _answer_again([a for a in arrivals if a.file_id in unchanged], known, run)
-    screened = screen(_read_all(fresh, run.ref), run.ref, run.today)
-    kept, skipped = select_units(fresh, screened, selected)
+    reads = _read_all(fresh, run.ref)
+    households = {i: read for i, read in reads if read.form == FORM_HOUSEHOLDS}
+    screened = screen([(i, r) for i, r in reads if i not in households], run.ref, run.today)
+    household_screen = household_run = None
+    if households:
+        household_screen = screen_households(list(households.items()), run.ref, run.today)
+        key = household_key(run.data_dir, run.warehouse)
+        household_run = HouseholdRun(
+            run.data_dir, run.ref, run.warehouse, key, run.now, run.feedback
+        )
+    kept, skipped = select_units(fresh, screened, selected, household_screen)
     outcomes |= unchanged | skipped
     earlier: set[str] = set()
-    for wave in cut_waves(kept, screened):
-        latest = known
-        if any(a.sha256 in earlier for a in wave):
-            # The same bytes came twice in this chunk: the first copy is stored by now.
-            latest = known | _known(run.warehouse, wave)
-        todo, unchanged = dedupe(wave, latest)
-        outcomes |= unchanged
-        earlier.update(a.sha256 for a in todo)
-        if todo:
-            outcomes |= _ingest_wave(todo, screened, latest, run)
+    for form_run in _by_form(kept, households):
+        of_households = form_run[0].file_id in households
+        waves = (
+            household_waves(form_run, household_screen)
+            if household_screen is not None and of_households
+            else cut_waves(form_run, screened)
+        )
+        for wave in waves:
+            latest = known
+            if any(a.sha256 in earlier for a in wave):
+                # The same bytes came twice in this chunk: the first copy is stored by now.
+                latest = known | _known(run.warehouse, wave)
+            todo, unchanged = dedupe(wave, latest)
+            outcomes |= unchanged
+            earlier.update(a.sha256 for a in todo)
+            if not todo:
+                continue
+            if household_screen is not None and household_run is not None and of_households:
+                outcomes |= ingest_household_wave(todo, household_screen, latest, household_run)
+            else:
+                outcomes |= _ingest_wave(todo, screened, latest, run)
     return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _by_form(arrivals: list[Arrival], households: dict[int, FileRead]) -> list[list[Arrival]]:
+    """``arrivals`` cut into runs of consecutive files of the same form, in arrival order."""
+    runs: list[list[Arrival]] = []
+    for arrival in arrivals:
+        form = arrival.file_id in households
+        if runs and (runs[-1][0].file_id in households) == form:
+            runs[-1].append(arrival)
+        else:
+            runs.append([arrival])
+    return runs
 
 
 def _ingest_wave(
@@ -326,7 +367,7 @@ def _read_all(arrivals: list[Arrival], ref: Reference) -> list[tuple[int, FileRe
     fmt, limits = ref.format, ref.limits
 
     def read(a: Arrival) -> tuple[int, FileRead]:
-        return a.file_id, read_file(a.data, a.path.suffix.lower(), fmt, limits)
+        return a.file_id, read_file(a.data, a.path.suffix.lower(), fmt, limits, ref.households)
 
     # fastexcel and zlib release the GIL: threads read files side by side.
     with ThreadPoolExecutor(THREADS) as pool:
@@ -355,7 +396,19 @@ def _history(warehouse: Warehouse, prepared: WaveRows | None, ref: Reference) ->
     if period.year - 1 < since:
         year_end = [c for c in found.columns if c.startswith("prev_year_q4_")]
         found = found.with_columns(pl.lit(None, found.schema[c]).alias(c) for c in year_end)
-    return found.drop("prev_period")
+    return found.drop("prev_period").join(
+        _review_counts(warehouse, prepared), on="commune_code", how="left"
+    )
+
+
+def _review_counts(warehouse: Warehouse, prepared: WaveRows) -> pl.DataFrame:
+    """review_poor / review_near_poor of the communes: what their periodic household review of
+    the year classified, which a Q4 form is reconciled with (none before Q4: nulls pass)."""
+    period = prepared.period
+    communes = prepared.own["commune_code"].unique().to_list()
+    if period.quarter != 4:
+        communes = []
+    return warehouse.frame("review_counts", year=period.year, communes=communes)
 
 
 def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:
@@ -363,6 +416,8 @@ def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:
     killed after committing a wave and before answering it leaves them so."""
     if not run.feedback:
         return
+    # Household files keep no bytes to answer from again; their findings are in the warehouse.
+    arrivals = [a for a in arrivals if known[a.sha256].get("form") != FORM_HOUSEHOLDS]
     rows = {a.file_id: known[a.sha256] | {"unit_name": None} for a in arrivals}
     root = run.data_dir.feedback
     unanswered = [a for a in arrivals if not feedback_answer(a, rows[a.file_id], root)[0].exists()]

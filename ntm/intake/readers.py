@@ -20,8 +20,9 @@ import fastexcel
 import numpy as np
 import polars as pl
 
-from ntm.reference import Limits, SubmissionFormat
+from ntm.reference import HouseholdFormat, Limits, SubmissionFormat
 from transforms.findings import FILE_ID, FINDING_SCHEMA, with_file
+from transforms.households import HEADER_SEARCH_ROWS
 from transforms.layout import Column, cells, extract_tables, text_columns
 from transforms.text import match_key, match_key_expr
 
@@ -29,6 +30,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _CHUNK = 1 << 20
 CSV_SHEET = "CSV"
+FORM_QUARTERLY = "01"
+FORM_HOUSEHOLDS = "HN"
 
 Finding = dict[str, object]
 
@@ -42,6 +45,7 @@ class FileRead:
     metadata_grid: pl.DataFrame | None = None  # the metadata sheet (workbooks only)
     metadata_sheet: str = ""  # its name as found
     findings: list[Finding] = field(default_factory=list)
+    form: str = FORM_QUARTERLY  # FORM_HOUSEHOLDS when the metadata names form HN
 
     @property
     def failed(self) -> bool:
@@ -57,16 +61,54 @@ def _stopped(rule: str, sheet: str = "", **values: str | None) -> FileRead:
     return FileRead(findings=[{"sheet": sheet, "rule_id": rule, **values}])
 
 
-def read_file(data: bytes, extension: str, fmt: SubmissionFormat, limits: Limits) -> FileRead:
-    """Read a submission's bytes; ``extension`` is the file name's, lower case, with its dot."""
+def read_file(
+    data: bytes,
+    extension: str,
+    fmt: SubmissionFormat,
+    limits: Limits,
+    households: HouseholdFormat | None = None,
+) -> FileRead:
+    """Read a submission's bytes; ``extension`` is the file name's, lower case, with its dot.
+
+    With ``households``, a file whose metadata names form HN (a workbook's «Biểu mẫu» line, a
+    CSV header with ``review_year``) is read as a household review: ``form`` says which.
+    """
     if extension not in fmt.accepted_extensions:
         return _stopped("file_type", value_found=extension or "?")
     if len(data) > limits.max_file_bytes:
         size = f"{len(data) / 1_048_576:.1f} MiB" if len(data) >= 1_048_576 else f"{len(data)} byte"
         return _stopped("file_too_large", value_found=size)
     if extension == ".csv":
-        return _read_csv(data)
-    return _read_xlsx(data, fmt, limits)
+        read = _read_csv(data)
+        if (
+            households is not None
+            and read.grid is not None
+            and _csv_is_households(read.grid, households)
+        ):
+            read.form = FORM_HOUSEHOLDS
+        return read
+    return _read_xlsx(data, fmt, limits, households)
+
+
+def _csv_is_households(grid: pl.DataFrame, households: HouseholdFormat) -> bool:
+    """A CSV whose header (one of its first rows) holds the household form's marker key."""
+    marker = match_key(households.csv_marker)
+    head = grid.head(HEADER_SEARCH_ROWS)
+    return any(head.select(match_key_expr(pl.col(c)).eq(marker).any()).item() for c in head.columns)
+
+
+def _form_of(meta_grid: pl.DataFrame, households: HouseholdFormat) -> str:
+    """The form a workbook's metadata sheet names: its «Biểu mẫu» line, quarterly without one."""
+    if meta_grid.width < 2:
+        return FORM_QUARTERLY
+    label, value = meta_grid.columns[0], meta_grid.columns[1]
+    named = meta_grid.filter(
+        match_key_expr(pl.col(label).cast(pl.String)) == match_key(households.form_label)
+    )
+    if named.is_empty():
+        return FORM_QUARTERLY
+    typed = match_key(str(named[value][0] or ""))
+    return FORM_HOUSEHOLDS if typed == match_key(households.form) else FORM_QUARTERLY
 
 
 def _numbered(grid: pl.DataFrame) -> pl.DataFrame:
@@ -146,7 +188,9 @@ def _sheet_grid(reader: fastexcel.ExcelReader, name: str) -> pl.DataFrame:
     )
 
 
-def _read_xlsx(data: bytes, fmt: SubmissionFormat, limits: Limits) -> FileRead:
+def _read_xlsx(
+    data: bytes, fmt: SubmissionFormat, limits: Limits, households: HouseholdFormat | None
+) -> FileRead:
     unsafe = _unsafe_zip(data, limits)
     if unsafe is not None:
         return unsafe
@@ -159,6 +203,13 @@ def _read_xlsx(data: bytes, fmt: SubmissionFormat, limits: Limits) -> FileRead:
     for name in names:
         by_key.setdefault(match_key(name), name)
     meta_name = by_key.get(match_key(fmt.metadata_sheet))
+    if households is not None and meta_name is not None:
+        try:
+            meta_grid = _sheet_grid(reader, meta_name)
+        except Exception as error:  # a sheet calamine cannot decode is a corrupt file
+            return _stopped("file_unreadable", detail=str(error)[:200])
+        if _form_of(meta_grid, households) == FORM_HOUSEHOLDS:
+            return _read_households(reader, names, by_key, meta_name, meta_grid, households)
     figures_name = by_key.get(match_key(fmt.figures_sheet))
     if meta_name is None or figures_name is None:
         return FileRead(
@@ -183,6 +234,47 @@ def _read_xlsx(data: bytes, fmt: SubmissionFormat, limits: Limits) -> FileRead:
     except Exception as error:  # a sheet calamine cannot decode is a corrupt file to the clerk
         return _stopped("file_unreadable", detail=str(error)[:200])
     return FileRead(figures_name, grid, meta_grid, meta_name, extra)
+
+
+def _read_households(
+    reader: fastexcel.ExcelReader,
+    names: list[str],
+    by_key: dict[str, str],
+    meta_name: str,
+    meta_grid: pl.DataFrame,
+    households: HouseholdFormat,
+) -> FileRead:
+    """A workbook of form HN: its households sheet and its metadata sheet, as text."""
+    sheet_name = by_key.get(match_key(households.households_sheet))
+    if sheet_name is None:
+        return FileRead(
+            findings=[
+                {
+                    "sheet": "",
+                    "rule_id": "hn_sheet_missing",
+                    "expected": households.households_sheet,
+                }
+            ],
+            form=FORM_HOUSEHOLDS,
+        )
+    known = {
+        match_key(s)
+        for s in (
+            households.metadata_sheet,
+            households.households_sheet,
+            households.instructions_sheet,
+        )
+    }
+    extra: list[Finding] = [
+        {"sheet": name, "rule_id": "extra_sheet", "value_found": name}
+        for name in names
+        if match_key(name) not in known
+    ]
+    try:
+        grid = _sheet_grid(reader, sheet_name)
+    except Exception as error:  # a sheet calamine cannot decode is a corrupt file to the clerk
+        return _stopped("file_unreadable", detail=str(error)[:200])
+    return FileRead(sheet_name, grid, meta_grid, meta_name, extra, FORM_HOUSEHOLDS)
 
 
 # ---------------------------------------------------------------------------- csv
@@ -251,7 +343,9 @@ def tabulate(reads: Sequence[tuple[int, FileRead]], fmt: SubmissionFormat) -> Ta
     workbooks = [(i, r) for i, r in reads if not r.failed and not r.is_csv]
     csvs = [(i, r) for i, r in reads if not r.failed and r.is_csv]
     figures = _tables(workbooks, files, list(fmt.columns), fmt.total_row_label)
-    meta_values, meta_findings = _workbook_metadata(workbooks, fmt)
+    meta_values, meta_findings = workbook_metadata(
+        workbooks, fmt.metadata, fmt.ignored_metadata_labels
+    )
     meta_columns = [Column(k, k, "meta") for k in fmt.csv_metadata_columns]
     csv_tables = _tables(csvs, files, [*fmt.columns, *meta_columns], fmt.total_row_label)
     csv_values, csv_findings, csv_table_findings = _csv_metadata(csv_tables, fmt)
@@ -293,8 +387,10 @@ def _tables(
     return _Found(tables.rows, tables.total, tables.findings)
 
 
-def _workbook_metadata(
-    reads: list[tuple[int, FileRead]], fmt: SubmissionFormat
+def workbook_metadata(
+    reads: list[tuple[int, FileRead]],
+    metadata: Sequence[Column],
+    ignored_labels: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Labels in the first column, values in the second, any row order; first label wins."""
     grids = [
@@ -312,15 +408,18 @@ def _workbook_metadata(
     )
     values = found.filter(pl.col("position") == 1).select(FILE_ID, "excel_row", value="text")
     by_label = pl.DataFrame(
-        {"match": [match_key(c.label) for c in fmt.metadata], "key": [c.key for c in fmt.metadata]}
+        {"match": [match_key(c.label) for c in metadata], "key": [c.key for c in metadata]}
     )
     pairs = (
         labels.join(values, on=[FILE_ID, "excel_row"], how="left")
         .join(by_label, on="match", how="left")
         .sort(FILE_ID, "excel_row")
     )
+    ignored = [match_key(label) for label in ignored_labels]
     extra = (
-        pairs.filter(pl.col("key").is_null() & (pl.col("match") != ""))
+        pairs.filter(
+            pl.col("key").is_null() & (pl.col("match") != "") & ~pl.col("match").is_in(ignored)
+        )
         .join(sheets, on=FILE_ID)
         .select(
             FILE_ID, "excel_row", "sheet", value_found="label", rule_id=pl.lit("metadata_extra")

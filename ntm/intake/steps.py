@@ -60,6 +60,7 @@ class FileOutcome:
     version: int | None = None
     feedback: Path | None = None
     amendment: bool = False  # stored after its period was closed: the signed figures stand
+    form: str = "01"  # "HN" for a household review; period is then "<year> <kind>"
 
     def line(self) -> str:
         """The line ``ntm ingest`` prints for this file (interfaces.md)."""
@@ -136,7 +137,7 @@ def dedupe(
             continue
         unchanged[arrival.file_id] = FileOutcome(
             arrival.path, stored["unit_code"], stored["period"], "unchanged",
-            version=stored["version"],
+            version=stored["version"], form=stored.get("form") or "01",
         )  # fmt: skip
     return fresh, unchanged
 
@@ -184,18 +185,28 @@ def screen(reads: list[tuple[int, FileRead]], ref: Reference, today: date) -> Sc
 
 
 def select_units(
-    arrivals: Sequence[Arrival], screened: Screened, selected: frozenset[str] | None
+    arrivals: Sequence[Arrival],
+    screened: Screened,
+    selected: frozenset[str] | None,
+    households: Any = None,
 ) -> tuple[list[Arrival], dict[int, FileOutcome]]:
-    """Files of the selected units (all when ``selected`` is None), and the others as skipped."""
+    """Files of the selected units (all when ``selected`` is None), and the others as skipped.
+
+    ``households``: the household files' screen (``HouseholdScreen``), whose metadata names
+    their unit and review.
+    """
     kept: list[Arrival] = []
     skipped: dict[int, FileOutcome] = {}
     for arrival in arrivals:
         meta = screened.by_file.get(arrival.file_id)
+        period = meta["period"] if meta else None
+        if meta is None and households is not None:
+            meta = households.by_file.get(arrival.file_id)
+            period = f"{meta['review_year']} {meta['review_kind']}" if meta else None
         unit = meta["unit_code"] if meta else None
         if selected is None or unit in selected:
             kept.append(arrival)
         else:
-            period = meta["period"] if meta else None
             skipped[arrival.file_id] = FileOutcome(arrival.path, unit, period, "skipped")
     return kept, skipped
 

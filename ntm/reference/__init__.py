@@ -2,6 +2,7 @@
 
 from ntm.reference.criteria import Catalogue
 from ntm.reference.files import ReferenceError
+from ntm.reference.households import HouseholdFormat, PovertyStandard
 from ntm.reference.loader import (
     CROSSWALK_SCHEMA,
     REFERENCE_DIR,
@@ -19,7 +20,9 @@ __all__ = [
     "REFERENCE_DIR",
     "REGISTRY_SCHEMA",
     "Catalogue",
+    "HouseholdFormat",
     "Limits",
+    "PovertyStandard",
     "Reference",
     "ReferenceError",
     "ReportConfig",

@@ -23,8 +23,6 @@ from transforms.rates import parse_percent
 LEVELS = ("commune", "district", "province")
 STATUSES = ("official", "provisional", "pending")
 TARGET_KINDS = ("poverty_fall", "communes", "share")
-# A standard lasts until the next one starts; the last one has no end.
-OPEN_END = 9999
 THRESHOLD_SCHEMA = {
     "target": pl.String,
     "indicator": pl.String,
@@ -78,7 +76,7 @@ class Catalogue:
     trend: str  # the indicator the year-end poverty trend follows (see ``_trend``)
     classes: pl.DataFrame  # id, label: in the order the catalogue lists them
     rural_unit_types: tuple[str, ...]
-    standards: pl.DataFrame  # name, first_year, last_year
+    standards: pl.DataFrame  # id, name, first_year, last_year (poverty_standards/)
     indicators: pl.DataFrame  # id, name, numerator (list), denominator, direction, levels, ...
     shares: pl.DataFrame  # id, name, of (list), levels (list)
     thresholds: pl.DataFrame  # THRESHOLD_SCHEMA
@@ -169,11 +167,18 @@ def strongest_status(statuses: set[str]) -> str:
     return next((s for s in ("provisional", "official", "pending") if s in statuses), "none")
 
 
-def load_catalogues(root: Path, figure_keys: list[str]) -> tuple[Catalogue, ...]:
-    """Every catalogue under ``root/criteria``; the figures they name must be ``figure_keys``."""
+def load_catalogues(
+    root: Path, figure_keys: list[str], standards: pl.DataFrame
+) -> tuple[Catalogue, ...]:
+    """Every catalogue under ``root/criteria``; the figures they name must be ``figure_keys``.
+
+    ``standards`` (id, name, first_year, last_year) are the poverty standards of
+    ``root/poverty_standards``: every catalogue measures year-ends with the same ones.
+    """
     regional = _regional(root / "regional_poverty_rates.csv")
     catalogues = tuple(
-        _load(path, figure_keys, regional) for path in sorted((root / "criteria").glob("*.toml"))
+        _load(path, figure_keys, regional, standards)
+        for path in sorted((root / "criteria").glob("*.toml"))
     )
     for earlier, later in itertools.pairwise(catalogues):
         if later.first_year <= earlier.last_year:
@@ -193,15 +198,23 @@ def _regional(path: Path) -> pl.DataFrame:
     )
 
 
-def _load(path: Path, figure_keys: list[str], regional: pl.DataFrame) -> Catalogue:
+def _load(
+    path: Path, figure_keys: list[str], regional: pl.DataFrame, standards: pl.DataFrame
+) -> Catalogue:
     raw = read_toml(path)  # a decoding error names the line and column
+    if "standard" in raw:
+        raise ReferenceError(
+            f"{path}: [[standard]] belongs in poverty_standards/ (one source for every programme)"
+        )
     try:
-        return _build(raw, figure_keys, regional)
+        return _build(raw, figure_keys, regional, standards)
     except (KeyError, TypeError, ValueError) as error:
         raise ReferenceError(f"{path}: {error!r}") from error
 
 
-def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) -> Catalogue:
+def _build(
+    raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame, standards: pl.DataFrame
+) -> Catalogue:
     first, last = int(raw["first_year"]), int(raw["last_year"])
     indicators = _indicators(raw, set(figure_keys))
     shares = _shares(raw, indicators)
@@ -222,7 +235,7 @@ def _build(raw: dict[str, Any], figure_keys: list[str], regional: pl.DataFrame) 
         trend=_trend(targets, indicators),
         classes=classes,
         rural_unit_types=tuple(raw["rural_unit_types"]),
-        standards=_standards(raw["standard"]),
+        standards=standards,
         indicators=indicators,
         shares=shares,
         thresholds=thresholds,
@@ -292,22 +305,6 @@ def _fall_band(raw: dict[str, Any]) -> FallBand:
     if low > high:
         raise ValueError("poverty_fall: low is above high")
     return FallBand(low, high, status, source)
-
-
-def _standards(entries: list[dict[str, Any]]) -> pl.DataFrame:
-    """Each standard governs the year-end results from its from_year up to the next one's."""
-    starts = sorted((int(s["from_year"]), str(s["name"])) for s in entries)
-    if len({year for year, _ in starts}) != len(starts):
-        raise ValueError("two poverty standards start in the same year")
-    ends = [year - 1 for year, _ in starts[1:]] + [OPEN_END]
-    return pl.DataFrame(
-        {
-            "name": [name for _, name in starts],
-            "first_year": [year for year, _ in starts],
-            "last_year": ends,
-        },
-        schema={"name": pl.String, "first_year": pl.Int64, "last_year": pl.Int64},
-    )
 
 
 def _thresholds(

@@ -18,6 +18,13 @@ import polars as pl
 
 from ntm.reference.criteria import Catalogue, load_catalogues, load_roster
 from ntm.reference.files import ReferenceError, read_toml
+from ntm.reference.households import (
+    HouseholdFormat,
+    PovertyStandard,
+    load_household_format,
+    load_standards,
+    standards_frame,
+)
 from ntm.reference.report_config import ReportConfig, load_report_config
 from transforms.checks import RowRule, figure_keys
 from transforms.layout import Column
@@ -52,7 +59,32 @@ BUILTIN_RULES = (
     "metadata_extra",
     "commune_name_mismatch",
     "commune_missing",
+    # form HN (household-review-format.md)
+    "personal_data_column",
+    "personal_data_cell",
+    "hn_sheet_missing",
+    "hn_metadata_missing",
+    "hn_unit_unknown",
+    "hn_year_invalid",
+    "hn_year_future",
+    "hn_kind_unknown",
+    "hn_standard_unknown",
+    "hn_standard_mismatch",
+    "hn_no_rows",
+    "hn_commune_foreign",
+    "hn_household_missing",
+    "hn_household_duplicate",
+    "hn_value_invalid",
+    "hn_income_missing",
+    "hn_income_disagree",
+    "hn_points_mismatch",
+    "hn_result_rule",
+    "hn_cause_missing",
+    "hn_form_mismatch",
 )
+# What a row rule may read besides the row's figures and their history: the households the
+# commune's periodic review of the same year classified poor and near-poor (Q4 only).
+REVIEW_COUNTS = ("review_poor", "review_near_poor")
 CROSSWALK_SCHEMA = {
     "old_code": pl.String,
     "old_valid_from": pl.Date,
@@ -91,6 +123,7 @@ class SubmissionFormat:
     instructions_sheet: str
     total_row_label: str
     csv_metadata_columns: tuple[str, ...]
+    ignored_metadata_labels: tuple[str, ...]
     metadata: tuple[Column, ...]  # kind is "required" or "optional"
     columns: tuple[Column, ...]
 
@@ -121,6 +154,8 @@ class Reference:
     registry: pl.DataFrame
     crosswalk: pl.DataFrame  # old unit -> the unit that succeeded it, per reorganisation
     catalogues: tuple[Catalogue, ...]  # one per programme period, in order
+    standards: tuple[PovertyStandard, ...]  # poverty standards, in order of their first year
+    households: HouseholdFormat  # form HN
     roster: pl.DataFrame  # commune_code, valid_from, tier, target_year, sponsor
     report: ReportConfig
     root: Path  # the folder it was read from
@@ -147,6 +182,26 @@ class Reference:
             key=lambda c: (max(c.first_year - year, year - c.last_year, 0), -c.first_year),
         )
 
+    def standard_of(self, year: int) -> PovertyStandard | None:
+        """The poverty standard that measures the year-end of ``year`` (the one answer)."""
+        return next((s for s in self.standards if s.measures(year)), None)
+
+    def standard(self, standard_id: str) -> PovertyStandard | None:
+        return next((s for s in self.standards if s.id == standard_id), None)
+
+    def review_standard(self, year: int, kind: str) -> PovertyStandard | None:
+        """The standard a review of ``kind`` in ``year`` is done under: the year's own for a
+        periodic review; for a baseline (đầu kỳ), the next one, and only when it changes the
+        standard the year after (None otherwise, and None when nobody publishes one)."""
+        review_kind = self.households.kind(kind)
+        if review_kind is None:
+            return None
+        current = self.standard_of(year)
+        if review_kind.standard == "current":
+            return current
+        following = self.standard_of(year + 1)
+        return following if following is not None and following != current else None
+
     def rule_ids(self, severity: str) -> list[str]:
         return self.rules.filter(pl.col("severity") == severity)["rule_id"].to_list()
 
@@ -164,7 +219,8 @@ def load_reference(directory: Path | None = None) -> Reference:
     settings = _load_settings(root / "settings.toml")
     registry = _load_registry(root / "admin_units.csv")
     crosswalk = _load_crosswalk(root / "unit_crosswalk.csv", registry)
-    catalogues = load_catalogues(root, fmt.figure_keys)
+    standards = load_standards(root)
+    catalogues = load_catalogues(root, fmt.figure_keys, standards_frame(standards))
     roster = load_roster(root)
     _check_roster_classes(root / "commune_roster.csv", roster, catalogues)
     return Reference(
@@ -176,6 +232,8 @@ def load_reference(directory: Path | None = None) -> Reference:
         registry=registry,
         crosswalk=crosswalk,
         catalogues=catalogues,
+        standards=standards,
+        households=load_household_format(root / "household_format.toml", standards),
         roster=roster,
         report=load_report_config(root),
         root=root,
@@ -207,6 +265,7 @@ def _load_format(path: Path) -> SubmissionFormat:
             instructions_sheet=str(raw["instructions_sheet"]),
             total_row_label=str(raw["total_row_label"]),
             csv_metadata_columns=tuple(raw["csv_metadata_columns"]),
+            ignored_metadata_labels=tuple(raw.get("ignored_metadata_labels", ())),
             metadata=metadata,
             columns=columns,
         )
@@ -256,7 +315,12 @@ def _load_rules(
     if missing:
         problems.append(f"no message for the built-in rules {missing}")
     figures = set(fmt.figure_keys)
-    known = figures | {f"prev_{f}" for f in figures} | {f"prev_year_q4_{f}" for f in figures}
+    known = (
+        figures
+        | {f"prev_{f}" for f in figures}
+        | {f"prev_year_q4_{f}" for f in figures}
+        | set(REVIEW_COUNTS)
+    )
     row_rules: list[RowRule] = []
     for rule in rules.filter(pl.col("kind") == "row_check").iter_rows(named=True):
         rule_problem = _row_rule_problem(rule, figures, known)

@@ -21,6 +21,11 @@ POINTS = (
     "store:before_commit",
     # ntm.intake.ingest, after a wave's commit, before its feedback workbooks
     "ingest:after_commit",
+    # ntm.store.warehouse.Warehouse.store_households, inside the transaction of one wave
+    "households:after_submissions",  # submissions written, household rows not yet
+    "households:before_commit",
+    # ntm.intake.households, after a wave's commit, before its feedback workbooks
+    "households:after_commit",
     # ntm.report.versions.generate_report
     "report:staged",  # every file of the version written in its hidden folder
     "report:renamed",  # v<N>/ in place, index.csv not yet rewritten

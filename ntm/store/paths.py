@@ -83,6 +83,11 @@ class DataDir:
     def lock(self) -> Path:
         return self.root / ".ntm.lock"
 
+    @property
+    def household_key(self) -> Path:
+        """The secret that turns household codes into keys: back it up with the warehouse."""
+        return self.root / "household.key"
+
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:

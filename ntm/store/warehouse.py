@@ -48,6 +48,21 @@ class NewBatch:
     recorded_at: datetime
 
 
+@dataclass(frozen=True)
+class NewHouseholdBatch:
+    """What a wave of household files stores, in a single transaction (no file bytes).
+
+    Every frame has an ``arrival`` column, as in ``NewBatch``; ``rows`` carry household keys,
+    never household codes. ``key_fingerprint`` is recorded with the first rows ever stored.
+    """
+
+    submissions: pl.DataFrame  # arrival and the household_submissions columns
+    rows: pl.DataFrame  # arrival and the stg_households columns
+    findings: pl.DataFrame  # arrival and the household_findings columns
+    key_fingerprint: str
+    recorded_at: datetime
+
+
 class Warehouse:
     def __init__(self, connection: duckdb.DuckDBPyConnection, read_only: bool = False) -> None:
         self.con = connection
@@ -124,6 +139,42 @@ class Warehouse:
         return pl.DataFrame(
             ids, schema={"submission_id": pl.Int64, "version": pl.Int32}, orient="row"
         ).with_columns(arrival=pl.col("submission_id") - last_id)
+
+    def store_households(self, new: NewHouseholdBatch) -> pl.DataFrame:
+        """Store a wave of household files atomically; returns arrival, submission_id and
+        version (null when rejected) of each."""
+        frames = {
+            "incoming_submissions": new.submissions,
+            "incoming_rows": new.rows,
+            "incoming_findings": new.findings,
+        }
+        with self._registered(**frames):
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                ((last_id,),) = self.run("last_household_submission_id")
+                ids = self.run("insert_household_submissions", last_id=last_id)
+                kill_point("households:after_submissions")
+                self.run("insert_households", last_id=last_id)
+                self.run("insert_household_findings", last_id=last_id)
+                self.run(
+                    "insert_household_key_check",
+                    fingerprint=new.key_fingerprint,
+                    recorded_at=new.recorded_at,
+                )
+                kill_point("households:before_commit")
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+        return pl.DataFrame(
+            ids, schema={"submission_id": pl.Int64, "version": pl.Int32}, orient="row"
+        ).with_columns(arrival=pl.col("submission_id") - last_id)
+
+    def household_key_state(self) -> tuple[str | None, bool]:
+        """The fingerprint of the key the stored household codes were hashed with (None
+        before any), and whether household rows are stored."""
+        ((fingerprint, holds),) = self.run("household_key_fingerprint")
+        return fingerprint, bool(holds)
 
     @contextmanager
     def _registered(self, **frames: pl.DataFrame) -> Iterator[None]:

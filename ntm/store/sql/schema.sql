@@ -171,3 +171,90 @@ FROM period_state AS p
 JOIN closed_submissions AS c USING (closure_id)
 JOIN submissions AS s ON s.submission_id = c.submission_id
 WHERE p.action = 'close';
+
+-- ---------------------------------------------------------------- household review (form HN)
+-- A household file's bytes are never kept (they hold the households' own codes): its sha256
+-- recognises the same file again. Versions are per unit, review year and kind.
+CREATE TABLE IF NOT EXISTS household_submissions (
+    submission_id     BIGINT PRIMARY KEY,
+    content_sha256    VARCHAR NOT NULL,
+    file_type         VARCHAR NOT NULL,
+    size_bytes        BIGINT NOT NULL,
+    file_name         VARCHAR NOT NULL,
+    unit_code         VARCHAR,
+    review_year       INTEGER,
+    review_kind       VARCHAR CHECK (review_kind IN ('dinh-ky', 'dau-ky')),
+    standard          VARCHAR,
+    version           INTEGER,
+    status            VARCHAR NOT NULL
+        CHECK (status IN ('accepted', 'accepted_with_issues', 'rejected')),
+    reject_reason     VARCHAR,
+    received_at       TIMESTAMPTZ NOT NULL,
+    ingested_at       TIMESTAMPTZ NOT NULL,
+    prepared_on       DATE,
+    prepared_by       VARCHAR,
+    template_version  VARCHAR,
+    rows_read         INTEGER NOT NULL,
+    rows_accepted     INTEGER NOT NULL,
+    rows_quarantined  INTEGER NOT NULL,
+    file_errors       INTEGER NOT NULL,
+    row_errors        INTEGER NOT NULL,
+    warnings          INTEGER NOT NULL,
+    CHECK ((status = 'rejected') = (version IS NULL))
+);
+
+-- One row per household row checked. household_key is the keyed hash (HMAC-SHA256 under the
+-- data dir's household.key) of the household code: the code itself is never stored.
+CREATE TABLE IF NOT EXISTS stg_households (
+    submission_id      BIGINT NOT NULL REFERENCES household_submissions (submission_id),
+    excel_row          INTEGER NOT NULL,
+    row_status         VARCHAR NOT NULL CHECK (row_status IN ('accepted', 'quarantined')),
+    commune_code       VARCHAR,
+    household_key      VARCHAR,
+    village            VARCHAR,
+    area               VARCHAR,
+    members            INTEGER,
+    income_score       INTEGER,
+    below_line         BOOLEAN,
+    deprivations       VARCHAR[],  -- the indicator ids of the file's standard it is deprived in
+    deprivation_count  INTEGER,
+    result             VARCHAR CHECK (result IN ('poor', 'near_poor', 'not_poor')),
+    ethnic_minority    BOOLEAN,
+    merit_person       BOOLEAN,
+    social_assistance  BOOLEAN,
+    no_labour          BOOLEAN,
+    causes             VARCHAR[],
+    PRIMARY KEY (submission_id, excel_row)
+);
+
+CREATE TABLE IF NOT EXISTS household_findings (
+    submission_id  BIGINT NOT NULL REFERENCES household_submissions (submission_id),
+    file_name      VARCHAR NOT NULL,
+    sheet          VARCHAR,
+    excel_row      INTEGER,
+    column_label   VARCHAR,
+    value_found    VARCHAR,  -- never a household code or a personal value
+    rule_id        VARCHAR NOT NULL,
+    severity       VARCHAR NOT NULL,
+    problem        VARCHAR NOT NULL,
+    message        VARCHAR NOT NULL
+);
+
+-- Which key hashed the stored household codes (a hash of the key, not the key): a data dir
+-- whose key file went missing or was swapped is refused rather than hashed anew.
+CREATE TABLE IF NOT EXISTS household_key_check (
+    fingerprint  VARCHAR NOT NULL,
+    recorded_at  TIMESTAMPTZ NOT NULL
+);
+
+CREATE OR REPLACE VIEW current_household_submissions AS
+SELECT *
+FROM household_submissions
+WHERE status <> 'rejected'
+QUALIFY version = max(version) OVER (PARTITION BY unit_code, review_year, review_kind);
+
+CREATE OR REPLACE VIEW accepted_households AS
+SELECT s.unit_code, s.review_year, s.review_kind, s.standard, h.*
+FROM stg_households AS h
+JOIN current_household_submissions AS s USING (submission_id)
+WHERE h.row_status = 'accepted';
