@@ -916,14 +916,13 @@ def _listed(keys: list[str]) -> pl.Expr:
 # ---------------------------------------------------------------------------- counting
 
 
-def commune_counts(households: pl.DataFrame) -> pl.DataFrame:
-    """Per commune: households listed, poor and near-poor households and their members.
-
-    ``households``: accepted rows with commune_code, result, members.
-    """
+def commune_counts(households: pl.DataFrame, by: list[str] | None = None) -> pl.DataFrame:
+    """Per commune (and ``by``): households listed, poor and near-poor households and their
+    members. ``households``: accepted rows with commune_code, result, members."""
+    keys = [*(by or []), "commune_code"]
     poor, near = pl.col("result") == "poor", pl.col("result") == "near_poor"
     return (
-        households.group_by("commune_code")
+        households.group_by(keys)
         .agg(
             households=pl.len().cast(pl.Int64),
             poor=poor.sum().cast(pl.Int64),
@@ -931,22 +930,27 @@ def commune_counts(households: pl.DataFrame) -> pl.DataFrame:
             poor_members=pl.col("members").filter(poor).sum().cast(pl.Int64),
             near_poor_members=pl.col("members").filter(near).sum().cast(pl.Int64),
         )
-        .sort("commune_code")
+        .sort(keys)
     )
 
 
-def form_mismatches(counts: pl.DataFrame, form: pl.DataFrame) -> pl.DataFrame:
-    """Communes whose review counts differ from the Q4 form: commune_code, what (poor or
-    near_poor), review, form. ``form``: commune_code, poor_end, near_poor_end."""
-    joined = counts.join(form, on="commune_code", how="inner")
+def form_mismatches(
+    counts: pl.DataFrame, form: pl.DataFrame, by: list[str] | None = None
+) -> pl.DataFrame:
+    """Communes whose review counts differ from the Q4 form: ``by``, commune_code, what (poor
+    or near_poor), review, form. ``form``: commune_code (and the columns of ``by`` it has),
+    poor_end, near_poor_end."""
+    keys = [*(by or []), "commune_code"]
+    on = [k for k in keys if k in form.columns]
+    joined = counts.join(form, on=on, how="inner")
     return pl.concat(
         [
             joined.filter(pl.col(count) != pl.col(end)).select(
-                "commune_code",
+                *keys,
                 what=pl.lit(count),
                 review=pl.col(count),
                 form=pl.col(end),
             )
             for count, end in (("poor", "poor_end"), ("near_poor", "near_poor_end"))
         ]
-    ).sort("commune_code", "what")
+    ).sort(*keys, "what")

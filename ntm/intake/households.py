@@ -13,7 +13,9 @@ a code or a personal value. A file carrying personal data is refused whole.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -24,7 +26,14 @@ import polars as pl
 
 from ntm.intake.feedback import HOUSEHOLD_SEVERITY_VI, HOUSEHOLD_TITLE, write_feedback
 from ntm.intake.readers import CSV_SHEET, FileRead, stack, workbook_metadata
-from ntm.intake.steps import FINDING_COLUMNS, Arrival, FileOutcome, Known, render_findings
+from ntm.intake.steps import (
+    FINDING_COLUMNS,
+    Arrival,
+    FileOutcome,
+    Known,
+    findings_by_file,
+    render_findings,
+)
 from ntm.reference import Reference
 from ntm.store.faults import kill_point
 from ntm.store.household_key import HouseholdKey
@@ -49,6 +58,7 @@ ROW_COLUMNS = (
     "ethnic_minority", "merit_person", "social_assistance", "no_labour", "causes",
 )  # fmt: skip
 PERSONAL_RULES = ("personal_data_column", "personal_data_cell")
+THREADS = min(4, os.cpu_count() or 1)
 
 
 def review_label(year: int | None, kind: str | None) -> str | None:
@@ -287,8 +297,9 @@ def cut_waves(arrivals: Sequence[Arrival], screen: HouseholdScreen) -> list[list
     contents: set[str] = set()
     for arrival in arrivals:
         meta = screen.by_file.get(arrival.file_id)
-        accepted = meta is not None and arrival.file_id not in screen.rejected
-        key = (meta["unit_code"], meta["review_year"], meta["review_kind"]) if accepted else None
+        key = None
+        if meta is not None and arrival.file_id not in screen.rejected:
+            key = (meta["unit_code"], meta["review_year"], meta["review_kind"])
         if current and (arrival.sha256 in contents or (key is not None and key in seen)):
             waves.append(current)
             current, seen, contents = [], set(), set()
@@ -398,38 +409,32 @@ def _check_rows(
 
 
 def _reconcile(rows: pl.DataFrame, screen: HouseholdScreen, warehouse: Warehouse) -> pl.DataFrame:
-    """Warnings where a periodic review's counts of a commune differ from its Q4 form."""
-    none = no_findings()
-    if rows.is_empty():
-        return none
+    """Warnings where a periodic review's counts of a commune differ from its Q4 form: one
+    query for the whole wave."""
     periodic = screen.metadata.filter(pl.col("review_kind") == "dinh-ky").select(
-        FILE_ID, "review_year"
+        FILE_ID, period=pl.format("{}-Q4", "review_year")
     )
     accepted = rows.filter(pl.col("row_status") == "accepted").join(periodic, on=FILE_ID)
-    found = []
-    for (file_id, year), mine in accepted.partition_by(
-        FILE_ID, "review_year", as_dict=True
-    ).items():
-        counts = hh.commune_counts(mine)
-        form = warehouse.frame(
-            "q4_form_counts", period=f"{year}-Q4", communes=counts["commune_code"].to_list()
+    if accepted.is_empty():
+        return no_findings()
+    counts = hh.commune_counts(accepted, by=[FILE_ID, "period"])
+    form = warehouse.frame(
+        "q4_form_counts",
+        communes=counts["commune_code"].to_list(),
+        periods=counts["period"].to_list(),
+    )
+    words = {"poor": "hộ nghèo", "near_poor": "hộ cận nghèo"}
+    what = pl.col("what").replace_strict(words)
+    return with_file(
+        hh.form_mismatches(counts, form, by=[FILE_ID, "period"]).select(
+            FILE_ID,
+            column_label=pl.lit("Kết quả phân loại"),
+            value_found=pl.col("review").cast(pl.String) + " " + what,
+            expected=pl.col("form").cast(pl.String) + " " + what,
+            detail="commune_code",
+            rule_id=pl.lit("hn_form_mismatch"),
         )
-        words = {"poor": "hộ nghèo", "near_poor": "hộ cận nghèo"}
-        found.append(
-            hh.form_mismatches(counts, form).select(
-                pl.lit(file_id, pl.Int64).alias(FILE_ID),
-                column_label=pl.lit("Kết quả phân loại"),
-                value_found=pl.col("review").cast(pl.String)
-                + " "
-                + pl.col("what").replace_strict(words),
-                expected=pl.col("form").cast(pl.String)
-                + " "
-                + pl.col("what").replace_strict(words),
-                detail="commune_code",
-                rule_id=pl.lit("hn_form_mismatch"),
-            )
-        )
-    return pl.concat([with_file(f) for f in found]) if found else none
+    )
 
 
 def _summarise(
@@ -550,21 +555,19 @@ def feedback_answer(arrival: Arrival, row: dict[str, Any], root: Path) -> tuple[
 def _answer(
     wave: list[Arrival], summary: pl.DataFrame, rendered: pl.DataFrame, run: HouseholdRun
 ) -> dict[int, FileOutcome]:
+    """Write the feedback workbooks of a stored wave; returns each file's outcome."""
     by_file = {a.file_id: a for a in wave}
-    found = {key[0]: frame for key, frame in rendered.partition_by(FILE_ID, as_dict=True).items()}
-    outcomes: dict[int, FileOutcome] = {}
-    for row in summary.iter_rows(named=True):  # one per file: a wave holds a few hundred
+    found = findings_by_file(rendered, wave)
+
+    def finish(row: dict[str, Any]) -> FileOutcome:
         arrival = by_file[row[FILE_ID]]
         feedback = None
         if run.feedback:
             target, text = feedback_answer(arrival, row, run.data_dir.feedback)
-            findings = found.get(arrival.file_id, rendered.clear()).with_columns(
-                file_name=pl.lit(arrival.path.name)
-            )
             feedback = write_feedback(
-                target, text, findings, HOUSEHOLD_TITLE, HOUSEHOLD_SEVERITY_VI
+                target, text, found[arrival.file_id], HOUSEHOLD_TITLE, HOUSEHOLD_SEVERITY_VI
             )
-        outcomes[arrival.file_id] = FileOutcome(
+        return FileOutcome(
             arrival.path,
             row["unit_code"],
             review_label(row["review_year"], row["review_kind"]),
@@ -576,4 +579,10 @@ def _answer(
             feedback=feedback,
             form=FORM,
         )
-    return outcomes
+
+    # Zip compression releases the GIL: threads write workbooks side by side.
+    rows = list(summary.iter_rows(named=True))
+    with ThreadPoolExecutor(THREADS) as pool:
+        return {
+            row[FILE_ID]: outcome for row, outcome in zip(rows, pool.map(finish, rows), strict=True)
+        }

@@ -162,7 +162,9 @@ def _status_source(entry: dict[str, Any], what: str, has_value: bool) -> tuple[s
     return str(status), source
 
 
-def _by_area(entries: list[dict[str, Any]], what: str, values: list[tuple[Any, ...]]) -> dict:
+def _by_area(
+    entries: list[dict[str, Any]], what: str, values: list[tuple[Any, ...]]
+) -> dict[str, int | None]:
     found: dict[str, int | None] = {}
     for entry in entries:
         area = entry["area"]
