@@ -161,7 +161,9 @@ def reported(tmp_path_factory: pytest.TempPathFactory, ingested: DataDir) -> Dat
 
 
 def test_every_kill_point_is_tested() -> None:
-    assert sorted([*INGEST_POINTS, *REPORT_POINTS, *CLOSE_POINTS]) == sorted(POINTS)
+    # The household review's points (households:*) are tested in test_household_privacy.py.
+    points = [p for p in POINTS if not p.startswith("households:")]
+    assert sorted([*INGEST_POINTS, *REPORT_POINTS, *CLOSE_POINTS]) == sorted(points)
 
 
 @pytest.mark.parametrize("point", INGEST_POINTS)
