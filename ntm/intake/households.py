@@ -42,7 +42,7 @@ from ntm.store.warehouse import NewHouseholdBatch, Warehouse
 from transforms import households as hh
 from transforms.findings import FILE_ID, FINDING_SCHEMA, no_findings, with_file
 from transforms.layout import Column
-from transforms.registry import expected_communes
+from transforms.registry import expected_communes, find_reporting_unit
 from transforms.text import match_key
 
 FORM = "HN"
@@ -57,6 +57,16 @@ ROW_COLUMNS = (
     "income_score", "below_line", "deprivations", "deprivation_count", "result",
     "ethnic_minority", "merit_person", "social_assistance", "no_labour", "causes",
 )  # fmt: skip
+# The checked rows of a wave before their codes are hashed (the stored columns but the key).
+UNHASHED_ROW_SCHEMA: dict[str, pl.DataType] = {
+    FILE_ID: pl.Int64(), "excel_row": pl.Int64(), "row_status": pl.String(),
+    "commune_code": pl.String(), "household_code": pl.String(), "village": pl.String(),
+    "area": pl.String(), "members": pl.Int32(), "income_score": pl.Int32(),
+    "below_line": pl.Boolean(), "deprivations": pl.List(pl.String()),
+    "deprivation_count": pl.Int32(), "result": pl.String(), "ethnic_minority": pl.Boolean(),
+    "merit_person": pl.Boolean(), "social_assistance": pl.Boolean(), "no_labour": pl.Boolean(),
+    "causes": pl.List(pl.String()),
+}  # fmt: skip
 PERSONAL_RULES = ("personal_data_column", "personal_data_cell")
 THREADS = min(4, os.cpu_count() or 1)
 
@@ -358,7 +368,7 @@ def _check_rows(
     screen: HouseholdScreen, file_ids: list[int], ref: Reference
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The typed rows (with file_id and household_code, not yet hashed) and their findings."""
-    empty = pl.DataFrame(schema={FILE_ID: pl.Int64, "household_code": pl.String})
+    empty = pl.DataFrame(schema=UNHASHED_ROW_SCHEMA)
     if not file_ids:
         return empty, no_findings()
     fmt = ref.households
@@ -550,6 +560,45 @@ def feedback_answer(arrival: Arrival, row: dict[str, Any], root: Path) -> tuple[
         f"Tệp {arrival.path.name} ({about}): {verdict}. Có {errors} lỗi, {row['warnings']} lưu ý."
     )
     return target, summary
+
+
+def answer_again(
+    arrivals: list[Arrival], known: Known, data_dir: DataDir, ref: Reference, warehouse: Warehouse
+) -> None:
+    """Write, from the warehouse, the feedback workbooks of stored household files that have
+    none (a run killed after a wave's commit and before its answers leaves them so)."""
+    rows = {}
+    for arrival in arrivals:
+        stored = known[arrival.sha256]
+        year, _, kind = str(stored["period"] or "").partition(" ")
+        review_year = int(year) if year.isdigit() else None
+        unit = (
+            find_reporting_unit(
+                ref.registry,
+                str(stored["unit_code"]),
+                date(review_year, 12, 31),
+                ref.settings.communes_report_from,
+            )
+            if review_year is not None and stored["unit_code"]
+            else None
+        )
+        rows[arrival.file_id] = stored | {
+            "review_year": review_year,
+            "review_kind": kind or None,
+            "unit_name": unit["unit_name"] if unit else None,
+        }
+    root = data_dir.feedback
+    unanswered = [a for a in arrivals if not feedback_answer(a, rows[a.file_id], root)[0].exists()]
+    if not unanswered:
+        return
+    ids = [rows[a.file_id]["submission_id"] for a in unanswered]
+    found = warehouse.frame("stored_household_findings", ids=ids)
+    for arrival, submission_id in zip(unanswered, ids, strict=True):
+        target, text = feedback_answer(arrival, rows[arrival.file_id], root)
+        findings = found.filter(pl.col("submission_id") == submission_id).with_columns(
+            file_name=pl.lit(arrival.path.name)
+        )
+        write_feedback(target, text, findings, HOUSEHOLD_TITLE, HOUSEHOLD_SEVERITY_VI)
 
 
 def _answer(

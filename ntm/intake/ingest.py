@@ -36,6 +36,7 @@ import polars as pl
 
 from ntm.intake.feedback import write_feedback
 from ntm.intake.households import HouseholdRun, screen_households
+from ntm.intake.households import answer_again as answer_households_again
 from ntm.intake.households import cut_waves as household_waves
 from ntm.intake.households import ingest_wave as ingest_household_wave
 from ntm.intake.readers import FORM_HOUSEHOLDS, FileRead, read_file
@@ -416,7 +417,8 @@ def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:
     killed after committing a wave and before answering it leaves them so."""
     if not run.feedback:
         return
-    # Household files keep no bytes to answer from again; their findings are in the warehouse.
+    households = [a for a in arrivals if known[a.sha256].get("form") == FORM_HOUSEHOLDS]
+    answer_households_again(households, known, run.data_dir, run.ref, run.warehouse)
     arrivals = [a for a in arrivals if known[a.sha256].get("form") != FORM_HOUSEHOLDS]
     rows = {a.file_id: known[a.sha256] | {"unit_name": None} for a in arrivals}
     root = run.data_dir.feedback
