@@ -373,7 +373,8 @@ def _check_rows(
         return empty, no_findings()
     fmt = ref.households
     meta = screen.metadata.filter(pl.col(FILE_ID).is_in(file_ids))
-    rows = screen.rows.filter(pl.col(FILE_ID).is_in(file_ids))
+    # A CSV's metadata columns were read as metadata: the rows are the households' cells.
+    rows = screen.rows.filter(pl.col(FILE_ID).is_in(file_ids)).drop(fmt.csv_metadata_columns)
     parts, findings = [], []
     rules = {
         s.id: hh.StandardRule(
