@@ -25,14 +25,22 @@ from typing import Any
 import polars as pl
 
 from ntm.intake.feedback import HOUSEHOLD_SEVERITY_VI, HOUSEHOLD_TITLE, write_feedback
-from ntm.intake.readers import CSV_SHEET, FileRead, stack, workbook_metadata
+from ntm.intake.readers import (
+    CSV_SHEET,
+    FileRead,
+    csv_metadata_values,
+    stack,
+    workbook_metadata,
+)
 from ntm.intake.steps import (
     FINDING_COLUMNS,
     Arrival,
     FileOutcome,
     Known,
+    finding_counts,
     findings_by_file,
     render_findings,
+    row_counts,
 )
 from ntm.reference import Reference
 from ntm.store.faults import kill_point
@@ -208,31 +216,10 @@ def _metadata_values(
     workbooks = [(i, r) for i, r in readable if not r.is_csv]
     csv_ids = [i for i, r in readable if r.is_csv]
     wide, extra = workbook_metadata(workbooks, fmt.metadata)
-    keys = list(fmt.csv_metadata_columns)
     csv_rows = table.rows.filter(pl.col(FILE_ID).is_in(csv_ids))
-    distinct = (
-        csv_rows.select(FILE_ID, "excel_row", *keys)
-        .unpivot(index=[FILE_ID, "excel_row"], variable_name="key", value_name="value")
-        .filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
-        .with_columns(pl.col("value").str.strip_chars())
-        .sort(FILE_ID, "excel_row")
-        .unique([FILE_ID, "key", "value"], keep="first", maintain_order=True)
-        .group_by(FILE_ID, "key", maintain_order=True)
-        .agg(pl.col("value"))
-    )
-    inconsistent = distinct.filter(pl.col("value").list.len() > 1).select(
-        FILE_ID,
-        sheet=pl.lit(CSV_SHEET),
-        expected="key",
-        value_found=pl.col("value").list.head(5).list.join(", "),
-        rule_id=pl.lit("csv_inconsistent"),
-    )
-    csv_values = (
-        distinct.with_columns(pl.col("value").list.first())
-        .pivot(on="key", index=FILE_ID, values="value")
-        .with_columns(template_version=pl.lit(fmt.template_version), form=pl.lit(fmt.form))
-        if distinct.height
-        else pl.DataFrame(schema={FILE_ID: pl.Int64})
+    csv_values, inconsistent = csv_metadata_values(csv_rows, list(fmt.csv_metadata_columns))
+    csv_values = csv_values.with_columns(
+        template_version=pl.lit(fmt.template_version), form=pl.lit(fmt.form)
     )
     meta_keys = [c.key for c in fmt.metadata]
 
@@ -255,7 +242,7 @@ def _metadata_values(
         .then(pl.lit(CSV_SHEET))
         .otherwise(pl.lit(fmt.metadata_sheet))
     )
-    return values, pl.concat([extra, with_file(inconsistent)])
+    return values, pl.concat([extra, inconsistent])
 
 
 def _personal(
@@ -468,33 +455,21 @@ def _summarise(
         },
         schema_overrides={FILE_ID: pl.Int64, "size_bytes": pl.Int64},
     )
-    counts = (
-        rows.group_by(FILE_ID).agg(
-            rows_checked=pl.len().cast(pl.Int32),
-            rows_quarantined=(pl.col("row_status") == "quarantined").sum().cast(pl.Int32),
+    personal = (
+        rendered.filter(pl.col("rule_id").is_in(PERSONAL_RULES))
+        .group_by(FILE_ID)
+        .agg(
+            personal_where=pl.when(pl.col("rule_id") == "personal_data_column")
+            .then("column «" + pl.col("column_label") + "»")
+            .otherwise("row " + pl.col("excel_row").cast(pl.String))
+            .first()
         )
-        if rows.height
-        else pl.DataFrame(
-            schema={FILE_ID: pl.Int64, "rows_checked": pl.Int32, "rows_quarantined": pl.Int32}
-        )
-    )
-    severity = pl.col("severity")
-    by_file = rendered.group_by(FILE_ID).agg(
-        file_errors=(severity == "file_error").sum().cast(pl.Int32),
-        row_errors=(severity == "row_error").sum().cast(pl.Int32),
-        warnings=(severity == "warning").sum().cast(pl.Int32),
-        reject_reason=pl.col("problem").filter(severity == "file_error").first(),
-        personal=pl.col("rule_id").is_in(PERSONAL_RULES).any(),
-        personal_where=pl.when(pl.col("rule_id") == "personal_data_column")
-        .then("column «" + pl.col("column_label") + "»")
-        .otherwise("row " + pl.col("excel_row").cast(pl.String))
-        .filter(pl.col("rule_id").is_in(PERSONAL_RULES))
-        .first(),
     )
     return (
         arrivals.join(screen.metadata, on=FILE_ID, how="left", maintain_order="left")
-        .join(by_file, on=FILE_ID, how="left", maintain_order="left")
-        .join(counts, on=FILE_ID, how="left", maintain_order="left")
+        .join(finding_counts(rendered), on=FILE_ID, how="left", maintain_order="left")
+        .join(personal, on=FILE_ID, how="left", maintain_order="left")
+        .join(row_counts(rows), on=FILE_ID, how="left", maintain_order="left")
         .join(screen.rows_read, on=FILE_ID, how="left", maintain_order="left")
         .with_columns(
             pl.col("file_errors", "row_errors", "warnings", "rows_read", "rows_checked").fill_null(
@@ -502,7 +477,7 @@ def _summarise(
             ),
             rejected=pl.col("file_errors").fill_null(0) > 0,
             # interfaces.md: «rejected: personal data (<column or row>)», the value never.
-            reject_reason=pl.when(pl.col("personal"))
+            reject_reason=pl.when(pl.col("personal_where").is_not_null())
             .then("personal data (" + pl.col("personal_where") + ")")
             .otherwise(pl.col("reject_reason")),
         )

@@ -445,12 +445,30 @@ def _csv_metadata(
     metadata column reported as missing metadata.
     """
     keys = list(fmt.csv_metadata_columns)
+    values, inconsistent = csv_metadata_values(found.rows, keys)
+    values = (
+        values.with_columns(template_version=pl.lit(fmt.template_version))
+        if values.width > 1
+        else found.rows.select(FILE_ID).unique()
+    )
+    renamed = found.findings.with_columns(
+        rule_id=pl.when(pl.col("expected").is_in(keys))
+        .then(pl.lit("metadata_missing"))
+        .otherwise(pl.col("rule_id"))
+    )
+    return values, inconsistent, renamed
+
+
+def csv_metadata_values(rows: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The metadata a CSV carries in its leading columns: file_id and one value per key (the
+    first, trimmed and upper-cased), and csv_inconsistent findings where a column holds more
+    than one value."""
     distinct = (
-        found.rows.select(FILE_ID, "excel_row", *keys)
+        rows.select(FILE_ID, "excel_row", *keys)
         .unpivot(index=[FILE_ID, "excel_row"], variable_name="key", value_name="value")
-        .filter(pl.col("value").is_not_null())
-        .sort(FILE_ID, "excel_row")
         .with_columns(pl.col("value").str.strip_chars().str.to_uppercase())
+        .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+        .sort(FILE_ID, "excel_row")
         .unique([FILE_ID, "key", "value"], keep="first", maintain_order=True)
         .group_by(FILE_ID, "key", maintain_order=True)
         .agg(pl.col("value"))
@@ -463,15 +481,10 @@ def _csv_metadata(
         rule_id=pl.lit("csv_inconsistent"),
     )
     values = (
-        distinct.with_columns(pl.col("value").list.first())
-        .pivot(on="key", index=FILE_ID, values="value")
-        .with_columns(template_version=pl.lit(fmt.template_version))
+        distinct.with_columns(pl.col("value").list.first()).pivot(
+            on="key", index=FILE_ID, values="value"
+        )
         if distinct.height
-        else found.rows.select(FILE_ID).unique()
+        else pl.DataFrame(schema={FILE_ID: pl.Int64})
     )
-    renamed = found.findings.with_columns(
-        rule_id=pl.when(pl.col("expected").is_in(keys))
-        .then(pl.lit("metadata_missing"))
-        .otherwise(pl.col("rule_id"))
-    )
-    return values, with_file(inconsistent), renamed
+    return values, with_file(inconsistent)

@@ -356,8 +356,8 @@ def summarise(
     return (
         _arrivals(wave)
         .join(screened.metadata, on=FILE_ID, how="left", maintain_order="left")
-        .join(_finding_counts(rendered), on=FILE_ID, how="left", maintain_order="left")
-        .join(_row_counts(rows), on=FILE_ID, how="left", maintain_order="left")
+        .join(finding_counts(rendered), on=FILE_ID, how="left", maintain_order="left")
+        .join(row_counts(rows), on=FILE_ID, how="left", maintain_order="left")
         .join(screened.rows_read, on=FILE_ID, how="left", maintain_order="left")
         .with_columns(
             pl.col("file_errors", "row_errors", "warnings", "rows_read", "rows_checked").fill_null(
@@ -397,7 +397,7 @@ def _arrivals(wave: Sequence[Arrival]) -> pl.DataFrame:
     )
 
 
-def _finding_counts(rendered: pl.DataFrame) -> pl.DataFrame:
+def finding_counts(rendered: pl.DataFrame) -> pl.DataFrame:
     """Per file: findings by severity and the first file error's problem (its reject reason)."""
     return rendered.group_by(FILE_ID).agg(
         file_errors=(pl.col("severity") == "file_error").sum().cast(pl.Int32),
@@ -407,7 +407,7 @@ def _finding_counts(rendered: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _row_counts(rows: pl.DataFrame) -> pl.DataFrame:
+def row_counts(rows: pl.DataFrame) -> pl.DataFrame:
     """Per file: rows checked and rows quarantined."""
     if not rows.height:
         return pl.DataFrame(

@@ -63,6 +63,13 @@ class NewHouseholdBatch:
     recorded_at: datetime
 
 
+def _stored_ids(ids: list[tuple[Any, ...]], last_id: int) -> pl.DataFrame:
+    """arrival, submission_id and version of the submissions a batch stored after ``last_id``."""
+    return pl.DataFrame(
+        ids, schema={"submission_id": pl.Int64, "version": pl.Int32}, orient="row"
+    ).with_columns(arrival=pl.col("submission_id") - last_id)
+
+
 class Warehouse:
     def __init__(self, connection: duckdb.DuckDBPyConnection, read_only: bool = False) -> None:
         self.con = connection
@@ -117,28 +124,18 @@ class Warehouse:
             "incoming_rows": new.rows,
             "incoming_findings": new.findings,
         }
-        # Frames are registered outside the transaction: a failed statement aborts it, and
-        # nothing but ROLLBACK may run in an aborted transaction.
-        with self._registered(**frames):
-            self.con.execute("BEGIN TRANSACTION")
-            try:
-                ((last_id,),) = self.run("last_submission_id")
-                self.run("insert_raw_files")
-                kill_point("store:after_raw_files")
-                ids = self.run("insert_submissions", last_id=last_id)
-                self.run("insert_raw_rows", last_id=last_id)
-                kill_point("store:after_raw_rows")
-                self.run("insert_stg_rows", last_id=last_id)
-                self.run("insert_findings", last_id=last_id)
-                self.run("audit_changes", last_id=last_id, recorded_at=new.recorded_at)
-                kill_point("store:before_commit")
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-        return pl.DataFrame(
-            ids, schema={"submission_id": pl.Int64, "version": pl.Int32}, orient="row"
-        ).with_columns(arrival=pl.col("submission_id") - last_id)
+        with self._transaction(**frames):
+            ((last_id,),) = self.run("last_submission_id")
+            self.run("insert_raw_files")
+            kill_point("store:after_raw_files")
+            ids = self.run("insert_submissions", last_id=last_id)
+            self.run("insert_raw_rows", last_id=last_id)
+            kill_point("store:after_raw_rows")
+            self.run("insert_stg_rows", last_id=last_id)
+            self.run("insert_findings", last_id=last_id)
+            self.run("audit_changes", last_id=last_id, recorded_at=new.recorded_at)
+            kill_point("store:before_commit")
+        return _stored_ids(ids, last_id)
 
     def store_households(self, new: NewHouseholdBatch) -> pl.DataFrame:
         """Store a wave of household files atomically; returns arrival, submission_id and
@@ -148,33 +145,39 @@ class Warehouse:
             "incoming_rows": new.rows,
             "incoming_findings": new.findings,
         }
-        with self._registered(**frames):
-            self.con.execute("BEGIN TRANSACTION")
-            try:
-                ((last_id,),) = self.run("last_household_submission_id")
-                ids = self.run("insert_household_submissions", last_id=last_id)
-                kill_point("households:after_submissions")
-                self.run("insert_households", last_id=last_id)
-                self.run("insert_household_findings", last_id=last_id)
-                self.run(
-                    "insert_household_key_check",
-                    fingerprint=new.key_fingerprint,
-                    recorded_at=new.recorded_at,
-                )
-                kill_point("households:before_commit")
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-        return pl.DataFrame(
-            ids, schema={"submission_id": pl.Int64, "version": pl.Int32}, orient="row"
-        ).with_columns(arrival=pl.col("submission_id") - last_id)
+        with self._transaction(**frames):
+            ((last_id,),) = self.run("last_household_submission_id")
+            ids = self.run("insert_household_submissions", last_id=last_id)
+            kill_point("households:after_submissions")
+            self.run("insert_households", last_id=last_id)
+            self.run("insert_household_findings", last_id=last_id)
+            self.run(
+                "insert_household_key_check",
+                fingerprint=new.key_fingerprint,
+                recorded_at=new.recorded_at,
+            )
+            kill_point("households:before_commit")
+        return _stored_ids(ids, last_id)
 
     def household_key_state(self) -> tuple[str | None, bool]:
         """The fingerprint of the key the stored household codes were hashed with (None
         before any), and whether household rows are stored."""
         ((fingerprint, holds),) = self.run("household_key_fingerprint")
         return fingerprint, bool(holds)
+
+    @contextmanager
+    def _transaction(self, **frames: pl.DataFrame) -> Iterator[None]:
+        """One transaction over registered ``frames``: committed at the end, rolled back on any
+        exception. Frames are registered outside it: a failed statement aborts a transaction,
+        and nothing but ROLLBACK may run in an aborted transaction."""
+        with self._registered(**frames):
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def _registered(self, **frames: pl.DataFrame) -> Iterator[None]:
