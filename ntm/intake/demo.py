@@ -1,5 +1,8 @@
 """Demo submissions: a clean, realistic inbox for 2021-2024 and a folder of typical mistakes.
 
+Beside the quarterly files, ``generate_demo`` writes the household reviews (form HN) of the
+years whose Q4 it covers, simulated from these figures (``ntm.intake.demo_households``).
+
 The figures are simulated per commune with magnitudes like Hà Tĩnh's (domain.md §3): about
 385,000 households, a poor rate falling from about 4.5% to 2.4% under the 2022-2025 standard,
 flows that add up exactly from one year-end review to the next. 2021 is counted under the old
@@ -19,7 +22,9 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -28,8 +33,13 @@ from numpy.typing import NDArray
 
 from ntm.intake.workbook import Layout, write_submission
 from ntm.reference import Reference, SubmissionFormat
+from transforms.layout import Column
 from transforms.periods import Period, periods_between
 from transforms.registry import communes_of, reporting_units, successors, valid_on
+
+if TYPE_CHECKING:
+    from ntm.intake.demo_households import Review
+    from ntm.reference.households import PovertyStandard
 
 DEMO_SEED = 42
 SIMULATED_ON = date(2024, 12, 31)  # the structure of 2020-2024 that the simulation runs on
@@ -168,6 +178,15 @@ def demo_figures(
     random stream per year; a year up to it (old standard) has streams of its own. So a unit's
     figures for a period do not depend on the range asked.
     """
+    figures = simulated_figures(ref, first, last, seed)
+    return _on_later_structures(ref, figures, periods_between(first, last))
+
+
+def simulated_figures(
+    ref: Reference, first: Period, last: Period, seed: int = DEMO_SEED
+) -> pl.DataFrame:
+    """``demo_figures`` on the simulated structure (the communes valid on ``SIMULATED_ON``),
+    every quarter of the years first..last: what the later structures' figures are sums of."""
     # Simulated on the communes of 2020-2024; later structures are sums of these (see below).
     communes = valid_on(ref.registry, SIMULATED_ON).filter(pl.col("unit_level") == "commune")
     communes = communes.sort("unit_code")
@@ -198,7 +217,7 @@ def demo_figures(
     missing = set(ref.format.figure_keys) ^ (set(figures.columns) - {"period", "commune_code"})
     if missing:
         raise ValueError(f"the demo generator and the submission format disagree on {missing}")
-    return _on_later_structures(ref, figures, periods_between(first, last))
+    return figures
 
 
 def _quarter_frame(communes: pl.DataFrame, period: Period, values: dict[str, Ints]) -> pl.DataFrame:
@@ -360,8 +379,12 @@ def generate_demo(
     first: Period = DEMO_FIRST,
     last: Period = DEMO_LAST,
     seed: int = DEMO_SEED,
+    households: bool = True,
 ) -> list[Path]:
-    """One clean submission per reporting unit and quarter, under ``inbox/<period>/``."""
+    """One clean submission per reporting unit and quarter, under ``inbox/<period>/``; then,
+    with ``households``, the household review files (form HN) of every year whose Q4 is in
+    first..last, under ``inbox/households/`` (``demo_households.generate_households``: their
+    paths follow the quarterly ones in the list)."""
     figures = demo_figures(ref, first, last, seed)
     direct = ref.settings.communes_report_from
     plan = [
@@ -400,6 +423,11 @@ def generate_demo(
                 prepared_by=_clerk(unit),
             )
         written.append(_stamp(target, arrived))
+    if households:
+        # demo_households builds on this module's figures: imported here, not at the top.
+        from ntm.intake.demo_households import generate_households  # noqa: PLC0415
+
+        written += generate_households(inbox, ref, first, last, seed)
     return written
 
 
@@ -502,6 +530,42 @@ class MessyKit:
     def csv(self, unit: str) -> pl.DataFrame:
         """The unit's clean rows as a CSV submission holds them."""
         return _csv_frame(self.ref.format, unit, str(self.period), self.rows(unit))
+
+    @cached_property
+    def _review(self) -> tuple[Review, PovertyStandard, pl.DataFrame]:
+        from ntm.intake.demo_households import PERIODIC, Review, household_reviews  # noqa: PLC0415
+
+        # The periodic review of the last year the period ends or follows.
+        year = self.period.year if self.period.quarter == 4 else self.period.year - 1
+        review = Review(year, PERIODIC)
+        standard = self.ref.review_standard(year, PERIODIC)
+        if standard is None:
+            raise ValueError(f"no poverty standard measures {year}")
+        rows = household_reviews(self.ref, Period(year, 4), Period(year, 4))[review]
+        return review, standard, rows
+
+    def households(self, unit: str) -> pl.DataFrame:
+        """The unit's clean household rows in the periodic review of the period's year (Q4) or
+        of the year before, as the demo has them."""
+        return self._review[2].filter(pl.col("unit_code") == unit)
+
+    @property
+    def household_standard(self) -> PovertyStandard:
+        """The poverty standard of that review."""
+        return self._review[1]
+
+    def household_columns(self) -> list[Column]:
+        """The household table's columns of that review, every optional one included."""
+        return self.ref.households.table_columns(self.household_standard.indicators)
+
+    def save_review(self, name: str, unit: str, rows: pl.DataFrame, columns: list[Column]) -> Path:
+        """A household review file of ``unit`` (CSV or XLSX by ``name``) with these columns."""
+        from ntm.intake.demo_households import write_review  # noqa: PLC0415
+
+        review, standard, _ = self._review
+        unit_name = self.unit_names.get(unit, str(rows["unit_name"][0]))
+        return write_review(self.folder / name, self.ref, review, standard, unit, unit_name,
+                            rows, columns, self.prepared_on)  # fmt: skip
 
 
 Builder = Callable[[MessyKit, str], Path]
@@ -673,6 +737,61 @@ def _scan_pdf(kit: MessyKit, name: str) -> Path:
     return kit.raw(name, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 
 
+# Household reviews (form HN). A workbook's title row and header row come first: a household
+# row's Excel row is 3 + its index.
+_HN_NAMES_UNIT, _HN_ID_UNIT, _HN_RULE_UNIT = "448", "449", "437"
+_HN_ID_ROW = 7  # the Excel row whose village cell holds an identification number
+# Rows whose result contradicts the rule. They are quarantined, but household submissions keep
+# their counts apart (household_submissions.rows_quarantined): ``quarantined`` stays 0.
+_HN_RULE_ROWS = 3
+_FAMILY = ("Nguyễn", "Trần", "Lê", "Phan", "Hoàng", "Võ", "Đặng", "Bùi", "Hồ", "Dương")
+_MIDDLE = ("Văn", "Thị", "Đình", "Quang", "Hữu", "Xuân", "Thanh")
+_GIVEN = ("An", "Bình", "Cúc", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Oanh", "Phúc",
+          "Sơn", "Tâm", "Vinh", "Yến")  # fmt: skip
+
+
+def _hn_names(kit: MessyKit, name: str) -> Path:
+    rows = kit.households(_HN_NAMES_UNIT)
+    family, middle, given = (
+        pl.Series(np.array(words)[kit.rng.choice(len(words), rows.height)])
+        for words in (_FAMILY, _MIDDLE, _GIVEN)
+    )
+    names = family + " " + middle + " " + given
+    columns = kit.household_columns()
+    at = next(i for i, c in enumerate(columns) if c.key == "household_code") + 1
+    columns.insert(at, Column("owner_name", "Họ tên chủ hộ", "text"))
+    return kit.save_review(name, _HN_NAMES_UNIT, rows.with_columns(owner_name=names), columns)
+
+
+def _hn_id_number(kit: MessyKit, name: str) -> Path:
+    rows = kit.households(_HN_ID_UNIT)
+    number = "042" + "".join(str(d) for d in kit.rng.integers(0, 10, 9))
+    typed = pl.when(pl.int_range(pl.len()) == _HN_ID_ROW - 3).then(pl.lit(number))
+    rows = rows.with_columns(village=typed.otherwise("village"))
+    return kit.save_review(name, _HN_ID_UNIT, rows, kit.household_columns())
+
+
+def _hn_rule_broken(kit: MessyKit, name: str) -> Path:
+    """Households reviewed and found not poor, whose score B1 is at or below the cut-off: the
+    rule makes them poor or near-poor (quarantined, so the commune's counts stay the Q4's)."""
+    rows = kit.households(_HN_RULE_UNIT)
+    standard = kit.household_standard
+    not_poor = next(r.label for r in kit.ref.households.results if r.code == "not_poor")
+    urban = next(a.label for a in kit.ref.households.areas if a.code == "urban")
+    candidates = np.flatnonzero((rows["result"] == not_poor).to_numpy())
+    chosen = np.sort(kit.rng.choice(candidates, _HN_RULE_ROWS, replace=False))
+    cutoffs = standard.score_cutoffs
+    cutoff = pl.when(pl.col("area") == urban).then(cutoffs["urban"]).otherwise(cutoffs["rural"])
+    rows = rows.with_columns(
+        income_score=pl.when(pl.int_range(pl.len()).is_in(chosen.tolist()))
+        .then(cutoff - 5)
+        .otherwise("income_score")
+    )
+    # Without the optional income flag (it would disagree with the score: a second finding).
+    columns = [c for c in kit.household_columns() if c.key != "income_below_line"]
+    return kit.save_review(name, _HN_RULE_UNIT, rows, columns)
+
+
 _UNREADABLE = (
     "rejected: Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng "
     "(nội dung không phải một tệp .xlsx)."
@@ -694,9 +813,10 @@ MESSY_CASES = (
               _bad_cells, "accepted with 5 issues", quarantined=5),
     MessyCase("07_duplicate_commune.xlsx", "one commune twice",
               _duplicate_commune, "accepted with 2 issues", quarantined=2),
-    MessyCase("08_rules_broken.xlsx", "poor_end off by 3; households < poor + near-poor (also "
-              "rate and household jump warnings); certified > trained",
-              _rules_broken, "accepted with 6 issues", quarantined=3),
+    MessyCase("08_rules_broken.xlsx", "poor_end off by 3 (also against the household "
+              "review's count); households < poor + near-poor (also rate and household jump "
+              "warnings); certified > trained",
+              _rules_broken, "accepted with 7 issues", quarantined=3),
     MessyCase("09_unknown_unit.xlsx", "unit code 999", _unknown_unit,
               "rejected: Mã đơn vị báo cáo «999» không có trong danh mục đơn vị hành chính của "
               "kỳ {period}."),
@@ -718,6 +838,14 @@ MESSY_CASES = (
               "rejected: Loại tệp «.xls» không được chấp nhận.", in_folder=False),
     MessyCase("14_scan.pdf", "a scan as PDF", _scan_pdf,
               "rejected: Loại tệp «.pdf» không được chấp nhận.", in_folder=False),
+    MessyCase("15a_hn_names.xlsx", 'household review (form HN) with a column "Họ tên chủ hộ" '
+              "of names", _hn_names, "rejected: personal data (column «Họ tên chủ hộ»)"),
+    MessyCase("15b_hn_id_number.xlsx", "household review with a 12-digit identification "
+              f"number in the village cell of row {_HN_ID_ROW}", _hn_id_number,
+              f"rejected: personal data (row {_HN_ID_ROW})"),
+    MessyCase("15c_hn_rule_broken.csv", f"household review whose result contradicts the rule "
+              f"in {_HN_RULE_ROWS} rows (score B1 at or below the cut-off, «Không nghèo»)",
+              _hn_rule_broken, f"accepted with {_HN_RULE_ROWS} issues"),
 )  # fmt: skip
 
 
