@@ -121,11 +121,12 @@ def personal_value_pattern(id_number: str, phone: str) -> str:
 
 
 def _joined_digits(expr: pl.Expr) -> pl.Expr:
-    """Digit groups typed with blanks, dots or dashes between them, as one run of digits; a
-    number cell read back as ``123456789012.0`` without its ``.0``."""
+    """Digit groups typed with blanks or dots between them, as one run of digits; a number
+    cell read back as ``123456789012.0`` without its ``.0``. A dash joins nothing: a
+    household code like ``18100-0001`` is a code, not a number."""
     joined = expr.str.replace(r"^(\d+)\.0+$", "$1")
     for _ in range(2):  # a run's separators alternate between two non-overlapping matches
-        joined = joined.str.replace_all(r"(\d)[ .\-\u00a0](\d)", "$1$2")
+        joined = joined.str.replace_all(r"(\d)[ .\u00a0](\d)", "$1$2")
     return joined
 
 
@@ -143,8 +144,13 @@ def personal_cell_findings(
         .select(
             FILE_ID,
             "excel_row",
+            # As typed, or with its digit groups joined: "Xóm 2 0912345678" holds a phone
+            # number that joining would hide in "20912345678".
             *[
-                _joined_digits(pl.col(c).cast(pl.String)).str.contains(pattern).alias(c)
+                (
+                    pl.col(c).cast(pl.String).str.contains(pattern)
+                    | _joined_digits(pl.col(c).cast(pl.String)).str.contains(pattern)
+                ).alias(c)
                 for c in columns
             ],
         )
@@ -177,7 +183,7 @@ def _column_letter(position: pl.Expr) -> pl.Expr:
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     first = pl.lit(letters).str.slice(position // 26 - 1, 1)
     last = pl.lit(letters).str.slice(position % 26, 1)
-    return "cột " + pl.when(position < 26).then(last).otherwise(first + last)
+    return pl.when(position < 26).then(last).otherwise(first + last)
 
 
 # ---------------------------------------------------------------------------- metadata
@@ -202,6 +208,7 @@ def review_metadata(
     required: list[str],
     template_version: str,
     kinds: dict[str, str],
+    kind_words: dict[str, str],
     standards: pl.DataFrame,
     registry: pl.DataFrame,
     today: date,
@@ -210,7 +217,8 @@ def review_metadata(
     """Parse and check each household file's metadata.
 
     ``values``: file_id, sheet and one text column per metadata key as found. ``kinds``: typed
-    review kind (match key) -> code; a kind code ending in "dau-ky" is a baseline review.
+    review kind (match key) -> code; a kind code ending in "dau-ky" is a baseline review;
+    ``kind_words``: code -> how a message names it ("định kỳ").
     ``standards``: id, first_year, last_year, reviewable. A periodic review of year Y is done
     under the standard that measures Y; a baseline review under the one that starts in Y + 1.
     Returns ``REVIEW_METADATA_SCHEMA`` rows (unit_name from the registry) and the findings.
@@ -282,7 +290,6 @@ def review_metadata(
     )
     checked = parsed.join(applicable, on=FILE_ID, how="left").join(known, on=FILE_ID, how="left")
     reviewable = standards.filter(pl.col("reviewable"))["id"].to_list()
-    kind_words = {code: word for word, code in kinds.items()}
 
     def problem(rule: str, key: str, when: pl.Expr, **extra: pl.Expr) -> pl.DataFrame:
         return checked.filter(when).select(
@@ -343,7 +350,8 @@ def review_metadata(
     metadata = checked.select(
         FILE_ID,
         "unit_code",
-        unit_name=pl.coalesce("registry_name", "unit_name"),
+        # The registry's name, never the typed one: a file may be refused for what it typed.
+        unit_name="registry_name",
         review_year="year",
         review_kind="kind",
         standard="standard",
@@ -737,7 +745,9 @@ def _duplicates(parsed: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
         parsed.filter(pl.col("household_code").is_not_null() & (pl.len().over(same) > 1))
         .select(*index, "household_code")
         .with_columns(rows=pl.col("excel_row").sort().over(same, mapping_strategy="join"))
-        .with_columns(others=pl.col("rows").list.set_difference(pl.concat_list("excel_row")))
+        .with_columns(
+            others=pl.col("rows").list.set_difference(pl.concat_list("excel_row")).list.sort()
+        )
         .select(
             *index,
             column_label=label,
@@ -771,7 +781,7 @@ def _classify(
     below = (
         pl.when(pl.lit(rule.scores_income) & pl.col("income_score").is_not_null())
         .then(by_score)
-        .when(flag_given)
+        .when(pl.lit(not rule.scores_income) & flag_given)
         .then(pl.col("income_below_line"))
     )
     rule_result = (
@@ -819,11 +829,12 @@ def _classify(
         )
     )
     result_label = pl.col("result").replace_strict(vocabulary.result_labels, default=None)
-    missing_income = frame.filter(
-        pl.col("income_score").is_null()
-        & pl.col("income_score__problem").is_null()
-        & (pl.lit(rule.scores_income) | ~pl.col("income_flag_given"))
-    ).select(
+    lacks_income = (
+        pl.col("income_score").is_null() & pl.col("income_score__problem").is_null()
+        if rule.scores_income
+        else ~pl.col("income_flag_given")
+    )
+    missing_income = frame.filter(lacks_income).select(
         *index,
         column_label=pl.lit(labels["income_score" if rule.scores_income else "income_below_line"]),
         detail=pl.lit(

@@ -27,14 +27,15 @@ from ntm.store.paths import atomic_path
 from transforms.layout import Column
 from transforms.registry import communes_of, find_reporting_unit
 
-ROWS = 2000  # household rows pre-formatted, with their drop-downs and checks
+ROWS = 5000  # household rows pre-formatted, with their drop-downs and checks
 HEADER_ROW = 3  # 0-based: two title lines, a blank line, then the one header row
 MIN_MEMBERS = 1  # Số nhân khẩu is a whole number >= this
 LAW = "Luật 91/2025/QH15"
-# Excel-side guard against identification and phone numbers in a text cell: 9 to 12 digits
-# once blanks, dots and dashes are removed (the pipeline checks the exact patterns again).
-_ID_LIKE = "NOT(AND(ISNUMBER(--{c}),LEN({c})>=9,LEN({c})<=12))"
-_STRIPPED = 'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({cell}," ",""),".",""),"-","")'
+# Excel-side guard against identification and phone numbers in a text cell: 9 or 12 digits,
+# or 10 starting with 0, once blanks and dots are removed (the pipeline checks the exact
+# patterns again). A dash is kept: a household code like 18100-0001 is not a number.
+_ID_LIKE = 'NOT(AND(ISNUMBER(--{c}),OR(LEN({c})=9,LEN({c})=12,AND(LEN({c})=10,LEFT({c},1)="0"))))'
+_STRIPPED = 'SUBSTITUTE(SUBSTITUTE({cell}," ",""),".","")'
 _PERSONAL_MESSAGE = (
     f"Không ghi số CCCD, CMND, số định danh hay số điện thoại ({LAW}): tệp có ô như vậy bị "
     "trả lại toàn bộ."

@@ -175,6 +175,7 @@ def screen_households(
         required,
         fmt.template_version,
         kinds,
+        {k.code: k.label.lower() for k in fmt.kinds},
         pl.DataFrame(
             [(s.id, s.first_year, s.last_year, s.reviewable) for s in ref.standards],
             schema=["id", "first_year", "last_year", "reviewable"],
@@ -185,11 +186,14 @@ def screen_households(
         ref.settings.communes_report_from,
     )
     personal = _personal(readable, grid, head, table, columns, ref, files)
+    # Columns are judged against the file's standard: a file naming none it may use is refused
+    # for that alone, not also for every column.
+    allowed = _allowed(ref)
     standards = metadata.select(FILE_ID, "standard").join(files, on=FILE_ID)
     layout = hh.column_findings(
-        standards.filter(pl.col("standard").is_not_null()),
+        standards.filter(pl.col("standard").is_in(allowed["standard"].implode())),
         table,
-        _allowed(ref),
+        allowed,
         frozenset(fmt.csv_metadata_columns),
     )
     with_rows = table.rows.select(FILE_ID).unique()
@@ -198,9 +202,18 @@ def screen_households(
         .join(with_rows, on=FILE_ID, how="anti")
         .select(FILE_ID, "sheet", rule_id=pl.lit("hn_no_rows"))
     )
-    findings = pl.concat(
-        [with_file(reading), meta_findings, checked, personal, layout, with_file(no_rows)]
-    ).sort(FILE_ID, maintain_order=True)
+    findings = pl.concat([with_file(reading), meta_findings, checked, layout, with_file(no_rows)])
+    # A file with personal data is refused for that, and says nothing else: any other finding
+    # might quote the personal value (a label, a name, the person who prepared it).
+    refused = personal.select(FILE_ID).unique()
+    findings = pl.concat([findings.join(refused, on=FILE_ID, how="anti"), personal]).sort(
+        FILE_ID, maintain_order=True
+    )
+    metadata = metadata.with_columns(
+        prepared_by=pl.when(pl.col(FILE_ID).is_in(refused[FILE_ID].implode()))
+        .then(None)
+        .otherwise(pl.col("prepared_by"))
+    )
     rows_read = table.rows.group_by(FILE_ID).agg(rows_read=pl.len().cast(pl.Int32))
     return HouseholdScreen(metadata, table.rows, files, findings, rows_read)
 
@@ -217,7 +230,9 @@ def _metadata_values(
     csv_ids = [i for i, r in readable if r.is_csv]
     wide, extra = workbook_metadata(workbooks, fmt.metadata)
     csv_rows = table.rows.filter(pl.col(FILE_ID).is_in(csv_ids))
-    csv_values, inconsistent = csv_metadata_values(csv_rows, list(fmt.csv_metadata_columns))
+    csv_values, inconsistent = csv_metadata_values(
+        csv_rows, list(fmt.csv_metadata_columns), upper=False
+    )
     csv_values = csv_values.with_columns(
         template_version=pl.lit(fmt.template_version), form=pl.lit(fmt.form)
     )
@@ -396,7 +411,7 @@ def _check_rows(
             expected,
             rules,
             vocabulary,
-            fmt.labels,
+            {c.key: c.label for c in _all_columns(ref)} | fmt.labels,
             causes,
             day.strftime("%d/%m/%Y"),
         )

@@ -459,14 +459,17 @@ def _csv_metadata(
     return values, inconsistent, renamed
 
 
-def csv_metadata_values(rows: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def csv_metadata_values(
+    rows: pl.DataFrame, keys: list[str], upper: bool = True
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The metadata a CSV carries in its leading columns: file_id and one value per key (the
-    first, trimmed and upper-cased), and csv_inconsistent findings where a column holds more
-    than one value."""
+    first, trimmed, and upper-cased with ``upper``), and csv_inconsistent findings where a
+    column holds more than one value."""
+    value = pl.col("value").str.strip_chars()
     distinct = (
         rows.select(FILE_ID, "excel_row", *keys)
         .unpivot(index=[FILE_ID, "excel_row"], variable_name="key", value_name="value")
-        .with_columns(pl.col("value").str.strip_chars().str.to_uppercase())
+        .with_columns(value.str.to_uppercase() if upper else value)
         .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
         .sort(FILE_ID, "excel_row")
         .unique([FILE_ID, "key", "value"], keep="first", maintain_order=True)
