@@ -39,7 +39,7 @@ TABLES = {
 def inbox(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> Path:
     """Two quarters of the demo, the messy set, a copy of a file and a file sent twice."""
     folder = tmp_path_factory.mktemp("inbox")
-    generate_demo(folder, ref, Period(2024, 3), Period(2024, 4))
+    generate_demo(folder, ref, Period(2024, 3), Period(2024, 4), households=False)
     generate_messy(folder / "messy", ref, Period(2024, 4))
     files = discover([folder])
     first, last = files[0], files[-1]

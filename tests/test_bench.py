@@ -34,6 +34,13 @@ EXPECTED_ROWS = (
     "| national ours / floor (ingest vs fastexcel read + DuckDB group-by) |",
     "| ingest ≤ 3× the fastexcel floor — national quarter |",
     "| ingest ≥ 20× faster than pandas+openpyxl — national quarter |",
+    # the household review (bench.households): 3 province files, 6 of the synthetic country
+    "| tiny census: ingest+validate+store (3 files) |",
+    "| tiny census: floor total: read + DuckDB insert (3 files) |",
+    "| tiny national: ingest + feedback workbooks (6 files) |",
+    "| tiny national: household_counts level=province (`ntm households`) |",
+    "| tiny national: `ntm households --level province` (whole command) |",
+    "| ingest ≤ 1.5× the floor — tiny national |",
 )
 
 
@@ -42,7 +49,7 @@ def test_tiny_benchmark_prints_every_row(tmp_path: Path) -> None:
     out.write_text("# Notes\n\nkept\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n\ntail\n")
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--scale", "tiny", "--runs", "1", "--no-report",
-         "--out", str(out)],
+         "--out", str(out), "--cache", str(tmp_path / "cache")],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -52,4 +59,6 @@ def test_tiny_benchmark_prints_every_row(tmp_path: Path) -> None:
     assert "60 rows; accepted" in done.stdout  # the synthetic country's 6 districts
     written = out.read_text(encoding="utf-8")
     assert written.startswith("# Notes\n\nkept\n") and written.endswith("\n\ntail\n")
-    assert "old" not in written and "| ingest rows |" in written
+    assert "\nold\n" not in written and "| ingest rows |" in written  # "household" has "old"
+    assert "600 rows read, 600 accepted" in written and "300 rows read, 300 accepted" in written
+    assert written.index("<!-- bench:end -->") < written.index("<!-- bench:households:begin -->")

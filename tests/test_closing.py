@@ -43,7 +43,7 @@ def signed(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> DataDir:
     root = tmp_path_factory.mktemp("closing")
     data_dir = DataDir(root / "data")
     demo = root / "demo"
-    generate_demo(demo, ref, first=PERIOD, last=NEXT)
+    generate_demo(demo, ref, first=PERIOD, last=NEXT, households=False)
     files = [p for p in sorted(demo.rglob("*.*")) if p.name[:3] in REPORTING]
     ingest_files(files, data_dir, ref, now=datetime(2025, 4, 20, tzinfo=UTC))
     generate_report(data_dir, ref, PERIOD, date(2025, 1, 20), run_id="closing")

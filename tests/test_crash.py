@@ -136,7 +136,7 @@ def hidden(data_dir: DataDir) -> list[str]:
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory, ref) -> Path:
     folder = tmp_path_factory.mktemp("inbox")
-    generate_demo(folder, ref, first=Period(2024, 3), last=Period(2024, 4))
+    generate_demo(folder, ref, first=Period(2024, 3), last=Period(2024, 4), households=False)
     return folder
 
 

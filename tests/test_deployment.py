@@ -89,7 +89,9 @@ def prefect(env: dict[str, str], *args: str, timeout: float = 300) -> str:
 
 def test_an_adhoc_deployment_run_produces_the_report(server, tmp_path, ref):
     data_dir = DataDir(tmp_path / "data")
-    generate_demo(data_dir.inbox, ref, first=Period(2024, 4), last=Period(2024, 4))
+    generate_demo(
+        data_dir.inbox, ref, first=Period(2024, 4), last=Period(2024, 4), households=False
+    )
     prefect(server, "work-pool", "create", "ntm-process", "--type", "process", "--overwrite")
     prefect(server, "--no-prompt", "deploy", "--all")
     worker = subprocess.Popen(

@@ -55,13 +55,18 @@ def test_the_quarterly_flow_ingests_reports_and_publishes(prefect_backend, demo_
 
     result = quarterly_report(period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-20")
     report = result["report"]
-    assert (result["files"], report["version"], report["new"]) == (13, 1, True)
+    # The 13 quarterly files of 2024-Q4 and the 13 district household reviews of 2024.
+    assert (result["files"], report["version"], report["new"]) == (26, 1, True)
     assert Path(report["pdf"]).exists() and report["pages"] > 10
     assert (demo_inbox.root / "indicators" / "chi-tieu_2024-Q4.xlsx").exists()
 
     with get_client(sync_client=True) as client:
-        keys = {artifact.key for artifact in client.read_artifacts()}
+        artifacts = client.read_artifacts()
+    keys = {artifact.key for artifact in artifacts}
     assert {"quarterly-summary", "findings-per-unit", "report-pdf", "followup-list"} <= keys
+    summary = next(a for a in artifacts if a.key == "quarterly-summary")
+    assert "rà soát hộ nghèo, hộ cận nghèo (biểu HN)" in str(summary.data)
+    assert "436 2024 dinh-ky" in str(summary.data)
     # Every district sent its 2024-Q4 file: nobody to follow up, and the workbook says so.
     assert result["followup"]["rows"] == []
     assert Path(result["followup"]["workbook"]).exists()

@@ -254,7 +254,7 @@ def warehouse_dir(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> D
     Q4 file is followed by a rejected correction; and a file nobody can read arrives too.
     """
     inbox = tmp_path_factory.mktemp("inbox")
-    generate_demo(inbox, ref, first=Period(2024, 2), last=Q4)
+    generate_demo(inbox, ref, first=Period(2024, 2), last=Q4, households=False)
     for path in inbox.rglob("*_2024-Q*.*"):
         period = Period.parse(path.parent.name)
         assert period is not None

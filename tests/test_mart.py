@@ -29,7 +29,7 @@ PERIOD = Period(2024, 4)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> Path:
     folder = tmp_path_factory.mktemp("demo")
-    generate_demo(folder, ref, first=Period(2024, 3), last=PERIOD)
+    generate_demo(folder, ref, first=Period(2024, 3), last=PERIOD, households=False)
     return folder
 
 

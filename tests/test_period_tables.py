@@ -26,7 +26,9 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory, ref) -> DataDir:
     """Year-ends 2023 and 2024 (13 districts) and 2025 (69 communes report directly)."""
     data_dir = DataDir(tmp_path_factory.mktemp("tables") / "data")
     for year in (2023, 2024, 2025):
-        generate_demo(data_dir.inbox, ref, first=Period(year, 4), last=Period(year, 4))
+        generate_demo(
+            data_dir.inbox, ref, first=Period(year, 4), last=Period(year, 4), households=False
+        )
     outcomes = ingest_files([data_dir.inbox], data_dir, ref, now=LATER, feedback=False)
     assert {o.status for o in outcomes} == {"accepted"}
     return data_dir

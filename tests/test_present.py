@@ -30,7 +30,9 @@ def present(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> DataDir
     """The demo from 2025-Q4 through 2026-Q3: communes report directly."""
     root = tmp_path_factory.mktemp("present")
     data_dir = DataDir(root / "data")
-    generate_demo(data_dir.inbox, ref, first=Period(2025, 4), last=Period(2026, 3))
+    generate_demo(
+        data_dir.inbox, ref, first=Period(2025, 4), last=Period(2026, 3), households=False
+    )
     ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
     return data_dir
 
@@ -106,7 +108,9 @@ def test_a_period_no_programme_covers_gets_rates_and_no_targets(tmp_path, ref, c
     (copy / "criteria" / "2021-2025.toml").unlink()
     uncovered = load_reference(copy)
     data_dir = DataDir(tmp_path / "data")
-    generate_demo(data_dir.inbox, ref, first=Period(2023, 4), last=Period(2024, 4))
+    generate_demo(
+        data_dir.inbox, ref, first=Period(2023, 4), last=Period(2024, 4), households=False
+    )
     ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
         tables = period_tables(warehouse, uncovered, Period(2024, 4))
@@ -129,7 +133,9 @@ def test_a_period_no_programme_covers_gets_rates_and_no_targets(tmp_path, ref, c
 def test_a_period_before_the_registry_is_computed_empty_not_failed(tmp_path, ref, capsys):
     # 2019-Q4: no programme covers it, and the registry starts with the structure of 2020.
     data_dir = DataDir(tmp_path / "data")
-    generate_demo(data_dir.inbox, ref, first=Period(2024, 4), last=Period(2024, 4))
+    generate_demo(
+        data_dir.inbox, ref, first=Period(2024, 4), last=Period(2024, 4), households=False
+    )
     ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
     table = indicators_csv(data_dir, "2019-Q4", capsys)
     assert table.is_empty() and table.columns[-1] == "target_status"
@@ -180,7 +186,9 @@ def test_moving_the_break_is_one_line_of_data(tmp_path, ref):
     standard = copy / "poverty_standards" / "2027-2030.toml"
     text = standard.read_text(encoding="utf-8")
     assert text.count("first_year = 2027\n") == 1
-    standard.write_text(text.replace("first_year = 2027\n", "first_year = 2028\n"), encoding="utf-8")
+    standard.write_text(
+        text.replace("first_year = 2027\n", "first_year = 2028\n"), encoding="utf-8"
+    )
     moved = load_reference(copy)
     changes = trends.yearly_changes(series({2026: 400, 2027: 380, 2028: 700}), programme_of(moved))
     breaks = dict(changes.select("year", "method_break").iter_rows())

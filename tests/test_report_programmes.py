@@ -37,7 +37,7 @@ def words(text: str) -> str:
 def demo_data(root: Path, ref: Reference, periods: list[Period], now: datetime) -> DataDir:
     data_dir = DataDir(root / "data")
     for period in periods:
-        generate_demo(data_dir.inbox, ref, first=period, last=period)
+        generate_demo(data_dir.inbox, ref, first=period, last=period, households=False)
     outcomes = ingest_files([data_dir.inbox], data_dir, ref, now=now, feedback=False)
     assert {o.status for o in outcomes} == {"accepted"}
     return data_dir
@@ -83,7 +83,7 @@ def two_districts(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> D
     """Year-ends 2023 and 2024 of Thành phố Hà Tĩnh and Huyện Vũ Quang."""
     root = tmp_path_factory.mktemp("two")
     demo = root / "demo"
-    generate_demo(demo, ref, first=Period(2023, 4), last=Period(2024, 4))
+    generate_demo(demo, ref, first=Period(2023, 4), last=Period(2024, 4), households=False)
     chosen = [p for p in sorted(demo.rglob("*")) if p.is_file() and p.name[:3] in ("436", "441")]
     data_dir = DataDir(root / "data")
     ingest_files(chosen, data_dir, ref, now=datetime(2025, 1, 20, 3, tzinfo=UTC), feedback=False)

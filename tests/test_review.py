@@ -190,7 +190,7 @@ def programme_dir(tmp_path_factory: pytest.TempPathFactory, ref) -> DataDir:
     data_dir = DataDir(root / "data")
     demo = root / "demo"
     for year in range(2021, 2026):
-        generate_demo(demo, ref, first=Period(year, 4), last=Period(year, 4))
+        generate_demo(demo, ref, first=Period(year, 4), last=Period(year, 4), households=False)
     ingest_files(_reporting_files(ref, demo), data_dir, ref, now=NOW.replace(year=2026))
     return data_dir
 
@@ -226,7 +226,7 @@ def test_the_review_text_matches_the_reviewed_golden_file(programme_dir, ref) ->
 def test_a_review_of_2026_2030_on_partial_data_says_what_is_pending(tmp_path: Path, ref) -> None:
     data_dir = DataDir(tmp_path / "data")
     demo = tmp_path / "demo"
-    generate_demo(demo, ref, first=Period(2026, 3), last=Period(2026, 3))
+    generate_demo(demo, ref, first=Period(2026, 3), last=Period(2026, 3), households=False)
     ingest_files(
         sorted(demo.rglob("*.*"))[:10], data_dir, ref, now=NOW.replace(year=2026, month=11)
     )

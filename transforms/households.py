@@ -30,6 +30,8 @@ from transforms.text import clean_text_expr, match_key, match_key_expr
 HEADER_SEARCH_ROWS = 30
 _COMMUNE_CODE = r"^[0-9]{5}$"
 RESULT_CODES = ("poor", "near_poor", "not_poor")
+# The shortest identification number (CMND): a shorter cell holds none.
+MIN_NUMBER_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -139,28 +141,25 @@ def personal_cell_findings(
     columns = [c for c in grid.columns if c not in (FILE_ID, "excel_row")]
     if not columns or grid.is_empty():
         return no_findings()
-    hits = (
-        grid.lazy()
-        .select(
-            FILE_ID,
-            "excel_row",
-            # As typed, or with its digit groups joined: "Xóm 2 0912345678" holds a phone
-            # number that joining would hide in "20912345678".
-            *[
-                (
-                    pl.col(c).cast(pl.String).str.contains(pattern)
-                    | _joined_digits(pl.col(c).cast(pl.String)).str.contains(pattern)
-                ).alias(c)
-                for c in columns
-            ],
-        )
-        .filter(pl.any_horizontal(columns))
-        .collect()
+    # A number of 9 digits needs 9 characters: most cells (flags, counts) are shorter and are
+    # never searched.
+    candidates = pl.concat(
+        [
+            grid.select(
+                FILE_ID,
+                "excel_row",
+                text=pl.col(c).cast(pl.String),
+                position=pl.lit(int(c.removeprefix("c")), pl.Int64),
+            ).filter(pl.col("text").str.len_chars() >= MIN_NUMBER_DIGITS)
+            for c in columns
+        ]
     )
+    text = pl.col("text")
     found = (
-        hits.unpivot(index=[FILE_ID, "excel_row"], variable_name="cell", value_name="hit")
-        .filter(pl.col("hit"))
-        .with_columns(position=pl.col("cell").str.extract(r"(\d+)$").cast(pl.Int64))
+        # As typed, or with its digit groups joined: "Xóm 2 0912345678" holds a phone number
+        # that joining would hide in "20912345678".
+        candidates.filter(text.str.contains(pattern) | _joined_digits(text).str.contains(pattern))
+        .select(FILE_ID, "excel_row", "position")
         .join(column_names, on=[FILE_ID, "position"], how="left")
         .join(sheets, on=FILE_ID, how="left")
         .sort(FILE_ID, "excel_row", "position")
@@ -526,23 +525,57 @@ class CheckedHouseholds:
     findings: pl.DataFrame  # file_id and the finding columns; value_found never a code
 
 
-def _choice(column: str, vocabulary: dict[str, str]) -> tuple[pl.Expr, pl.Expr]:
-    """The code a typed closed-list value stands for, and whether the text was not one."""
-    typed = match_key_expr(pl.col(column))
-    code = typed.replace_strict(vocabulary, default=None, return_dtype=pl.String)
-    return code, typed.is_not_null() & (typed != "") & code.is_null()
+@dataclass(frozen=True)
+class _Spellings:
+    """What each distinct text of the closed-list columns of a batch stands for.
 
+    A batch holds a few dozen distinct texts in hundreds of thousands of cells: each text is
+    normalised once (NFC, case folding) and the cells are looked up, instead of normalising
+    every cell.
+    """
 
-def _flag(column: str, vocabulary: Vocabulary) -> tuple[pl.Expr, pl.Expr]:
-    """A 1/0 flag (x/empty, có/không): its value, and whether the text was neither."""
-    typed = match_key_expr(pl.col(column)).str.replace(r"^(\d+)\.0+$", "$1").fill_null("")
-    value = (
-        pl.when(typed.is_in(list(vocabulary.flag_yes)))
-        .then(True)
-        .when(typed.is_in(list(vocabulary.flag_no)))
-        .then(False)
-    )
-    return value, value.is_null()
+    flags: dict[str, bool]  # text -> value; a text that is no flag is absent
+    areas: dict[str, str]
+    results: dict[str, str]
+
+    @classmethod
+    def of(cls, rows: pl.DataFrame, columns: list[str], vocabulary: Vocabulary) -> _Spellings:
+        present = [c for c in columns if c in rows.columns]
+        distinct = (
+            pl.concat(
+                [rows.select(pl.col(c).cast(pl.String).unique().alias("text")) for c in present]
+            )
+            .unique()
+            .drop_nulls()
+            .with_columns(key=match_key_expr(pl.col("text")).str.replace(r"^(\d+)\.0+$", "$1"))
+        )
+        pairs = dict(distinct.select("text", "key").iter_rows())
+        return cls(
+            flags={
+                text: key in vocabulary.flag_yes
+                for text, key in pairs.items()
+                if key in vocabulary.flag_yes or key in vocabulary.flag_no
+            },
+            areas={t: vocabulary.areas[k] for t, k in pairs.items() if k in vocabulary.areas},
+            results={t: vocabulary.results[k] for t, k in pairs.items() if k in vocabulary.results},
+        )
+
+    def choice(self, column: str, codes: dict[str, str]) -> tuple[pl.Expr, pl.Expr]:
+        """The code a typed closed-list value stands for, and whether the text was not one."""
+        text = pl.col(column)
+        code = text.replace_strict(codes, default=None, return_dtype=pl.String)
+        blank = text.is_null() | (text.str.strip_chars() == "")
+        return code, ~blank & code.is_null()
+
+    def flag(self, column: str) -> tuple[pl.Expr, pl.Expr]:
+        """A 1/0 flag (x/empty, có/không): its value, and whether the text was neither."""
+        text = pl.col(column)
+        value = (
+            pl.when(text.is_null())
+            .then(False)
+            .otherwise(text.replace_strict(self.flags, default=None, return_dtype=pl.Boolean))
+        )
+        return value, value.is_null()
 
 
 def check_households(
@@ -568,8 +601,9 @@ def check_households(
         | {"no_labour", *causes}
     )
     index = [FILE_ID, "excel_row"]
-    area, area_bad = _choice("area", vocabulary.areas)
-    result, result_bad = _choice("result", vocabulary.results)
+    spellings = _Spellings.of(rows, [*flag_columns, "area", "result"], vocabulary)
+    area, area_bad = spellings.choice("area", spellings.areas)
+    result, result_bad = spellings.choice("result", spellings.results)
     parsed = (
         rows.lazy()
         .join(files.lazy().select(FILE_ID, "standard"), on=FILE_ID)
@@ -595,9 +629,9 @@ def check_households(
             ).then(figure_problem("deprivation_points")),
             result=result,
             result__bad=result_bad,
-            **{f: _flag(f, vocabulary)[0] for f in flag_columns},
-            **{f"{f}__bad": _flag(f, vocabulary)[1] for f in flag_columns},
-            income_flag_given=match_key_expr(pl.col("income_below_line")).fill_null("") != "",
+            **{f: spellings.flag(f)[0] for f in flag_columns},
+            **{f"{f}__bad": spellings.flag(f)[1] for f in flag_columns},
+            income_flag_given=pl.col("income_below_line").str.strip_chars().fill_null("") != "",
         )
         .collect()
     )
