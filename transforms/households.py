@@ -143,9 +143,10 @@ def personal_cell_findings(
         return no_findings()
     # A number of 9 digits needs 9 characters: most cells (flags, counts) are shorter and are
     # never searched.
+    lazy = grid.lazy()
     candidates = pl.concat(
         [
-            grid.select(
+            lazy.select(
                 FILE_ID,
                 "excel_row",
                 text=pl.col(c).cast(pl.String),
@@ -153,7 +154,7 @@ def personal_cell_findings(
             ).filter(pl.col("text").str.len_chars() >= MIN_NUMBER_DIGITS)
             for c in columns
         ]
-    )
+    ).collect()
     text = pl.col("text")
     found = (
         # As typed, or with its digit groups joined: "Xóm 2 0912345678" holds a phone number
@@ -567,15 +568,14 @@ class _Spellings:
         blank = text.is_null() | (text.str.strip_chars() == "")
         return code, ~blank & code.is_null()
 
-    def flag(self, column: str) -> tuple[pl.Expr, pl.Expr]:
-        """A 1/0 flag (x/empty, có/không): its value, and whether the text was neither."""
+    def flag(self, column: str) -> pl.Expr:
+        """A 1/0 flag (x/empty, có/không): its value; null where the text was neither."""
         text = pl.col(column)
-        value = (
+        return (
             pl.when(text.is_null())
             .then(False)
             .otherwise(text.replace_strict(self.flags, default=None, return_dtype=pl.Boolean))
         )
-        return value, value.is_null()
 
 
 def check_households(
@@ -629,10 +629,10 @@ def check_households(
             ).then(figure_problem("deprivation_points")),
             result=result,
             result__bad=result_bad,
-            **{f: spellings.flag(f)[0] for f in flag_columns},
-            **{f"{f}__bad": spellings.flag(f)[1] for f in flag_columns},
+            **{f: spellings.flag(f) for f in flag_columns},
             income_flag_given=pl.col("income_below_line").str.strip_chars().fill_null("") != "",
         )
+        .with_columns(pl.col(f).is_null().alias(f"{f}__bad") for f in flag_columns)
         .collect()
     )
     parts = [_value_findings(parsed, rows, labels, flag_columns)]
@@ -952,10 +952,11 @@ def _classify(
 
 
 def _listed(keys: list[str]) -> pl.Expr:
-    """The keys whose flag is set, as a list (in the given order)."""
-    return pl.concat_list(
-        [pl.when(pl.col(k)).then(pl.lit(k)).otherwise(pl.lit(None, pl.String)) for k in keys]
-    ).list.drop_nulls()
+    """The keys whose flag is set, as a list (in the given order). Keys are lower-case words
+    joined by "_" (the loader checks), so a blank-separated text of them splits back exactly;
+    that is an order of magnitude faster than a list of conditional items."""
+    named = [pl.when(pl.col(k)).then(pl.lit(k)).otherwise(pl.lit("")) for k in keys]
+    return pl.concat_str(named, separator=" ").str.extract_all(r"[a-z_]+")
 
 
 # ---------------------------------------------------------------------------- counting

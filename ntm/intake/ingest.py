@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from ntm.intake.feedback import write_feedback
-from ntm.intake.households import HouseholdRun, screen_households
+from ntm.intake.households import HouseholdRun, HouseholdScreen, screen_households
 from ntm.intake.households import answer_again as answer_households_again
 from ntm.intake.households import cut_waves as household_waves
 from ntm.intake.households import ingest_wave as ingest_household_wave
@@ -291,7 +291,7 @@ def _ingest_chunk(
     kept, skipped = select_units(fresh, screened, selected, household_screen)
     outcomes |= unchanged | skipped
     earlier: set[str] = set()
-    for form_run in _by_form(kept, households):
+    for form_run in _by_form(kept, households, screened, household_screen):
         of_households = form_run[0].file_id in households
         waves = (
             household_waves(form_run, household_screen)
@@ -315,15 +315,39 @@ def _ingest_chunk(
     return [outcomes[i] for i in sorted(outcomes)]
 
 
-def _by_form(arrivals: list[Arrival], households: dict[int, FileRead]) -> list[list[Arrival]]:
-    """``arrivals`` cut into runs of consecutive files of the same form, in arrival order."""
+def _by_form(
+    arrivals: list[Arrival],
+    households: dict[int, FileRead],
+    screened: Screened,
+    household_screen: HouseholdScreen | None,
+) -> list[list[Arrival]]:
+    """``arrivals`` as runs of consecutive files of one form, in arrival order, except that a
+    household file waits for the next quarterly file it must precede: a Q4 form of its periodic
+    review's year (the two are reconciled, by whichever arrives second). Waiting keeps the household
+    files of a chunk in a few runs instead of one between every two quarterly periods."""
     runs: list[list[Arrival]] = []
+    pending: list[Arrival] = []
     for arrival in arrivals:
-        form = arrival.file_id in households
-        if runs and (runs[-1][0].file_id in households) == form:
+        if arrival.file_id in households:
+            pending.append(arrival)
+            continue
+        meta = screened.by_file.get(arrival.file_id)
+        if pending and meta is not None and household_screen is not None:
+            due = {
+                f"{review['review_year']}-Q4"
+                for a in pending
+                if (review := household_screen.by_file.get(a.file_id))
+                and review["review_kind"] == "dinh-ky"
+            }
+            if str(meta["period"]) in due:
+                runs.append(pending)
+                pending = []
+        if runs and runs[-1][0].file_id not in households:
             runs[-1].append(arrival)
         else:
             runs.append([arrival])
+    if pending:
+        runs.append(pending)
     return runs
 
 
