@@ -324,18 +324,66 @@ def cut_waves(arrivals: Sequence[Arrival], screen: HouseholdScreen) -> list[list
     return waves
 
 
+@dataclass(frozen=True)
+class Checked:
+    """The rows of a run's household files, checked and hashed once, before any is stored: the
+    quarterly files of the same run are reconciled with them in arrival order."""
+
+    rows: pl.DataFrame  # file_id and the stored columns (household_key, never the code)
+    findings: pl.DataFrame
+
+    def counts(self, screen: HouseholdScreen, arrivals: Sequence[Arrival]) -> pl.DataFrame:
+        """Per periodic review file and commune: file_id, review_year, received_at,
+        review_poor, review_near_poor (accepted rows)."""
+        received = pl.DataFrame(
+            {
+                FILE_ID: [a.file_id for a in arrivals],
+                "received_at": [a.received_at for a in arrivals],
+            },
+            schema={FILE_ID: pl.Int64, "received_at": pl.Datetime("us", "UTC")},
+        )
+        periodic = screen.metadata.filter(pl.col("review_kind") == "dinh-ky").select(
+            FILE_ID, "review_year"
+        )
+        accepted = self.rows.filter(pl.col("row_status") == "accepted").join(periodic, on=FILE_ID)
+        return (
+            hh.commune_counts(accepted, by=[FILE_ID, "review_year"])
+            .join(received, on=FILE_ID)
+            .select(
+                FILE_ID,
+                "review_year",
+                "received_at",
+                "commune_code",
+                review_poor="poor",
+                review_near_poor="near_poor",
+            )
+        )
+
+
+def check_run(
+    screen: HouseholdScreen, arrivals: Sequence[Arrival], ref: Reference, key: HouseholdKey
+) -> Checked:
+    """Check and hash the rows of every household file of a run that passed its file checks."""
+    ids = [a.file_id for a in arrivals if a.file_id not in screen.rejected]
+    rows, findings = _check_rows(screen, ids, ref)
+    return Checked(key.hash_codes(rows), findings)
+
+
 def ingest_wave(
-    wave: list[Arrival], screen: HouseholdScreen, known: Known, run: HouseholdRun
+    wave: list[Arrival], screen: HouseholdScreen, checked: Checked, known: Known, run: HouseholdRun
 ) -> dict[int, FileOutcome]:
-    """Check a wave's household rows, hash their codes, store the wave, answer its files."""
+    """Store a wave of checked household files (reconciled with the Q4 forms that had arrived
+    before each), then answer its files."""
     ref = run.ref
-    ids = [a.file_id for a in wave]
-    checked_ids = [i for i in ids if i not in screen.rejected]
-    rows, row_findings = _check_rows(screen, checked_ids, ref)
-    rows = run.key.hash_codes(rows)
-    mismatches = _reconcile(rows, screen, run.warehouse)
+    ids = pl.Series(FILE_ID, [a.file_id for a in wave], dtype=pl.Int64).implode()
+    rows = checked.rows.filter(pl.col(FILE_ID).is_in(ids))
+    mismatches = _reconcile(rows, screen, wave, run.warehouse)
     findings = pl.concat(
-        [screen.findings.filter(pl.col(FILE_ID).is_in(ids)), row_findings, mismatches]
+        [
+            screen.findings.filter(pl.col(FILE_ID).is_in(ids)),
+            checked.findings.filter(pl.col(FILE_ID).is_in(ids)),
+            mismatches,
+        ]
     ).sort(FILE_ID, maintain_order=True)
     rendered = render_findings(findings, screen.sheets, ref)
     summary = _summarise(wave, screen, rows, rendered, run.now)
@@ -421,21 +469,27 @@ def _check_rows(
     return typed, pl.concat(findings)
 
 
-def _reconcile(rows: pl.DataFrame, screen: HouseholdScreen, warehouse: Warehouse) -> pl.DataFrame:
-    """Warnings where a periodic review's counts of a commune differ from its Q4 form: one
-    query for the whole wave."""
+def _reconcile(
+    rows: pl.DataFrame, screen: HouseholdScreen, wave: Sequence[Arrival], warehouse: Warehouse
+) -> pl.DataFrame:
+    """Warnings where a periodic review's counts of a commune differ from its Q4 form, as the
+    form stood when the review arrived (one query for the wave). A form arriving later is
+    reconciled from its own side."""
     periodic = screen.metadata.filter(pl.col("review_kind") == "dinh-ky").select(
         FILE_ID, period=pl.format("{}-Q4", "review_year")
     )
     accepted = rows.filter(pl.col("row_status") == "accepted").join(periodic, on=FILE_ID)
     if accepted.is_empty():
         return no_findings()
+    received = {a.file_id: a.received_at for a in wave}
     counts = hh.commune_counts(accepted, by=[FILE_ID, "period"])
     form = warehouse.frame(
         "q4_form_counts",
+        keys=counts[FILE_ID].to_list(),
         communes=counts["commune_code"].to_list(),
         periods=counts["period"].to_list(),
-    )
+        before=[received[i] for i in counts[FILE_ID]],
+    ).rename({"key": FILE_ID})
     words = {"poor": "hộ nghèo", "near_poor": "hộ cận nghèo"}
     what = pl.col("what").replace_strict(words)
     return with_file(

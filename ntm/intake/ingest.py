@@ -35,8 +35,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from ntm.intake.feedback import write_feedback
-from ntm.intake.households import HouseholdRun, HouseholdScreen, screen_households
+from ntm.intake.households import HouseholdRun, screen_households
 from ntm.intake.households import answer_again as answer_households_again
+from ntm.intake.households import check_run as check_households
 from ntm.intake.households import cut_waves as household_waves
 from ntm.intake.households import ingest_wave as ingest_household_wave
 from ntm.intake.readers import FORM_HOUSEHOLDS, FileRead, read_file
@@ -270,9 +271,9 @@ def _ingest_chunk(
 ) -> list[FileOutcome]:
     """Up to BATCH_FILES files: read and screen them all at once, then store them wave by wave.
 
-    Quarterly and household files are screened apart and stored in arrival order: a run of
-    consecutive files of one form at a time, so that whichever of a Q4 form and its commune's
-    household review arrives second is reconciled with the first.
+    Quarterly and household files are screened apart. A Q4 form and its communes' household
+    review are reconciled by whichever arrived second (file times), in one batch or across
+    batches: the warning is in that file's feedback.
     """
     arrivals, outcomes = _arrive(paths)
     known = _known(run.warehouse, arrivals)
@@ -281,82 +282,70 @@ def _ingest_chunk(
     reads = _read_all(fresh, run.ref)
     households = {i: read for i, read in reads if read.form == FORM_HOUSEHOLDS}
     screened = screen([(i, r) for i, r in reads if i not in households], run.ref, run.today)
-    household_screen = household_run = None
-    if households:
-        household_screen = screen_households(list(households.items()), run.ref, run.today)
+    household_screen = (
+        screen_households(list(households.items()), run.ref, run.today) if households else None
+    )
+    kept, skipped = select_units(fresh, screened, selected, household_screen)
+    outcomes |= unchanged | skipped
+    quarterly = [a for a in kept if a.file_id not in households]
+    reviews = [a for a in kept if a.file_id in households]
+    household_run = checked = review_counts = None
+    if household_screen is not None:
         key = household_key(run.data_dir, run.warehouse)
         household_run = HouseholdRun(
             run.data_dir, run.ref, run.warehouse, key, run.now, run.feedback
         )
-    kept, skipped = select_units(fresh, screened, selected, household_screen)
-    outcomes |= unchanged | skipped
+        checked = check_households(household_screen, reviews, run.ref, key)
+        review_counts = checked.counts(household_screen, reviews)
+    # Quarterly files first, in arrival order; then the household reviews. Either side is
+    # reconciled with what arrived before it: a Q4 form with the reviews of its year stored or
+    # checked above that arrived earlier, a review with the forms that had arrived when it did.
     earlier: set[str] = set()
-    for form_run in _by_form(kept, households, screened, household_screen):
-        of_households = form_run[0].file_id in households
-        waves = (
-            household_waves(form_run, household_screen)
-            if household_screen is not None and of_households
-            else cut_waves(form_run, screened)
-        )
-        for wave in waves:
-            latest = known
-            if any(a.sha256 in earlier for a in wave):
-                # The same bytes came twice in this chunk: the first copy is stored by now.
-                latest = known | _known(run.warehouse, wave)
-            todo, unchanged = dedupe(wave, latest)
-            outcomes |= unchanged
-            earlier.update(a.sha256 for a in todo)
-            if not todo:
-                continue
-            if household_screen is not None and household_run is not None and of_households:
-                outcomes |= ingest_household_wave(todo, household_screen, latest, household_run)
-            else:
-                outcomes |= _ingest_wave(todo, screened, latest, run)
+    for wave in cut_waves(quarterly, screened):
+        todo, latest = _todo(wave, known, earlier, run, outcomes)
+        if todo:
+            outcomes |= _ingest_wave(todo, screened, latest, run, review_counts)
+    if household_screen is not None and household_run is not None and checked is not None:
+        for wave in household_waves(reviews, household_screen):
+            todo, latest = _todo(wave, known, earlier, run, outcomes)
+            if todo:
+                outcomes |= ingest_household_wave(
+                    todo, household_screen, checked, latest, household_run
+                )
     return [outcomes[i] for i in sorted(outcomes)]
 
 
-def _by_form(
-    arrivals: list[Arrival],
-    households: dict[int, FileRead],
-    screened: Screened,
-    household_screen: HouseholdScreen | None,
-) -> list[list[Arrival]]:
-    """``arrivals`` as runs of consecutive files of one form, in arrival order, except that a
-    household file waits for the next quarterly file it must precede: a Q4 form of its periodic
-    review's year (the two are reconciled, by whichever arrives second). Waiting keeps the household
-    files of a chunk in a few runs instead of one between every two quarterly periods."""
-    runs: list[list[Arrival]] = []
-    pending: list[Arrival] = []
-    for arrival in arrivals:
-        if arrival.file_id in households:
-            pending.append(arrival)
-            continue
-        meta = screened.by_file.get(arrival.file_id)
-        if pending and meta is not None and household_screen is not None:
-            due = {
-                f"{review['review_year']}-Q4"
-                for a in pending
-                if (review := household_screen.by_file.get(a.file_id))
-                and review["review_kind"] == "dinh-ky"
-            }
-            if str(meta["period"]) in due:
-                runs.append(pending)
-                pending = []
-        if runs and runs[-1][0].file_id not in households:
-            runs[-1].append(arrival)
-        else:
-            runs.append([arrival])
-    if pending:
-        runs.append(pending)
-    return runs
+def _todo(
+    wave: list[Arrival],
+    known: Known,
+    earlier: set[str],
+    run: _Run,
+    outcomes: dict[int, FileOutcome],
+) -> tuple[list[Arrival], Known]:
+    """The files of a wave still to store, and what is known of the stored contents (the same
+    bytes may have come twice in this chunk: the first copy is stored by now)."""
+    latest = known
+    if any(a.sha256 in earlier for a in wave):
+        latest = known | _known(run.warehouse, wave)
+    todo, unchanged = dedupe(wave, latest)
+    outcomes |= unchanged
+    earlier.update(a.sha256 for a in todo)
+    return todo, latest
 
 
 def _ingest_wave(
-    wave: list[Arrival], screened: Screened, known: Known, run: _Run
+    wave: list[Arrival],
+    screened: Screened,
+    known: Known,
+    run: _Run,
+    review_counts: pl.DataFrame | None = None,
 ) -> dict[int, FileOutcome]:
-    """Check a wave against the history stored before it, store it, then answer its files."""
+    """Check a wave against the history stored before it, store it, then answer its files.
+
+    ``review_counts``: the household reviews of this run not stored yet (``Checked.counts``).
+    """
     prepared = prepare_wave(wave, screened, run.ref)
-    history = _history(run.warehouse, prepared, run.ref)
+    history = _history(run.warehouse, prepared, run.ref, wave, review_counts)
     rows, rendered = check_wave(wave, screened, prepared, history, run.ref)
     summary = summarise(wave, screened, rows, rendered, run.now)
     stored = to_store(summary, wave, known)
@@ -399,7 +388,13 @@ def _read_all(arrivals: list[Arrival], ref: Reference) -> list[tuple[int, FileRe
         return list(pool.map(read, arrivals))
 
 
-def _history(warehouse: Warehouse, prepared: WaveRows | None, ref: Reference) -> pl.DataFrame:
+def _history(
+    warehouse: Warehouse,
+    prepared: WaveRows | None,
+    ref: Reference,
+    wave: Sequence[Arrival] = (),
+    review_counts: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """prev_* and prev_year_q4_* figures of the communes whose rows are to be checked.
 
     Figures of a year before the poverty standard of the period's year came in are left out
@@ -422,18 +417,42 @@ def _history(warehouse: Warehouse, prepared: WaveRows | None, ref: Reference) ->
         year_end = [c for c in found.columns if c.startswith("prev_year_q4_")]
         found = found.with_columns(pl.lit(None, found.schema[c]).alias(c) for c in year_end)
     return found.drop("prev_period").join(
-        _review_counts(warehouse, prepared), on="commune_code", how="left"
+        _review_counts(warehouse, prepared, wave, review_counts), on="commune_code", how="left"
     )
 
 
-def _review_counts(warehouse: Warehouse, prepared: WaveRows) -> pl.DataFrame:
+def _review_counts(
+    warehouse: Warehouse,
+    prepared: WaveRows,
+    wave: Sequence[Arrival],
+    unstored: pl.DataFrame | None,
+) -> pl.DataFrame:
     """review_poor / review_near_poor of the communes: what their periodic household review of
-    the year classified, which a Q4 form is reconciled with (none before Q4: nulls pass)."""
+    the year classified, which a Q4 form is reconciled with (none before Q4: nulls pass). A
+    review of this run counts for a form that arrived after it; else the stored one does."""
     period = prepared.period
     communes = prepared.own["commune_code"].unique().to_list()
     if period.quarter != 4:
         communes = []
-    return warehouse.frame("review_counts", year=period.year, communes=communes)
+    stored = warehouse.frame("review_counts", year=period.year, communes=communes)
+    if unstored is None or unstored.is_empty() or not communes:
+        return stored
+    received = pl.DataFrame(
+        {FILE_ID: [a.file_id for a in wave], "form_received": [a.received_at for a in wave]},
+        schema={FILE_ID: pl.Int64, "form_received": pl.Datetime("us", "UTC")},
+    )
+    forms = prepared.parsed.rows.select(FILE_ID, "commune_code").join(received, on=FILE_ID)
+    earlier = (
+        unstored.filter(pl.col("review_year") == period.year)
+        .join(forms.drop(FILE_ID), on="commune_code")
+        .filter(pl.col("received_at") <= pl.col("form_received"))
+        .sort("received_at")
+        .group_by("commune_code")
+        .last()
+        .select(stored.columns)
+        .cast(stored.schema)
+    )
+    return pl.concat([stored.join(earlier, on="commune_code", how="anti"), earlier])
 
 
 def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:
