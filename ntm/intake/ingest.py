@@ -96,9 +96,10 @@ __all__ = [
 
 # Files read into memory at once: a chunk's bytes and cells are what ingest holds, whatever
 # the inbox holds. A chunk ends at BATCH_FILES files or BATCH_BYTES of files, whichever comes
-# first (500 district workbooks are ~5 MiB).
+# first (500 district workbooks are ~5 MiB; a province's household review in census mode,
+# 385,000 households, is ~50 MiB of files and ~1 GiB of cells: it is read in a few chunks).
 BATCH_FILES = 500
-BATCH_BYTES = 64 * 1024 * 1024
+BATCH_BYTES = 16 * 1024 * 1024
 THREADS = min(4, os.cpu_count() or 1)
 
 
