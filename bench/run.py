@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import importlib
 import io
 import os
 import platform
@@ -69,6 +70,15 @@ def _use_reference(reference: str | None) -> None:
     """Point this child at a reference directory (the synthetic country's), if given."""
     if reference is not None:
         os.environ["NTM_REFERENCE_DIR"] = reference
+
+
+def _quarterly_demo(inbox: Path, ref: Any, first: Any = None, last: Any = None) -> list[Path]:
+    """The demo generator's quarterly files only: these benchmarks measure form 01 (the
+    household review's are bench.households')."""
+    from ntm.intake.demo import generate_demo
+
+    given = {k: v for k, v in (("first", first), ("last", last)) if v is not None}
+    return generate_demo(inbox, ref, households=False, **given)
 
 
 def _ingest(
@@ -321,7 +331,6 @@ def national_reference(folder: Path, districts: int, communes: int, seed: int = 
 
 def _generate(reference: str, inbox: str, quarters: int = 1) -> dict[str, Any]:
     """The demo generator's files for the ``quarters`` up to PERIOD on the synthetic country."""
-    from ntm.intake.demo import generate_demo
     from ntm.reference import load_reference
     from transforms.periods import Period
 
@@ -330,7 +339,7 @@ def _generate(reference: str, inbox: str, quarters: int = 1) -> dict[str, Any]:
     for _ in range(quarters - 1):
         first = first.previous()
     start = time.perf_counter()
-    written = generate_demo(Path(inbox), load_reference(), first, last)
+    written = _quarterly_demo(Path(inbox), load_reference(), first, last)
     return {"seconds": time.perf_counter() - start, "files": [str(p) for p in written]}
 
 
@@ -378,7 +387,12 @@ TASKS: dict[str, Callable[..., dict[str, Any]]] = {
 
 
 def _run_task(task: str, args: tuple[Any, ...]) -> dict[str, Any]:
-    result = TASKS[task](*args)
+    result: dict[str, Any]
+    if ":" in task:  # another bench module's task: "bench.households:_ingest"
+        module, name = task.split(":")
+        result = getattr(importlib.import_module(module), name)(*args)
+    else:
+        result = TASKS[task](*args)
     result["peak_mib"] = _peak_mib()
     return result
 
@@ -467,11 +481,10 @@ def _extra(results: Results, key: str, name: str, values: list[float], **row: An
 
 
 def _demo_files(folder: Path, limit: int | None) -> list[str]:
-    from ntm.intake.demo import generate_demo
     from ntm.reference import load_reference
     from transforms.periods import Period
 
-    written = generate_demo(folder, load_reference(), first=Period(*PERIOD), last=Period(*PERIOD))
+    written = _quarterly_demo(folder, load_reference(), Period(*PERIOD), Period(*PERIOD))
     if limit is not None:
         written = [p for p in written if p.suffix == ".xlsx"][:limit]
     return [str(p) for p in written]
@@ -574,10 +587,9 @@ def run(scale: str, runs: int, with_report: bool, work: Path) -> Results:
 
 
 def _history_files(folder: Path) -> list[str]:
-    from ntm.intake.demo import generate_demo
     from ntm.reference import load_reference
 
-    return [str(p) for p in generate_demo(folder, load_reference())]
+    return [str(p) for p in _quarterly_demo(folder, load_reference())]
 
 
 def _national(
@@ -741,19 +753,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the results into this markdown file")
     parser.add_argument("--no-report", action="store_true", help="skip the PDF report")
     parser.add_argument("--profile", action="store_true", help="cProfile one province ingest")
+    parser.add_argument(
+        "--only", choices=("quarterly", "households"), help="only the quarterly job, or only the "
+        "household review (bench.households; with --profile: profile its ingest at --scale)",
+    )  # fmt: skip
+    parser.add_argument("--cache", type=Path, help="generated household files, kept between runs")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    from bench import households
+
+    cache = args.cache or households.default_cache()
+    results = household_results = None
     with tempfile.TemporaryDirectory(prefix="ntm-bench-") as folder:
         if args.profile:
-            print(profile_ingest(Path(folder)))
+            if args.only == "households":
+                print(households.profile_households(args.scale, cache, Path(folder)))
+            else:
+                print(profile_ingest(Path(folder)))
             return 0
-        results = run(args.scale, args.runs, not args.no_report, Path(folder))
+        if args.only != "households":
+            results = run(args.scale, args.runs, not args.no_report, Path(folder))
+        if args.only != "quarterly":
+            household_results = households.run_households(
+                args.scale, args.runs, cache, Path(folder)
+            )
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
-    generated = render(results, command.strip())
-    print(generated)
-    if args.out:
-        write_out(args.out, generated)
+    if results is not None:
+        generated = render(results, command.strip())
+        print(generated)
+        if args.out:
+            write_out(args.out, generated)
+    if household_results is not None:
+        generated = households.render_households(household_results, command.strip())
+        print(generated)
+        if args.out:
+            households.write_households_out(args.out, generated)
     return 0
 
 
