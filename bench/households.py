@@ -61,14 +61,14 @@ from bench.run import (
     NATIONAL_MAX_RUNS,
     NATIONAL_UNITS,
     Results,
-    _extra,
-    _measure,
-    _say,
-    _use_reference,
+    extra,
     in_child,
     machine,
     markdown_table,
+    measure,
     national_reference,
+    say,
+    use_reference,
 )
 
 HH_BEGIN, HH_END = "<!-- bench:households:begin -->", "<!-- bench:households:end -->"
@@ -239,7 +239,7 @@ def _generate(reference: str | None, folder: str, scenario: Scenario) -> dict[st
     from ntm.reference import load_reference
     from transforms.registry import reporting_level, valid_on
 
-    _use_reference(reference)
+    use_reference(reference)
     ref = load_reference()
     fmt = ref.households
     standard = ref.standard(STANDARD)
@@ -328,7 +328,7 @@ def _ingest(files: list[str], work: str, reference: str | None, feedback: bool) 
     from ntm.reference import load_reference
     from ntm.store.paths import DataDir
 
-    _use_reference(reference)
+    use_reference(reference)
     ref = load_reference()
     data_dir = DataDir(Path(tempfile.mkdtemp(dir=work)) / "data")
     start, cpu = time.perf_counter(), time.process_time()
@@ -387,7 +387,7 @@ def _floor(files: list[str], work: str, reference: str | None) -> dict[str, Any]
     from ntm.intake.ingest import THREADS
     from ntm.reference import load_reference
 
-    _use_reference(reference)
+    use_reference(reference)
     ref = load_reference()
     fmt = ref.households
     standard = ref.standard(STANDARD)
@@ -458,7 +458,7 @@ def _counts(data_dir: str, reference: str | None, level: str) -> dict[str, Any]:
     from ntm.store.paths import DataDir
     from ntm.store.warehouse import Warehouse
 
-    _use_reference(reference)
+    use_reference(reference)
     ref = load_reference()
     with Warehouse.open(DataDir(Path(data_dir)).warehouse, read_only=True) as warehouse:
         start = time.perf_counter()
@@ -496,7 +496,7 @@ def _command(data_dir: str, reference: str | None, level: str) -> dict[str, Any]
 
 
 def _files_of(scenario: Scenario, cache: Path, reference: str | None) -> dict[str, Any]:
-    _say(f"{scenario.title}: files (cache {cache / scenario.key})")
+    say(f"{scenario.title}: files (cache {cache / scenario.key})")
     return in_child(HOUSE_TASKS + "_generate", reference, str(cache / scenario.key), scenario)
 
 
@@ -520,7 +520,7 @@ def _scenario(
     for feedback in (False, True):
         what = "ingest + feedback workbooks" if feedback else "ingest+validate+store"
         row_key = f"{key}_ingest" + ("_feedback" if feedback else "")
-        outs = _measure(
+        outs = measure(
             results, row_key, f"{label}{what} ({n:,} files)", runs,
             HOUSE_TASKS + "_ingest", files, str(work), reference, feedback,
             count=made["rows"], count_unit="rows",
@@ -542,7 +542,7 @@ def _scenario(
                 + ", ".join(f".{t} {r:,} → {a:,}" for t, (r, a) in first["by_type"].items())
                 + "."
             )
-        _extra(
+        extra(
             results, f"{row_key}_cpu", f"{label}{what}: CPU seconds of its process",
             [float(o["cpu_seconds"]) for o in outs],
             note="process_time: every thread's CPU, whatever else runs on the machine",
@@ -552,27 +552,27 @@ def _scenario(
                 kept = out["data_dir"]
             else:
                 shutil.rmtree(Path(out["data_dir"]).parent, ignore_errors=True)
-    floors = _measure(
+    floors = measure(
         results, f"{key}_floor", f"{label}floor total: read + DuckDB insert ({n:,} files)", runs,
         HOUSE_TASKS + "_floor", files, str(work), reference, count=made["rows"],
         count_unit="rows", note="fastexcel/polars.read_csv as text, one typed INSERT per chunk",
     )  # fmt: skip
-    _extra(
+    extra(
         results, f"{key}_floor_read", f"{label}floor: read (fastexcel, polars CSV)",
         [float(o["read_seconds"]) for o in floors], note=f"{floors[0]['rows']:,} rows",
     )  # fmt: skip
-    _extra(
+    extra(
         results, f"{key}_floor_insert", f"{label}floor: DuckDB insert",
         [float(o["insert_seconds"]) for o in floors],
     )  # fmt: skip
-    _extra(
+    extra(
         results, f"{key}_floor_cpu", f"{label}floor total: CPU seconds of its process",
         [float(o["cpu_seconds"]) for o in floors],
     )  # fmt: skip
     assert kept is not None
     counted: dict[str, Any] = {}
     for level in ("province", "commune"):
-        outs = _measure(
+        outs = measure(
             results, f"{key}_counts_{level}",
             f"{label}household_counts level={level} (`ntm households`)", runs,
             HOUSE_TASKS + "_counts", kept, reference, level,
@@ -582,7 +582,7 @@ def _scenario(
             f"{outs[0]['rows']:,} rows; {outs[0]['households']:,} households, "
             f"{outs[0]['poor']:,} poor, {outs[0]['near_poor']:,} near-poor"
         )
-    outs = _measure(
+    outs = measure(
         results, f"{key}_command", f"{label}`ntm households --level province` (whole command)",
         runs, HOUSE_TASKS + "_command", kept, reference, "province",
         note="its own process: start-up, reference, warehouse, query, CSV out",

@@ -66,7 +66,7 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _use_reference(reference: str | None) -> None:
+def use_reference(reference: str | None) -> None:
     """Point this child at a reference directory (the synthetic country's), if given."""
     if reference is not None:
         os.environ["NTM_REFERENCE_DIR"] = reference
@@ -75,7 +75,7 @@ def _use_reference(reference: str | None) -> None:
 def _quarterly_demo(inbox: Path, ref: Any, first: Any = None, last: Any = None) -> list[Path]:
     """The demo generator's quarterly files only: these benchmarks measure form 01 (the
     household review's are bench.households')."""
-    from ntm.intake.demo import generate_demo
+    from ntm.demo import generate_demo
 
     given = {k: v for k, v in (("first", first), ("last", last)) if v is not None}
     return generate_demo(inbox, ref, households=False, **given)
@@ -90,7 +90,7 @@ def _ingest(
     from ntm.reference import load_reference
     from ntm.store.paths import DataDir
 
-    _use_reference(reference)
+    use_reference(reference)
     ref = load_reference()
     data_dir = DataDir(Path(tempfile.mkdtemp(dir=work)) / "data")
     start = time.perf_counter()
@@ -334,7 +334,7 @@ def _generate(reference: str, inbox: str, quarters: int = 1) -> dict[str, Any]:
     from ntm.reference import load_reference
     from transforms.periods import Period
 
-    _use_reference(reference)
+    use_reference(reference)
     last = first = Period(*PERIOD)
     for _ in range(quarters - 1):
         first = first.previous()
@@ -456,16 +456,18 @@ class Results:
         return self.rows.setdefault(key, Row(name, **kwargs))
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
+    """Progress, on stderr."""
     print(message, file=sys.stderr, flush=True)
 
 
-def _measure(
+def measure(
     results: Results, key: str, name: str, runs: int, task: str, *args: Any, **row: Any
 ) -> list[dict[str, Any]]:
+    """``runs`` runs of ``task``, each in a child process, into the row ``key``; their outputs."""
     outputs = []
     for i in range(runs):
-        _say(f"  {name}: run {i + 1}/{runs}")
+        say(f"  {name}: run {i + 1}/{runs}")
         out = in_child(task, *args)
         target = results.row(key, name, **row)
         target.seconds.append(float(out["seconds"]))
@@ -474,7 +476,8 @@ def _measure(
     return outputs
 
 
-def _extra(results: Results, key: str, name: str, values: list[float], **row: Any) -> Row:
+def extra(results: Results, key: str, name: str, values: list[float], **row: Any) -> Row:
+    """Timings measured otherwise (inside a run) into the row ``key``."""
     target = results.row(key, name, **row)
     target.seconds.extend(values)
     return target
@@ -496,7 +499,7 @@ def _read_side_by_side(
 ) -> None:  # fmt: skip
     """Our ingest (without and with feedback workbooks), the floor and the baseline."""
     n = len(files)
-    outs = _measure(
+    outs = measure(
         results, f"{label}ingest", f"{label}ingest+validate+store ({n} files)", runs,
         "ingest", files, str(work), reference, False, count=n, count_unit="files",
     )  # fmt: skip
@@ -505,7 +508,7 @@ def _read_side_by_side(
     results.row(
         f"{label}ingest_rows", f"{label}ingest rows", count=rows, count_unit="rows"
     ).seconds.extend(results.rows[f"{label}ingest"].seconds)
-    _measure(
+    measure(
         results, f"{label}ingest_feedback", f"{label}ingest + feedback workbooks ({n} files)",
         runs, "ingest", files, str(work), reference, True, count=n, count_unit="files",
         note="what `ntm ingest` does: one feedback .xlsx per file",
@@ -515,15 +518,15 @@ def _read_side_by_side(
         ("floor", "floor", "floor: fastexcel read, both sheets", "floor: DuckDB group-by"),
         ("pandas", "pandas", "baseline: pandas+openpyxl read", "baseline: pandas group-by"),
     ):
-        reads = _measure(
+        reads = measure(
             results, f"{label}{key}_read", f"{label}{read_name}", runs, task, files,
             count=n, count_unit="files",
         )  # fmt: skip
         groups = [float(o["group_seconds"]) for o in reads]
         note = f"{reads[0]['rows']} rows → {reads[0]['groups']} units" if key == "floor" else ""
-        _extra(results, f"{label}{key}_group", f"{label}{group_name}", groups, note=note)
+        extra(results, f"{label}{key}_group", f"{label}{group_name}", groups, note=note)
         total = [float(o["seconds"]) + g for o, g in zip(reads, groups, strict=True)]
-        _extra(
+        extra(
             results, f"{label}{key}", f"{label}{read_name.split(':')[0]} total (read + group-by)",
             total, count=n, count_unit="files",
         )  # fmt: skip
@@ -551,33 +554,33 @@ COUNTRY = {"national": (NATIONAL_UNITS, NATIONAL_COMMUNES), "tiny": (6, 60)}
 def run(scale: str, runs: int, with_report: bool, work: Path) -> Results:
     results = Results(scale, runs)
     limit = 2 if scale == "tiny" else None
-    _say(f"generating the province submissions ({scale} scale)")
+    say(f"generating the province submissions ({scale} scale)")
     files = _demo_files(work / "inbox", limit)
     _read_side_by_side(results, files, runs, "", work)
     if scale != "tiny":
         history = _history_files(work / "history")
-        _measure(
+        measure(
             results, "history", f"ingest the demo's 2021-2024 history ({len(history)} files)",
             min(runs, NATIONAL_MAX_RUNS), "ingest", history, str(work), None, True,
             count=len(history), count_unit="files", note="`make demo`'s inbox, with feedback",
         )  # fmt: skip
     prepared = in_child("ingest", files, str(work))["data_dir"]
-    _measure(results, "indicators", "indicators: period_tables (one period)", runs,
+    measure(results, "indicators", "indicators: period_tables (one period)", runs,
              "indicators", prepared)  # fmt: skip
     size = (200, 20, 2) if scale == "tiny" else (NATIONAL_COMMUNES, NATIONAL_UNITS, 12)
-    _measure(
+    measure(
         results, "synthetic", f"indicators: compute_indicators {size[0]:,} communes × {size[2]} q",
         runs, "synthetic_indicators", *size, note=f"{size[1]} districts, synthetic frames",
     )  # fmt: skip
     if with_report:
-        outs = _measure(results, "report", "report: generate_report (all appendices)", runs,
+        outs = measure(results, "report", "report: generate_report (all appendices)", runs,
                         "report", prepared, str(work))  # fmt: skip
         pages = int(outs[0]["pages"])
         report = results.rows["report"]
         report.count, report.count_unit = pages, "pages"
         report.note = f"{pages} pages; PDF + HTML + XLSX"
         imports = [float(o["import_seconds"]) for o in outs]
-        _extra(results, "report_import", "report: imports (start-up, per rendering process)",
+        extra(results, "report_import", "report: imports (start-up, per rendering process)",
                imports, note="ntm.report, WeasyPrint, matplotlib")  # fmt: skip
     if scale in COUNTRY:
         # The tiny scale skips `ntm run`: its Prefect start-up alone would dwarf the smoke test.
@@ -598,7 +601,7 @@ def _national(
     """The national quarter on a synthetic country: ingest side by side, then ``ntm run``."""
     national_runs = min(runs, NATIONAL_MAX_RUNS)
     reference = str(national_reference(work / "country", districts, communes))
-    _say(f"generating {districts} national submissions ({communes:,} communes)")
+    say(f"generating {districts} national submissions ({communes:,} communes)")
     inbox = work / "national"
     generated = in_child("generate", reference, str(inbox))
     national = list(generated["files"])
@@ -609,16 +612,16 @@ def _national(
     _read_side_by_side(results, national, national_runs, "national ", work, reference)
     if not job:
         return
-    _say(f"generating {INDICATOR_QUARTERS} quarters of national history")
+    say(f"generating {INDICATOR_QUARTERS} quarters of national history")
     generated = in_child("generate", reference, str(work / "national-history"), INDICATOR_QUARTERS)
     history = list(generated["files"])
-    _measure(
+    measure(
         results, "national_history",
         f"national: ingest {INDICATOR_QUARTERS} quarters of history ({len(history):,} files)", 1,
         "ingest", history, str(work), reference, True, count=len(history), count_unit="files",
         note=f"with feedback; {generated['seconds']:.0f} s to generate",
     )  # fmt: skip
-    run = _measure(
+    run = measure(
         results, "national_job", f"national: `ntm run --period` ({len(national)} files)", 1,
         "job", reference, str(inbox), str(work),
         note="Prefect start-up, ingest, indicators, report; peak of its processes",

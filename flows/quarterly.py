@@ -19,7 +19,7 @@ from prefect.artifacts import (
 )
 from prefect.client.schemas.objects import FlowRun, State
 
-from ntm.indicators.followup import followup_table, write_followup_workbook
+from ntm.indicators.followup import write_followup_workbook
 from ntm.indicators.mart import stored_tables
 from ntm.indicators.tables import unjudged_targets
 from ntm.intake.ingest import ingest_files
@@ -67,7 +67,7 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
     ref = load_reference()
     with Warehouse.open(directory.warehouse, read_only=True) as warehouse:
         stored = stored_tables(directory, warehouse, ref, parsed, store=True)
-        followup = followup_table(warehouse, ref, parsed)
+        followup = stored.tables.followup
         signed = closed_state(warehouse, period)
     if signed is not None:
         get_run_logger().warning(

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 import ntm.intake.ingest
-from ntm.intake.demo import generate_demo, generate_messy
+from ntm.demo import generate_demo, generate_messy
 from ntm.intake.ingest import discover, ingest_files
 from ntm.reference import Reference
 from ntm.store.paths import DataDir

@@ -23,8 +23,9 @@ pytest.importorskip("matplotlib")
 
 import matplotlib as mpl
 
-from ntm.report import charts, vi
-from ntm.report.charts import TrendOptions, attainment_svg, poverty_trend_svg, rates_by_unit_svg
+from ntm.report import chart_style, vi
+from ntm.report.bar_charts import attainment_svg, rates_by_unit_svg
+from ntm.report.charts import TrendOptions, band_edges, poverty_trend_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -178,14 +179,20 @@ def test_rates_by_unit_missing_value() -> None:
     assert "48,00%" in found
 
 
-def test_rates_by_unit_fit_69_communes_on_a_page() -> None:
+def test_rates_by_unit_set_69_communes_in_two_columns_of_half_a_page() -> None:
     names = [f"Xã Thạch Hưng {i}" for i in range(69)]
     frame = pl.DataFrame({"unit_name": names, "value": [3000 + i * 90 for i in range(69)]})
     svg = rates_by_unit_svg(frame, "Tỷ lệ (%)", 7000)
     found = texts(svg)
     assert set(names) <= set(found)
+    # Two columns: each with its axis label and threshold line, so a page before the chart is
+    # never left empty by a chart a page tall (issue 18).
+    assert found.count("Tỷ lệ (%)") == 2
+    assert found.count("Chỉ tiêu 70%") == 2
     height_pt = float(ET.fromstring(svg.encode("utf-8")).get("height", "").removesuffix("pt"))
-    assert 15 < height_pt / 72 * 2.54 < 23  # centimetres
+    assert 10 < height_pt / 72 * 2.54 < 15  # centimetres: about half of an A4 text column
+    forty = rates_by_unit_svg(frame.head(40), "Tỷ lệ (%)", 7000)
+    assert texts(forty).count("Tỷ lệ (%)") == 1
     thirteen = rates_by_unit_svg(UNITS.head(1).select(pl.all().repeat_by(13).explode()), "", None)
     height_13 = float(ET.fromstring(thirteen.encode("utf-8")).get("height", "").removesuffix("pt"))
     assert height_13 < height_pt
@@ -238,7 +245,7 @@ def test_no_font_warning_where_no_fallback_font_is_installed(
 ) -> None:
     """As on a machine without Liberation Serif or Times New Roman: matplotlib finds none of the
     families and would warn on every text it measures; the SVG still names them."""
-    monkeypatch.setitem(charts._RC, "font.serif", ["NTM Serif", "No Such Serif"])
+    monkeypatch.setitem(chart_style.RC_PARAMS, "font.serif", ["NTM Serif", "No Such Serif"])
     with caplog.at_level(logging.DEBUG, logger="matplotlib.font_manager"):
         svg = attainment()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
@@ -304,7 +311,7 @@ def test_vi_refuses_more_decimals_than_it_has() -> None:
 
 def tick_labels(locs: list[float], suffix: str = "") -> list[str]:
     """What an axis writes at ``locs``: the charts' formatter, as matplotlib calls it."""
-    formatter = charts._tick_formatter(suffix)
+    formatter = chart_style.tick_formatter(suffix)
     formatter.set_locs(locs)
     return [formatter(x, i) for i, x in enumerate(locs)]
 
@@ -349,3 +356,15 @@ def test_tick_labels_read_back(start: int, step: float) -> None:
         locs = [(start + k) * step * 10.0**exponent for k in range(5)]
         for x, text in zip(locs, tick_labels(locs), strict=True):
             assert math.isclose(float(text.replace(".", "").replace(",", ".")), x, abs_tol=1e-9)
+
+
+def test_the_target_band_stops_at_zero() -> None:
+    """Issue 18: 4.35% falling 1.0-1.5 points a year from 2025 reaches 0 before 2030; the band
+    ends where its slower edge does (2029.35), its faster edge runs at 0 from 2027.9."""
+    xs, upper, lower = band_edges(2025, 4.35, 2030, 1.0, 1.5)
+    assert xs == pytest.approx([2025, 2025 + 4.35 / 1.5, 2025 + 4.35])
+    assert upper[-1] == pytest.approx(0) and min(upper + lower) >= 0
+    assert lower[1:] == pytest.approx([0, 0])
+    # Enough left: the band runs to the programme's end, above 0.
+    xs, upper, lower = band_edges(2025, 9.0, 2030, 1.0, 1.5)
+    assert xs == [2025, 2030] and lower[-1] == pytest.approx(1.5)

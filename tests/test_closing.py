@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from ntm.cli import main
-from ntm.intake.demo import demo_figures, generate_demo
+from ntm.demo import demo_figures, generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference
@@ -198,6 +198,13 @@ def test_the_amended_version_and_the_next_report_say_what_moved(
     words = " ".join(text.split()).replace("- ", "-")
     assert "BẢN ĐIỀU CHỈNH" in words
     assert "báo cáo Số 12-BC/ĐU (bản số 1), số liệu đã chốt ngày 25/01/2025" in words
+    # Issued in 2026, an amended version of 2024-Q4 carries the bodies in force then.
+    later = " ".join(pdf_text(
+        generate_report(data_dir, ref, PERIOD, date(2026, 3, 2), amended=True).pdf
+    ).split())  # fmt: skip
+    assert "ĐẢNG ỦY SỞ NỘI VỤ" in later and "Lãnh đạo Sở Nội vụ;" in later
+    assert "SỞ LAO ĐỘNG" not in later and "Sở LĐTBXH" not in later
+    assert "ĐẢNG ỦY SỞ LAO ĐỘNG" in words  # the version of February 2025: as then
     following = generate_report(data_dir, ref, NEXT, date(2025, 4, 20))
     # Words as read: a line may break after a hyphen ("12-" / "BC/ĐU").
     text = " ".join(pdf_text(following.pdf).split()).replace("- ", "-")

@@ -20,7 +20,7 @@ from pathlib import Path
 import fastexcel
 import pytest
 
-from ntm.intake.demo import generate_demo
+from ntm.demo import generate_demo
 from ntm.report.render import pdf_text
 from ntm.store.faults import KILL_AT, MARKER, POINTS
 from ntm.store.paths import DataDir

@@ -18,13 +18,9 @@ import fastexcel
 import polars as pl
 import pytest
 
-from ntm.intake.demo import MESSY_CASES, demo_figures, generate_demo, generate_messy
-from ntm.intake.demo_households import (
-    FOLDER,
-    PLANTED_MISMATCHES,
-    generate_households,
-    planted_mismatches,
-)
+from ntm.demo import MESSY_CASES, demo_figures, generate_demo, generate_households, generate_messy
+from ntm.demo.households import PLANTED_MISMATCHES, planted_mismatches
+from ntm.demo.inbox import FOLDER
 from ntm.reference import Reference
 from transforms.households import personal_value_pattern
 from transforms.periods import Period

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ntm.intake.demo import DEMO_FIRST, DEMO_LAST, demo_figures, generate_demo
+from ntm.demo import DEMO_FIRST, DEMO_LAST, demo_figures, generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference

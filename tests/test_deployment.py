@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ntm.intake.demo import generate_demo
+from ntm.demo import generate_demo
 from ntm.store.paths import DataDir
 from transforms.periods import Period
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ntm.intake.demo import generate_demo
+from ntm.demo import generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.reference import REFERENCE_DIR, ReferenceError, load_reference
 from ntm.store.paths import DataDir

@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from ntm.cli import main
+from ntm.demo import generate_demo
 from ntm.indicators import followup_table, write_followup_workbook
-from ntm.intake.demo import generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import Layout, write_submission
 from ntm.reference import Reference

@@ -417,10 +417,128 @@ def test_a_pending_threshold_judges_nothing_and_says_so(ref):
         None,
         "pending",
     )
-    # The province share of communes meeting T3 is judged on nobody: not attained, not missed.
+    # The province share of communes meeting T3 is judged on nobody: not attained, not missed,
+    # and not counted either (no commune threshold to count against): pending.
     share = table.filter(
         (pl.col("unit_code") == "42") & (pl.col("indicator") == "communes_meeting_trained_labour")
     )
-    assert share.select("target", "attained", "target_status").row(0) == ("70.00", None, "official")
+    columns = ("numerator", "denominator", "value", "target", "attained", "target_status")
+    assert share.select(columns).row(0) == (None, 2, None, "70.00", None, "pending")
     poor = table.filter((pl.col("unit_code") == "C1") & (pl.col("indicator") == "poor_rate"))
     assert poor["target_status"].to_list() == [None]
+
+
+def criteria_with(thresholds: pl.DataFrame) -> CriteriaFrames:
+    """``criteria()`` with ``thresholds``, and the share of communes meeting T4 too."""
+    usual = criteria()
+    shares = pl.concat(
+        [
+            usual.shares,
+            pl.DataFrame(
+                {
+                    "id": ["communes_meeting_certified_labour"],
+                    "of": [["certified_labour_rate"]],
+                    "levels": [["district", "province"]],
+                }
+            ),
+        ]
+    )
+    return CriteriaFrames(usual.indicators, shares, thresholds, usual.rural_unit_types)
+
+
+def pending_for(*targets: str) -> pl.DataFrame:
+    """The thresholds of ``threshold_rows`` with those of ``targets`` pending."""
+    chosen = pl.col("target").is_in(list(targets))
+    return threshold_rows().with_columns(
+        threshold=pl.when(chosen).then(None).otherwise("threshold"),
+        status=pl.when(chosen).then(pl.lit("pending")).otherwise("status"),
+    )
+
+
+def share_rows(frames: CriteriaFrames) -> dict[tuple[str, str], tuple[object, ...]]:
+    exact = compute_indicators(FIGURES_2024, UNITS, ROSTER, frames, 2024, "district")
+    table = format_indicators(exact, "2024-Q4").filter(
+        pl.col("indicator").str.starts_with("communes_meeting_")
+    )
+    return {
+        (r["unit_code"], r["indicator"]): (
+            r["numerator"], r["denominator"], r["value"], r["attained"], r["target_status"]
+        )
+        for r in table.iter_rows(named=True)
+    }  # fmt: skip
+
+
+def test_a_share_with_no_threshold_to_count_against_counts_nothing():
+    # T3 pending: nobody can meet the trained-labour share, so it counts nobody (rather than
+    # "0 of 2 meet it"); its denominator, the rural communes reported, stays. T4 still counts.
+    rows = share_rows(criteria_with(pending_for("T3")))
+    for unit in ("001", "42"):
+        assert rows[unit, "communes_meeting_trained_labour"] == (None, 2, None, None, "pending")
+        # C1 30% of 30%, C2 35.5% of 35%: both meet T4.
+        assert rows[unit, "communes_meeting_certified_labour"] == (2, 2, "100.00", None, None)
+        # All criteria: still judged on T2, T4, T6, T7; C2 misses T7 (1 of 2 cases handled).
+        assert rows[unit, "communes_meeting_all_criteria"] == (1, 2, "50.00", None, None)
+    # The numerator stays an integer column, null where nothing was counted.
+    exact = compute_indicators(
+        FIGURES_2024, UNITS, ROSTER, criteria_with(pending_for("T3")), 2024, "district"
+    )
+    assert exact.schema["numerator"] == pl.Int64
+
+
+def test_a_share_of_all_criteria_with_every_commune_threshold_pending_counts_nothing():
+    rows = share_rows(criteria_with(pending_for("T2", "T3", "T4", "T6", "T7")))
+    assert set(rows) == {
+        (unit, share) for unit in ("001", "42") for share in (
+            "communes_meeting_trained_labour", "communes_meeting_certified_labour",
+            "communes_meeting_all_criteria",
+        )
+    }  # fmt: skip
+    assert set(rows.values()) == {(None, 2, None, None, "pending")}
+
+
+def test_a_share_with_no_threshold_at_all_counts_nothing():
+    # No commune threshold of the year, not even a pending one (e.g. before it applies).
+    rows = share_rows(criteria_with(threshold_rows().filter(pl.col("level") != "commune")))
+    assert set(rows.values()) == {(None, 2, None, None, "pending")}
+
+
+@pytest.mark.parametrize("year", [2021, 2025, 2026, 2030])
+def test_t7_judges_both_child_abuse_rates_every_year(ref, year):
+    # T7: "Xã có 100% vụ trẻ em bị xâm hại được phát hiện, trợ giúp, xử lý kịp thời", the
+    # supported and the handled rate, each with its status (pending while the other is).
+    catalogue = ref.catalogue_for(year)
+    assert catalogue is not None
+    t7 = catalogue.thresholds.filter(
+        (pl.col("target") == "T7") & (pl.col("level") == "commune") & (pl.col("year") == year)
+    )
+    statuses = t7.group_by("indicator").agg(pl.col("status").unique())
+    assert dict(statuses.select("indicator", pl.col("status").list.first()).iter_rows()) == {
+        "child_abuse_handled_rate": "official" if year <= 2025 else "pending",
+        "child_abuse_supported_rate": "official" if year <= 2025 else "pending",
+    }
+    assert statuses["status"].list.len().to_list() == [1, 1]
+
+
+def test_each_rate_t7_judges_gets_its_status_on_the_commune_rows(ref):
+    # The 2026 catalogue's T7 on this test's communes (one of its classes): both rates.
+    catalogue = ref.catalogue_for(2026)
+    assert catalogue is not None
+    usual = criteria()
+    supported = usual.indicators.filter(pl.col("id") == "child_abuse_handled_rate").with_columns(
+        id=pl.lit("child_abuse_supported_rate"), numerator=pl.lit(["child_abuse_supported"])
+    )
+    frames = CriteriaFrames(
+        pl.concat([usual.indicators, supported]),
+        usual.shares,
+        catalogue.thresholds.filter(pl.col("target") == "T7"),
+        usual.rural_unit_types,
+    )
+    roster = ROSTER.with_columns(commune_class=pl.lit("2/ntm"))
+    exact = compute_indicators(FIGURES_2024, UNITS, roster, frames, 2026, "district")
+    c1 = exact.filter(
+        (pl.col("unit_code") == "C1") & pl.col("indicator").str.starts_with("child_abuse_")
+    )
+    assert dict(c1.select("indicator", "target_status").iter_rows()) == {
+        "child_abuse_handled_rate": "pending",
+        "child_abuse_supported_rate": "pending",
+    }

@@ -46,9 +46,17 @@ STAGE_MAY_USE = {
     "store": set(),
     "reference": set(),
     "intake": {"store", "reference"},
+    "demo": {"intake", "store", "reference"},
     "indicators": {"store", "reference"},
     "report": {"indicators", "store", "reference"},
 }
+
+
+def stage_of(path: Path) -> str:
+    """The stage a module of ntm/ belongs to: the first folder under ntm/, however deep the
+    module sits (ntm/report/quarterly/targets.py is in the report)."""
+    parts = path.relative_to(ROOT / "ntm").parts
+    return parts[0] if len(parts) > 1 else ""
 
 
 def ntm_stages_used(tree: ast.AST) -> set[str]:
@@ -63,12 +71,12 @@ def ntm_stages_used(tree: ast.AST) -> set[str]:
 
 @pytest.mark.parametrize(
     "path",
-    [p for p in modules("ntm") if p.parent.name in STAGE_MAY_USE],
-    ids=lambda p: f"{p.parent.name}/{p.name}",
+    [p for p in modules("ntm") if stage_of(p) in STAGE_MAY_USE],
+    ids=lambda p: str(p.relative_to(ROOT / "ntm")),
 )
 def test_a_stage_uses_only_the_stages_below_it(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    stage = path.parent.name
+    stage = stage_of(path)
     assert ntm_stages_used(tree) - {stage} <= STAGE_MAY_USE[stage]
     assert "flows" not in imported(tree)
     assert "bench" not in imported(tree)
@@ -76,7 +84,42 @@ def test_a_stage_uses_only_the_stages_below_it(path: Path) -> None:
 
 def test_every_ntm_module_sits_in_a_stage() -> None:
     loose = {p.name for p in (ROOT / "ntm").glob("*.py")}
-    assert loose == {"__init__.py", "cli.py"}
+    assert loose == {"__init__.py"}
+    stages = {stage_of(p) for p in modules("ntm")} - {""}
+    assert stages == {*STAGE_MAY_USE, "cli"}
+
+
+def test_the_checker_sees_modules_in_subfolders() -> None:
+    """A section module two folders down is checked as part of its stage."""
+    checked = [p for p in modules("ntm") if stage_of(p) == "report"]
+    assert ROOT / "ntm" / "report" / "quarterly" / "targets.py" in checked
+    assert ROOT / "ntm" / "report" / "review" / "never_met.py" in checked
+
+
+def private_imports(tree: ast.AST) -> list[str]:
+    """``from module import _name``: a name a module keeps to itself, taken by another."""
+    return [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__"
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for package in ("ntm", "flows", "transforms", "bench", "tests") for p in modules(package)],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_module_imports_a_private_name(path: Path) -> None:
+    """What another module uses is public: builders, helpers and constants alike."""
+    assert private_imports(ast.parse(path.read_text(encoding="utf-8"))) == []
+
+
+def test_the_checker_sees_a_private_import() -> None:
+    tree = ast.parse("from __future__ import annotations\nfrom a.b import _c, d, __version__\n")
+    assert private_imports(tree) == ["a.b._c"]
 
 
 @pytest.mark.parametrize("path", modules("flows"), ids=lambda p: p.name)

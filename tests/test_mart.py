@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from ntm.demo import generate_demo
 from ntm.indicators import mart
 from ntm.indicators.tables import PeriodTables, period_tables
-from ntm.intake.demo import generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.reference import REFERENCE_DIR, Reference, load_reference
 from ntm.report import generate_report

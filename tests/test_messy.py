@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from ntm import cli
-from ntm.intake.demo import DEMO_LAST, MESSY_CASES, MessyCase, generate_demo, generate_messy
+from ntm.demo import DEMO_LAST, MESSY_CASES, generate_demo, generate_messy
+from ntm.demo.messy import MessyCase
 from ntm.intake.ingest import ingest_files
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse

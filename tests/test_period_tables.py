@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from ntm import cli
+from ntm.demo import generate_demo
 from ntm.indicators import period_tables
-from ntm.intake.demo import generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse

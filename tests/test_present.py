@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from ntm import cli
+from ntm.demo import generate_demo
 from ntm.indicators.tables import period_tables, unjudged_targets
-from ntm.intake.demo import generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.reference import REFERENCE_DIR, Reference, ReferenceError, load_reference
 from ntm.store.paths import DataDir
@@ -85,9 +85,65 @@ def test_a_provisional_target_is_printed_with_its_status(present, capsys, ref, t
         (pl.col("unit_level") == "province")
         & (pl.col("indicator") == "communes_meeting_all_criteria")
     )
-    assert province.select("threshold", "target_status").row(0) == (6500, "provisional")
-    # No commune was judged (their thresholds are pending): the share is not judged either.
+    # No commune was judged (their thresholds are pending): the share is not judged, and counts
+    # nobody, whatever its own target says: pending.
+    assert province.select("numerator", "denominator", "threshold", "target_status").row(0) == (
+        None, 60, 6500, "pending"
+    )  # fmt: skip
     assert province["attained"].to_list() == [None]
+    # Once one commune threshold it is made of is set (T3, provisionally), the share counts.
+    t3 = 'target = "T3"\nindicator = "trained_labour_rate"\nlevel = "commune"\n'
+    pending_t3 = t3 + 'from_year = 2026\nto_year = 2030\nstatus = "pending"\n'
+    assert pending_t3 in due_now
+    provisional_t3 = t3 + 'from_year = 2026\nto_year = 2030\nvalue = "70"\nstatus = "provisional"\n'
+    catalogue.write_text(due_now.replace(pending_t3, provisional_t3), encoding="utf-8")
+    with Warehouse.open(present.warehouse, read_only=True) as warehouse:
+        tables = period_tables(warehouse, load_reference.__wrapped__(copy), Period(2026, 3))
+    province = tables.indicators.filter(
+        (pl.col("unit_level") == "province") & pl.col("indicator").str.starts_with("communes_")
+    )
+    counted = province.filter(pl.col("numerator").is_not_null())
+    assert set(counted["indicator"]) == {
+        "communes_meeting_trained_labour", "communes_meeting_all_criteria"
+    }  # fmt: skip
+    share = counted.filter(pl.col("indicator") == "communes_meeting_all_criteria")
+    assert share.select("threshold", "target_status").row(0) == (6500, "provisional")
+    assert share["attained"].to_list() != [None]
+    assert province.filter(pl.col("numerator").is_null())["target_status"].to_list() == [
+        "pending"
+    ]  # the certified-labour share: T4 is still pending
+
+
+def test_a_share_no_commune_is_judged_on_is_pending_not_zero_in_the_csv(present, capsys):
+    # 2026-2030's commune thresholds are pending: no commune was judged, so none is counted as
+    # meeting them ("0 of 60" would read "0% of communes meet it"); the 60 reported remain.
+    argv = ["indicators", "--period", "2026-Q3", "--level", "province"]
+    assert cli.main([*argv, "--data-dir", str(present.root)]) == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split(",")[4:] == [
+        "numerator", "denominator", "value", "target", "attained", "target_status"
+    ]  # fmt: skip
+    shares = {line.split(",")[3]: line for line in lines if ",communes_meeting_" in line}
+    assert shares == {
+        share: f"2026-Q3,42,province,{share},,60,,,,pending"
+        for share in (
+            "communes_meeting_trained_labour", "communes_meeting_certified_labour",
+            "communes_meeting_all_criteria",
+        )
+    }  # fmt: skip
+
+
+def test_t7_judges_the_supported_rate_like_the_handled_one(present, capsys):
+    table = indicators_csv(present, "2026-Q3", capsys)
+    communes = table.filter(pl.col("unit_level") == "commune")
+    statuses = communes.pivot("indicator", index="unit_code", values="target_status")
+    supported, handled = (
+        statuses["child_abuse_supported_rate"],
+        statuses["child_abuse_handled_rate"],
+    )
+    assert supported.eq_missing(handled).all()
+    # The 9 wards have no NTM target; the 60 xã are pending.
+    assert (supported.null_count(), (supported == "pending").sum()) == (9, 60)
 
 
 def test_the_run_warns_of_every_target_it_cannot_judge(present, ref):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ntm.intake.demo import generate_demo
+from ntm.demo import generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.reference import REFERENCE_DIR, Reference, load_reference
 from ntm.report import ReportOutcome, generate_report
@@ -159,6 +159,21 @@ def test_2026_says_which_targets_are_pending_and_which_provisional(
     # the provenance block), no threshold line.
     assert text.count("√") == text.count("×") == 1
     assert words("Chỉ tiêu 7") not in text
+
+
+def test_2026_is_issued_by_the_reorganised_bodies_and_shows_what_it_measured(
+    report_2026: ReportOutcome,
+) -> None:
+    """Issue 18: the issuer in force in 2026; no target band below 0%; measured figures shown
+    where nothing is judged yet."""
+    text = squeezed(report_2026)
+    for said in ("ĐẢNG BỘ UBND TỈNH HÀ TĨNH", "ĐẢNG ỦY SỞ NỘI VỤ", "Đảng ủy UBND tỉnh;",
+                 "Lãnh đạo Sở Nội vụ;"):  # fmt: skip
+        assert words(said) in text, said
+    for gone in ("KHỐI CCQ", "SỞ LAO ĐỘNG", "Sở LĐTBXH"):
+        assert words(gone) not in text, gone
+    assert words("vùng mục tiêu trên biểu đồ dừng ở mức 0%.") in text
+    assert words("xã có số liệu") in text
 
 
 def test_2026_reports_on_the_69_communes_and_wards_and_todays_units(

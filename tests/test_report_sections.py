@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 import types
 import typing
 from html.parser import HTMLParser
@@ -18,15 +19,20 @@ from typing import Any
 import pytest
 
 from ntm.report import sections
-from ntm.report.sections import Report
+from ntm.report.quarterly import sections as quarterly_sections
+from ntm.report.quarterly.sections import Report
+from ntm.report.review import sections as review_sections
+from ntm.report.review.sections import Review
 from ntm.report.versions import environment
+from ntm.store.paths import TEMPLATES
 
 SECTION_TYPES = [
     value
-    for value in vars(sections).values()
+    for module in (sections, quarterly_sections, review_sections)
+    for value in vars(module).values()
     if isinstance(value, type)
     and dataclasses.is_dataclass(value)
-    and value.__module__ == sections.__name__
+    and value.__module__ == module.__name__
 ]
 
 
@@ -119,7 +125,8 @@ def test_the_template_prints_every_field_it_is_given(listed: bool) -> None:
     html = render(report)
     # With the communes listed, the note saying where they are instead is not printed, and the
     # other way round the lists are not.
-    skipped: list[str] = []
+    # The made-up amendments moved figures: what one that moved none says is not printed.
+    skipped: list[str] = [a.unchanged for a in (*report.own_amendment, *report.amendments)]
     if listed:
         # The made-up lists are not empty: what an empty one says is not printed.
         skipped += texts(report.commune_lists.note) + texts(report.commune_lists.empty)
@@ -146,3 +153,61 @@ def test_rate_tables_head_each_column_they_fill() -> None:
         assert all(len(row.cells) == len(table.columns) for row in table.rows)
     for appendix in report.appendices:
         assert all(len(row.cells) == len(appendix.columns) for row in appendix.rows)
+
+
+def made_up_review() -> Review:
+    review = sample(Review, "review", itertools.count(), True)
+    assert isinstance(review, Review)
+    return review
+
+
+def test_the_review_template_prints_every_field_it_is_given() -> None:
+    review = made_up_review()
+    html = environment().get_template("review.html.j2").render(css="", **review.template_names())
+    # The made-up lists are not empty: what an empty one says is not printed.
+    skipped = [review.never_met_empty, review.by_sponsor_empty]
+    for text in texts(review):
+        assert (text in html) != (text in skipped), text
+
+
+class Sentences(HTMLParser):
+    """The template's own text outside headings, table headers and bold labels."""
+
+    SKIPPED: typing.ClassVar = {"h1", "h2", "h3", "th", "b", "title", "style"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in {"col", "img", "meta", "br"}:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
+
+    def handle_data(self, data: str) -> None:
+        text = data.strip()
+        if text and not self.SKIPPED & set(self.open):
+            self.found.append(text)
+
+
+@pytest.mark.parametrize(
+    "name", ["_base.html.j2", "_macros.html.j2", "report.html.j2", "review.html.j2"]
+)
+def test_no_sentence_is_written_in_a_template(name: str) -> None:
+    """Every sentence comes from the context: a template's own words are headings, column
+    headers and labels ("Nơi nhận:"), never a sentence or a lead-in to a table."""
+    source = (TEMPLATES / name).read_text(encoding="utf-8")
+    bare = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", source, flags=re.S)
+    parser = Sentences()
+    parser.feed(bare)
+    labels = {"Nơi nhận:", "BẢN ĐIỀU CHỈNH", "*", "-----", "-", "(", ")"}
+    sentences = [
+        text
+        for text in parser.found
+        if text not in labels and (text.endswith((".", ":")) or ". " in text or len(text) > 40)
+    ]
+    assert sentences == []

@@ -1,6 +1,7 @@
 """The report's targets come from the criteria catalogue: words, numbers, status and source.
 
-Fast tests of ``ntm.report.context`` on tiny frames: no warehouse, no WeasyPrint. The slow
+Fast tests of ``ntm.report.quarterly`` (and what it shares with the review) on tiny frames: no
+warehouse, no WeasyPrint. The slow
 renders of whole reports (a fixture catalogue, 2026 with pending and provisional targets, a
 year no catalogue covers) are in ``tests/test_report_programmes.py``.
 """
@@ -17,8 +18,15 @@ import pytest
 from ntm.indicators.tables import PeriodTables
 from ntm.reference import Catalogue, Reference
 from ntm.reference.criteria import FallBand
-from ntm.report import context
-from ntm.report.sections import TargetRow
+from ntm.report import appendix_tables, district_rates, document, poverty_block
+from ntm.report import judging as judging_mod
+from ntm.report import words as report_words
+from ntm.report.quarterly import appendices as q_appendices
+from ntm.report.quarterly import assessment as q_assessment
+from ntm.report.quarterly import data_basis, labour, quarter_header, social
+from ntm.report.quarterly import poverty as q_poverty
+from ntm.report.quarterly import targets as q_targets
+from ntm.report.quarterly.sections import TargetRow
 from transforms.followup import FOLLOWUP_COLUMNS
 from transforms.indicators import INDICATOR_COLUMNS
 from transforms.periods import Period
@@ -111,6 +119,7 @@ def tables_for(
         off_track=frame(off_track or [], OFF_TRACK_SCHEMA),
         without_data=empty,
         late_or_incomplete=empty,
+        followup=empty,
         units=units,
         roster=pl.DataFrame(schema={"commune_code": pl.String, "commune_class": pl.String}),
         divided=pl.DataFrame({"unit_code": divided or []}, schema={"unit_code": pl.String}),
@@ -118,13 +127,15 @@ def tables_for(
 
 
 def target_rows(tables: PeriodTables, ref: Reference) -> dict[str, TargetRow]:
-    rated = context._with_rates(tables)
-    section = context._targets(rated, None, context._judging(rated, ref), context._Captions())
+    rated = judging_mod.with_rates(tables)
+    section = q_targets.targets_section(
+        rated, None, judging_mod.judging_of(rated, ref), document.Captions()
+    )
     return {row.id: row for row in section.rows}
 
 
 def notes(tables: PeriodTables, ref: Reference) -> tuple[str, ...]:
-    return context._target_notes(context._judging(tables, ref))
+    return q_targets.target_notes(judging_mod.judging_of(tables, ref))
 
 
 def with_band(catalogue: Catalogue, band: FallBand) -> Catalogue:
@@ -218,6 +229,62 @@ def test_2026_prints_pending_and_provisional_targets_with_their_source(ref: Refe
     )
 
 
+def test_a_target_without_a_verdict_still_shows_the_figure_behind_it(ref: Reference) -> None:
+    """Issue 18: what was measured is shown; "-" only where no figure exists."""
+    unjudged = {"threshold": None, "target_id": None, "attained": None, "target_status": None}
+    indicators = [
+        province("trained_labour_rate", 7892, 10000),
+        commune("18001", "trained_labour_rate", 70, 100, None) | unjudged,
+        commune("18002", "trained_labour_rate", 80, 100, None) | unjudged,
+        commune("18001", "certified_labour_rate", 30, 100, None) | unjudged,
+        province("communes_meeting_all_criteria", None, 2),  # type: ignore[arg-type]
+    ]
+    pace = PACE_2024 | {
+        "base_year": 2025, "last_year": 2025, "base_rate": 435, "average_fall": None,
+        "status": None, "projected_rate": None, "needed_fall": 100,
+    }  # fmt: skip
+    tables = tables_for(ref, Period(2026, 3), trend=[pace], indicators=indicators)
+    rows = target_rows(tables, ref)
+    # A commune target no threshold judges yet: the province's rate and who reported.
+    assert rows["T3"].value == "78,92% toàn tỉnh; 2 xã có số liệu"
+    assert rows["T3"].status == "Chưa đánh giá"
+    assert rows["T4"].value == "1 xã có số liệu"  # no province row: the count alone
+    # A share of all criteria with none set: the communes that reported what it is made of.
+    assert rows["T8"].value == "2 xã có số liệu"
+    # One year-end under the programme: the rate the pace will start from.
+    assert rows["T1"].value == "4,35% cuối năm 2025 (năm gốc)"
+    # Nothing measured at all: "-".
+    assert rows["T6"].value == "-"
+
+
+def test_the_band_beyond_zero_is_said_in_one_sentence(ref: Reference) -> None:
+    """Issue 18: a band whose fall exceeds what is left says so (the chart stops at 0%)."""
+    changes = frame(
+        [{"unit_level": "province", "unit_code": "42", "year": 2025, "poor": 1, "near_poor": 1,
+          "households": 1, "counted": 435, "fall": None, "method_break": False}],
+        CHANGES_SCHEMA,
+    ).with_columns(rate=pl.lit(435, pl.Int64))  # fmt: skip
+    tables = judging_mod.with_rates(tables_for(ref, Period(2026, 3)))
+    judging = judging_mod.judging_of(tables, ref)
+    followed = judging_mod.followed_rate(tables.catalogue, ref.format.labels)
+    pace = {"base_year": 2025}
+    said = poverty_block.beyond_zero_sentence(changes, pace, judging, followed)
+    assert said == (
+        "Mức giảm 1,0 - 1,5 điểm phần trăm/năm của chỉ tiêu (tạm tính) vượt tỷ lệ nghèo đa "
+        "chiều còn lại (4,35% cuối năm 2025): giảm 1,50 điểm phần trăm/năm thì đến cuối năm "
+        "2028 tỷ lệ nghèo đa chiều đã về 0%, giảm 1,00 điểm phần trăm/năm thì đến cuối năm "
+        "2030 (giai đoạn kết thúc năm 2030); vùng mục tiêu trên biểu đồ dừng ở mức 0%."
+    )
+    # With more left than the band can take by 2030, nothing to say.
+    plenty = changes.with_columns(rate=pl.lit(900, pl.Int64))
+    assert poverty_block.beyond_zero_sentence(plenty, pace, judging, followed) == ""
+    # Only the faster fall reaches 0: the slower one is not named.
+    some = changes.with_columns(rate=pl.lit(600, pl.Int64))
+    said = poverty_block.beyond_zero_sentence(some, pace, judging, followed)
+    assert "đến cuối năm 2029 tỷ lệ nghèo đa chiều đã về 0% (giai đoạn" in said
+    assert "1,00 điểm" not in said.split("còn lại")[1]
+
+
 def test_a_pending_band_leaves_a_blank_and_judges_nothing(ref: Reference) -> None:
     catalogue = ref.catalogue_for(2026)
     assert catalogue is not None
@@ -230,8 +297,10 @@ def test_a_pending_band_leaves_a_blank_and_judges_nothing(ref: Reference) -> Non
 def test_no_catalogue_no_targets_and_the_report_says_so(ref: Reference) -> None:
     tables = tables_for(ref, Period(2020, 4))
     assert not tables.covered and tables.catalogue.targets == ()
-    judging = context._judging(tables, ref)
-    section = context._targets(context._with_rates(tables), None, judging, context._Captions())
+    judging = judging_mod.judging_of(tables, ref)
+    section = q_targets.targets_section(
+        judging_mod.with_rates(tables), None, judging, document.Captions()
+    )
     assert section.rows == ()
     assert section.intro == (
         "Năm 2020 không thuộc giai đoạn của chương trình nào có bộ tiêu chí (các giai đoạn đã "
@@ -239,21 +308,21 @@ def test_no_catalogue_no_targets_and_the_report_says_so(ref: Reference) -> None:
         "các tỷ lệ, xu hướng và danh sách theo số liệu, không đánh giá đạt hay chưa đạt chỉ "
         "tiêu.",
     )
-    header = context._header(ref.report, judging, "quý IV năm 2020", date(2021, 1, 20))
+    header = quarter_header(ref.report, judging, "quý IV năm 2020", date(2021, 1, 20))
     assert header.subject == (
         "Tình hình thực hiện các tiêu chí nông thôn mới thuộc lĩnh vực của ngành quý IV năm 2020"
     )
     assert "04-NQ/TU" not in header.basis  # the 2021-2025 programme's words are its own
-    assert context._appendix_header("Nghèo đa chiều", "multidimensional_poverty_rate", judging) == (
-        "Nghèo đa chiều"
-    )
-    assert context._chart_threshold(judging, "trained_labour_rate") == (None, False)
+    assert appendix_tables.appendix_header(
+        "Nghèo đa chiều", "multidimensional_poverty_rate", judging
+    ) == ("Nghèo đa chiều")
+    assert labour.chart_threshold(judging, "trained_labour_rate") == (None, False)
 
 
 def test_the_subject_and_basis_are_the_programmes(ref: Reference) -> None:
     for year, words in ((2024, "04-NQ/TU"), (2026, "257/2025/QH15")):
-        judging = context._judging(tables_for(ref, Period(year, 4)), ref)
-        header = context._header(ref.report, judging, f"quý IV năm {year}", date(year, 12, 31))
+        judging = judging_mod.judging_of(tables_for(ref, Period(year, 4)), ref)
+        header = quarter_header(ref.report, judging, f"quý IV năm {year}", date(year, 12, 31))
         assert words in header.basis and header.subject.endswith(f"quý IV năm {year}")
 
 
@@ -263,7 +332,7 @@ def test_the_subject_and_basis_are_the_programmes(ref: Reference) -> None:
 def test_the_poverty_trend_follows_the_rate_the_band_judges(ref: Reference) -> None:
     labels = ref.format.labels
     followed = {
-        year: context._followed(tables_for(ref, Period(year, 4)).catalogue, labels)
+        year: judging_mod.followed_rate(tables_for(ref, Period(year, 4)).catalogue, labels)
         for year in (2020, 2024, 2026)
     }
     assert (followed[2024].short, followed[2024].count_header) == ("Tỷ lệ hộ nghèo", "Số hộ nghèo")
@@ -286,10 +355,10 @@ def test_a_fall_is_judged_against_the_band_of_its_own_programme_only(ref: Refere
     changes = [change(2024, 544, 10000, None), change(2025, 435, 10000, 109)]
     said = {}
     for year in (2025, 2026):
-        tables = context._with_rates(tables_for(ref, Period(year, 4), changes=changes))
-        followed = context._followed(tables.catalogue, ref.format.labels)
-        judging = context._judging(tables, ref)
-        said[year] = context._last_change_sentence(tables.changes, judging, followed)
+        tables = judging_mod.with_rates(tables_for(ref, Period(year, 4), changes=changes))
+        followed = judging_mod.followed_rate(tables.catalogue, ref.format.labels)
+        judging = judging_mod.judging_of(tables, ref)
+        said[year] = poverty_block.last_change_sentence(tables.changes, judging, followed)
     # 2025 is judged by the band of 2021-2025 (0,6 - 1,0): a fall of 1,09 is above it.
     assert said[2025] == (
         "Tỷ lệ hộ nghèo toàn tỉnh giảm từ 5,44% (cuối năm 2024) xuống 4,35% (cuối năm 2025), "
@@ -305,10 +374,10 @@ def test_a_fall_is_judged_against_the_band_of_its_own_programme_only(ref: Refere
 def test_the_labour_chart_line_is_the_lowest_official_or_provisional_threshold(
     ref: Reference,
 ) -> None:
-    judging = context._judging(tables_for(ref, Period(2024, 4)), ref)
-    assert context._chart_threshold(judging, "trained_labour_rate") == (7000, False)
-    judging = context._judging(tables_for(ref, Period(2026, 3)), ref)
-    assert context._chart_threshold(judging, "trained_labour_rate") == (None, False)
+    judging = judging_mod.judging_of(tables_for(ref, Period(2024, 4)), ref)
+    assert labour.chart_threshold(judging, "trained_labour_rate") == (7000, False)
+    judging = judging_mod.judging_of(tables_for(ref, Period(2026, 3)), ref)
+    assert labour.chart_threshold(judging, "trained_labour_rate") == (None, False)
     catalogue = ref.catalogue_for(2026)
     assert catalogue is not None
     provisional = catalogue.thresholds.with_columns(
@@ -320,45 +389,45 @@ def test_the_labour_chart_line_is_the_lowest_official_or_provisional_threshold(
         .otherwise(pl.col("status")),
     )
     changed = dataclasses.replace(catalogue, thresholds=provisional)
-    judging = context._judging(tables_for(ref, Period(2026, 3), catalogue=changed), ref)
-    assert context._chart_threshold(judging, "trained_labour_rate") == (6100, True)
+    judging = judging_mod.judging_of(tables_for(ref, Period(2026, 3), catalogue=changed), ref)
+    assert labour.chart_threshold(judging, "trained_labour_rate") == (6100, True)
 
 
 # --- 69 communes and wards, today's units, divided units ------------------------------------
 
 
 def test_the_reporting_units_since_communes_report_directly(ref: Reference) -> None:
-    today = context._Units.of(tables_for(ref, Period(2026, 3)), ref)
+    today = judging_mod.Units.of(tables_for(ref, Period(2026, 3)), ref)
     assert (today.communes, today.words, today.breakdown, today.direct) == (
         69, "xã, phường", "60 xã, 9 phường", True,
     )  # fmt: skip
     completeness = pl.DataFrame({"unit_code": [str(i) for i in range(69)]})
-    assert context._reporting_units(completeness, today, listed=True) == (
+    assert data_basis.reporting_units(completeness, today, listed=True) == (
         "Từ ngày 01/07/2025, đơn vị hành chính cấp huyện kết thúc hoạt động, các xã, phường "
         "báo cáo trực tiếp: đơn vị báo cáo của kỳ này là 69 xã, phường (60 xã, 9 phường); số "
         "liệu chi tiết tại phụ lục được lập theo từng xã, phường.",
     )
-    assert context._appendix_title("Tỉnh Hà Tĩnh", today) == (
+    assert appendix_tables.appendix_title("Tỉnh Hà Tĩnh", today) == (
         "Số liệu từng xã, phường của Tỉnh Hà Tĩnh"
     )
-    before = context._Units.of(tables_for(ref, Period(2024, 4)), ref)
+    before = judging_mod.Units.of(tables_for(ref, Period(2024, 4)), ref)
     assert (before.communes, before.words, before.direct) == (216, "xã, phường, thị trấn", False)
-    assert context._reporting_units(completeness, before, listed=True) == ()
-    assert context._appendix_title("Huyện Vũ Quang", before) == "Huyện Vũ Quang"
+    assert data_basis.reporting_units(completeness, before, listed=True) == ()
+    assert appendix_tables.appendix_title("Huyện Vũ Quang", before) == "Huyện Vũ Quang"
 
 
 def test_a_trend_on_todays_units_says_so_and_footnotes_the_divided_units(ref: Reference) -> None:
     changes = [change(2024, 20985, 385720, None), change(2025, 16839, 386902, 109)]
     tables = tables_for(ref, Period(2026, 3), changes=changes, divided=["18073", "18823"])
-    units = context._Units.of(tables, ref)
-    footnote = context._divided_footnote(tables, ref)
+    units = judging_mod.Units.of(tables, ref)
+    footnote = poverty_block.divided_footnote(tables, ref)
     assert footnote == (
         "(*) Phường Đại Nài và Xã Kỳ Lợi (đơn vị cũ) được chia cho nhiều đơn vị mới từ ngày "
         "01/07/2025; số liệu của mỗi đơn vị này không thể tách theo từng phần đã chia nên được "
         "tính trọn vào đơn vị kế thừa mặc định: Phường Đại Nài vào Phường Thành Sen, Xã Kỳ Lợi "
         "vào Phường Vũng Áng."
     )
-    said = context._trend_units(tables, ref, units, tables.changes, marked=True)
+    said = poverty_block.trend_units(tables, ref, units, tables.changes, marked=True)
     assert said == (
         "Số liệu cuối năm 2024 được tính lại theo 69 xã, phường hiện nay (*): số liệu của mỗi "
         "đơn vị cũ được cộng vào đơn vị kế thừa theo các lần sắp xếp đơn vị hành chính, để so "
@@ -366,8 +435,8 @@ def test_a_trend_on_todays_units_says_so_and_footnotes_the_divided_units(ref: Re
     )
     # On the units of its own year-ends, a trend needs neither.
     same = tables_for(ref, Period(2024, 4), changes=[change(2023, 1, 2, None)])
-    assert context._trend_units(same, ref, units, same.changes, marked=False) == ()
-    assert context._divided_footnote(same, ref) == ""
+    assert poverty_block.trend_units(same, ref, units, same.changes, marked=False) == ()
+    assert poverty_block.divided_footnote(same, ref) == ""
 
 
 def test_a_commune_whose_rise_rests_on_a_divided_unit_is_marked(ref: Reference) -> None:
@@ -386,30 +455,30 @@ def test_a_commune_whose_rise_rests_on_a_divided_unit_is_marked(ref: Reference) 
         late_or_incomplete=pl.DataFrame(schema={"unit_name": pl.String, "reason": pl.String}),
         without_data=pl.DataFrame(schema=missing),
     )
-    judging = context._judging(tables, ref)
-    units = context._Units.of(tables, ref)
+    judging = judging_mod.judging_of(tables, ref)
+    units = judging_mod.Units.of(tables, ref)
     followup = pl.DataFrame(schema={c: pl.String for c in FOLLOWUP_COLUMNS})
-    assessment = context._assessment(tables, followup, {}, judging)
+    assessment = q_assessment.assessment_section(tables, followup, {}, judging)
     # The trend of 2026-2030 follows the multidimensional rate: the list names that rate.
     assert [row.targets for row in assessment.off_track] == ["Tỷ lệ nghèo đa chiều tăng (*)"]
-    footnote = context._divided_footnote(tables, ref)
-    lists = context._commune_lists(tables, True, judging, units, footnote)
+    footnote = poverty_block.divided_footnote(tables, ref)
+    lists = q_appendices.commune_lists(tables, True, judging, units, footnote)
     assert lists.footnotes == (footnote,) and "Phường Thành Sen" in footnote
     assert lists.basis[0].startswith("Kết quả đạt, chưa đạt chỉ tính theo")
-    assert context._commune_lists(tables, True, judging, units, "").footnotes == ()
+    assert q_appendices.commune_lists(tables, True, judging, units, "").footnotes == ()
 
 
 def test_class_labels_and_appendix_headers_are_the_catalogues(ref: Reference) -> None:
     for year, label in ((2024, "NTM nâng cao"), (2026, "Nhóm 2 - NTM hiện đại")):
         tables = tables_for(ref, Period(year, 4))
-        judging = context._judging(tables, ref)
+        judging = judging_mod.judging_of(tables, ref)
         row = {"unit_code": "1", "unit_name": "Xã A", "poor_rate": None}
         row["commune_class"] = "advanced" if year == 2024 else "2/modern"
-        shown = context._commune_row(row, ["poor_rate"], tables.catalogue)
+        shown = appendix_tables.commune_row(row, ["poor_rate"], tables.catalogue)
         assert shown.commune_class == label
-        assert context._appendix_header("Lao động qua đào tạo", "trained_labour_rate", judging) == (
-            "Lao động qua đào tạo (T3)"
-        )
+        assert appendix_tables.appendix_header(
+            "Lao động qua đào tạo", "trained_labour_rate", judging
+        ) == ("Lao động qua đào tạo (T3)")
 
 
 @pytest.mark.parametrize(
@@ -421,12 +490,12 @@ def test_class_labels_and_appendix_headers_are_the_catalogues(ref: Reference) ->
     ],
 )
 def test_years_are_named_as_a_span_or_a_list(years: list[int], words: str) -> None:
-    assert context._years(years) == words
+    assert report_words.years_words(years) == words
 
 
 @pytest.mark.parametrize(
     "columns",
-    [context.POVERTY_RATES, context.LABOUR_RATES, context.SOCIAL_RATES],
+    [q_poverty.POVERTY_RATES, labour.LABOUR_RATES, social.SOCIAL_RATES],
     ids=["poverty", "labour", "social"],
 )
 def test_a_rate_table_has_a_cell_under_each_header_in_its_order(ref, columns):
@@ -437,8 +506,8 @@ def test_a_rate_table_has_a_cell_under_each_header_in_its_order(ref, columns):
         for offset, (code, level) in enumerate((("441", "district"), ("42", "province")))
         for i, (_, indicator) in enumerate(columns)
     ]  # fmt: skip
-    tables = context._with_rates(tables_for(ref, Period(2024, 4), indicators=rows))
-    table = context._by_district(tables, columns, {"441": "Huyện Vũ Quang", "42": "Tỉnh"})
+    tables = judging_mod.with_rates(tables_for(ref, Period(2024, 4), indicators=rows))
+    table = district_rates.by_district(tables, columns, {"441": "Huyện Vũ Quang", "42": "Tỉnh"})
     assert table.columns == tuple(header for header, _ in columns)
     # Column i holds the indicator of header i: 1 + i hundredths of a percent in 441.
     assert [row.unit for row in table.rows] == ["Huyện Vũ Quang", "Tỉnh"]

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from ntm.cli import main
-from ntm.intake.demo import generate_demo
+from ntm.demo import generate_demo
 from ntm.intake.ingest import ingest_files
 from ntm.reference import Reference
 from ntm.report import generate_review
@@ -128,6 +128,7 @@ def test_sponsors_group_the_communes_off_track_with_the_change_since_last_year()
         }
     )
     names = {"A": "Xã An", "C": "Xã Cẩm", "D": "Xã Đông"}
+    now, before = review.targets_by_commune(now), review.targets_by_commune(before)
     section = sponsor_section(
         now, before, pl.DataFrame({"unit_code": ["A", "C"]}), roster, names, "quý IV năm 2024"
     )

@@ -6,6 +6,10 @@ Attainment compares the exact fraction with the threshold that applies to the un
 commune's class and type, and the period's year. A threshold's status (official, provisional,
 pending) travels with it; a pending threshold has no value, so nothing is judged against it.
 
+What was not judged is not counted: a share of communes none of whose indicators has an
+official or provisional commune threshold in the year (``_Share.counted``) has no numerator and
+no value, and its status is ``pending``; its denominator, the rural communes reported, stays.
+
 The work is done on one row per commune, with columns named after each indicator of the
 catalogue (``numerator_col``, ``denominator_col``, ``threshold_col``, ``target_col`` and
 ``attained_col``, e.g. ``poor_rate__numerator``) and after each share (``share_col``: the
@@ -96,6 +100,7 @@ class _Share:
     levels: list[str]
     meets: pl.Expr  # whether a commune meets it, on the commune frame
     assessed: pl.Expr  # whether a commune was judged on any of its indicators
+    counted: bool  # whether any of its indicators has a commune threshold with a value this year
 
 
 def compute_indicators(
@@ -119,7 +124,7 @@ def compute_indicators(
     if units.filter(pl.col("unit_level") == "province").is_empty():
         return pl.DataFrame(schema=INDICATOR_COLUMNS)  # no unit registered for the period: nothing
     indicators = criteria.indicators.rows(named=True)  # the catalogue: a few rows
-    shares = _shares(criteria, indicators)
+    shares = _shares(criteria, indicators, _judged_indicators(criteria.thresholds, year))
     thresholds = criteria.thresholds.lazy().filter(pl.col("year") == year)
     communes = _commune_frame(figures, units, roster, criteria, indicators, shares, thresholds)
     levels = ["province"] + (["district"] if reporting_level == "district" else [])
@@ -163,24 +168,43 @@ def _attained(
     return pl.when(threshold.is_null()).then(None).when(den == 0).then(none).otherwise(compared)
 
 
-def _shares(criteria: CriteriaFrames, indicators: list[dict[str, Any]]) -> list[_Share]:
+def _judged_indicators(thresholds: pl.DataFrame, year: int) -> set[str]:
+    """The indicators with an official or provisional commune threshold (a value) in ``year``:
+    those a commune can be judged on that year."""
+    judged = thresholds.filter(
+        (pl.col("level") == "commune")
+        & (pl.col("year") == year)
+        & pl.col("status").is_in(["official", "provisional"])
+        & pl.col("threshold").is_not_null()
+    )
+    return set(judged["indicator"].to_list())
+
+
+def _shares(
+    criteria: CriteriaFrames, indicators: list[dict[str, Any]], judged_ids: set[str]
+) -> list[_Share]:
     """The shares judged on at least one indicator ("all": every indicator).
 
     A commune meets a share when none of the thresholds that apply to it among the share's
     indicators is missed; one with no threshold assessed for them does not meet it. Only rural
-    communes count (see ``compute_indicators``).
+    communes count (see ``compute_indicators``). A share is counted only when one of its
+    indicators is in ``judged_ids`` (see ``_judged_indicators``): else no commune could meet it.
     """
     found = []
     for share in criteria.shares.iter_rows(named=True):
-        judged = [
-            pl.col(attained_col(indicator["id"]))
+        of = [
+            indicator["id"]
             for indicator in indicators
             if "all" in share["of"] or indicator["id"] in share["of"]
         ]
-        if judged:
+        if of:
+            judged = [pl.col(attained_col(id_)) for id_ in of]
             missed = pl.any_horizontal(a.not_().fill_null(False) for a in judged)
             assessed = pl.any_horizontal(a.is_not_null() for a in judged)
-            found.append(_Share(share["id"], share["levels"], ~missed & assessed, assessed))
+            counted = bool(judged_ids.intersection(of))
+            found.append(
+                _Share(share["id"], share["levels"], ~missed & assessed, assessed, counted)
+            )
     return found
 
 
@@ -338,7 +362,8 @@ def _aggregates(
 ) -> pl.LazyFrame:
     """The output rows of the province and the districts from their totals (see ``_totals``):
     Σ numerator / Σ denominator, and for each share the rural communes meeting it over the
-    rural communes reported (no row for a unit without any)."""
+    rural communes reported (no row for a unit without any). A share not counted this year
+    (``_Share.counted``) keeps its denominator, has a null numerator and is ``pending``."""
     parts = _aggregate_parts(totals, levels, units, indicators, shares)
     if not parts:
         return pl.LazyFrame(schema=INDICATOR_COLUMNS)
@@ -358,7 +383,15 @@ def _aggregates(
         )
         .join(_rules(criteria), on="indicator", how="left")
         .with_columns(
-            pl.col("numerator", "denominator").cast(pl.Int64),
+            # What was not judged is not counted: no commune threshold to count against.
+            numerator=pl.when(pl.col("counted").eq(False))
+            .then(None)
+            .otherwise(pl.col("numerator"))
+            .cast(pl.Int64),
+            denominator=pl.col("denominator").cast(pl.Int64),
+            target_status=pl.when(pl.col("counted").eq(False))
+            .then(pl.lit("pending"))
+            .otherwise(pl.col("target_status")),
             position=pl.col("row") * slots + pl.col("slot"),
         )
         .with_columns(
@@ -389,7 +422,8 @@ def _aggregate_parts(
 ) -> list[pl.LazyFrame]:
     """One frame per indicator and per share, over the units of the levels it is reported at:
     unit_code, unit_name, unit_level, row (of the unit), slot (of the indicator or share),
-    indicator, numerator, denominator, assessed (shares only: communes judged)."""
+    indicator, numerator, denominator, assessed (shares only: communes judged) and counted
+    (shares only: see ``_Share.counted``)."""
     named = (
         totals.join(units.lazy().select("unit_code", "unit_name"), on="unit_code", how="left")
         .sort("rank", "unit_code")
@@ -410,7 +444,7 @@ def _aggregate_parts(
         named.filter(at(share.levels) & (pl.col("rural") > 0)).select(
             "unit_code", "unit_name", "unit_level", "row", slot=pl.lit(len(indicators) + slot),
             indicator=pl.lit(share.id), numerator=share_col(share.id), denominator="rural",
-            assessed=assessed_col(share.id),
+            assessed=assessed_col(share.id), counted=pl.lit(share.counted),
         )
         for slot, share in enumerate(shares)
     ]  # fmt: skip

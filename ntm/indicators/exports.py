@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import xlsxwriter
 
-from ntm.indicators.tables import PeriodTables
 from ntm.store.paths import atomic_path
 from transforms.indicators import format_indicators
+
+if TYPE_CHECKING:  # tables.py imports the follow-up list, which imports this module
+    from ntm.indicators.tables import PeriodTables
 
 _FORMULA_START = ("=", "+", "-", "@")
 

@@ -30,6 +30,10 @@ from transforms.periods import Period
 # Every frame of the tables is stored; the rest (period, catalogue, covered) is restored from
 # the period and the reference data, which the key covers.
 FRAMES = tuple(f.name for f in dataclasses.fields(PeriodTables) if f.type == "pl.DataFrame")
+# What the tables hold for the same inputs, when code changes it without changing the version:
+# raise it with such a change, so that tables stored before are computed again, not reused.
+# 2: a share of communes with no commune threshold to count against has no numerator.
+TABLES_REVISION = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,9 +55,10 @@ def workbook_name(period: Period) -> str:
 
 def tables_key(warehouse: Warehouse, ref: Reference, period: Period) -> str:
     """What the tables are computed from, and by which code: the reference data, every stored
-    submission they read (by content), the software version and the tables' layout."""
+    submission they read (by content), the software version, the tables' revision and layout."""
     inputs = warehouse.frame("tables_inputs", period=str(period))
-    digest = hashlib.sha256(f"{__version__}\n{FRAMES}\n{ref.fingerprint}\n{period}\n".encode())
+    code = f"{__version__}\n{TABLES_REVISION}\n{FRAMES}"
+    digest = hashlib.sha256(f"{code}\n{ref.fingerprint}\n{period}\n".encode())
     digest.update(inputs.write_csv().encode())
     return digest.hexdigest()[:20]
 
@@ -111,3 +116,14 @@ def _publish_workbook(data_dir: DataDir, folder: Path, period: Period) -> None:
     temporary = target.with_name(f".{target.name}.partial")
     link_or_copy(folder / workbook_name(period), temporary)
     temporary.replace(target)
+
+
+def stored_frame(
+    data_dir: DataDir, warehouse: Warehouse, ref: Reference, period: Period, name: str
+) -> pl.DataFrame | None:
+    """One frame of the period's tables as stored under the current key, or None when they
+    are not stored (a reader that may not write then computes what it needs itself)."""
+    path = (
+        data_dir.period_tables(str(period)) / tables_key(warehouse, ref, period) / f"{name}.parquet"
+    )
+    return pl.read_parquet(path) if path.exists() else None

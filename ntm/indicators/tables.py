@@ -12,6 +12,7 @@ from datetime import date
 import polars as pl
 
 from ntm.indicators.completeness import period_completeness
+from ntm.indicators.followup import followup_table
 from ntm.reference import Catalogue, Reference
 from ntm.store.warehouse import Warehouse
 from transforms import lists, trends
@@ -36,6 +37,7 @@ class PeriodTables:
     units: pl.DataFrame  # the registry valid on the period's last day
     roster: pl.DataFrame  # commune_code, commune_class, sponsor, ... of the communes in ``units``
     divided: pl.DataFrame  # unit_code: today's units whose history sums a divided predecessor
+    followup: pl.DataFrame  # the units to follow up, see ntm.indicators.followup.followup_table
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,9 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
         .select(unit_code="current_code")
         .unique()
         .sort("unit_code"),
+        # Stored with the rest: the flow's list and the report's read the same rows, computed
+        # once (its runs look back over every earlier period, which the tables' key covers).
+        followup=followup_table(warehouse, ref, period),
     )
 
 

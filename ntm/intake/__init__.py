@@ -1,7 +1,6 @@
-"""Intake: reading submissions, checking and storing them, feedback, templates, the demo.
+"""Intake: reading submissions, checking and storing them, feedback, templates.
 
-The demo generator (``ntm.intake.demo``) is not imported here: only ``ntm demo`` needs numpy's
-generator and the messy set.
+The demo that fills an inbox with submissions is a package of its own (``ntm.demo``).
 """
 
 from ntm.intake.ingest import FileOutcome, ingest_files

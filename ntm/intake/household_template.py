@@ -20,7 +20,7 @@ from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ntm.intake.workbook import _FIXED_CREATED, _Styles
+from ntm.intake.workbook import FIXED_CREATED, Styles
 from ntm.reference import Reference
 from ntm.reference.households import HouseholdFormat, PovertyStandard, ReviewKind
 from ntm.store.paths import atomic_path
@@ -88,8 +88,8 @@ def write_household_template(
         workbook = xlsxwriter.Workbook(
             str(temporary), {"strings_to_numbers": False, "strings_to_formulas": False}
         )
-        workbook.set_properties({"created": _FIXED_CREATED, "author": "ntm"})
-        styles = _Styles(workbook)
+        workbook.set_properties({"created": FIXED_CREATED, "author": "ntm"})
+        styles = Styles(workbook)
         more = _More(workbook)
         guide = workbook.add_worksheet(fmt.instructions_sheet)
         commune_cells = _instructions(guide, lines, styles, more)
@@ -348,7 +348,7 @@ def _guide(
 
 
 class _More:
-    """The formats this workbook adds to the quarterly template's ``_Styles``."""
+    """The formats this workbook adds to the quarterly template's ``Styles``."""
 
     def __init__(self, workbook: Workbook) -> None:
         self.text = workbook.add_format({"border": 1, "locked": False, "num_format": "@"})
@@ -359,7 +359,7 @@ class _More:
         self.code = workbook.add_format({"valign": "top", "num_format": "@"})
 
 
-def _instructions(sheet: Worksheet, lines: list[_Line], styles: _Styles, more: _More) -> str:
+def _instructions(sheet: Worksheet, lines: list[_Line], styles: Styles, more: _More) -> str:
     """Write the lines; return the absolute range of the commune codes (the drop-down's list)."""
     sheet.set_column(0, 0, 8)
     sheet.set_column(1, 1, 110)
@@ -388,7 +388,7 @@ def _instructions(sheet: Worksheet, lines: list[_Line], styles: _Styles, more: _
 
 
 def _metadata(
-    sheet: Worksheet, fmt: HouseholdFormat, values: dict[str, object], styles: _Styles
+    sheet: Worksheet, fmt: HouseholdFormat, values: dict[str, object], styles: Styles
 ) -> None:
     """Labels in column A, values in B; only Ngày lập and Người lập are open (as the quarterly
     template's ``_metadata``, which takes a SubmissionFormat)."""
@@ -426,7 +426,7 @@ def _households(
     standard: PovertyStandard,
     title: tuple[str, str],
     commune_source: str,
-    styles: _Styles,
+    styles: Styles,
     more: _More,
 ) -> None:
     sheet.write_string(0, 0, title[0], styles.title)

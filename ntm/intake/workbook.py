@@ -23,7 +23,7 @@ from ntm.reference import SubmissionFormat
 from ntm.store.paths import atomic_path
 
 # Fixed document dates keep the bytes of a generated workbook reproducible.
-_FIXED_CREATED = datetime(2020, 1, 1)
+FIXED_CREATED = datetime(2020, 1, 1)
 
 INSTRUCTIONS = (
     "HƯỚNG DẪN ĐIỀN BIỂU MẪU",
@@ -121,8 +121,8 @@ def write_submission(
         workbook = xlsxwriter.Workbook(
             str(temporary), {"strings_to_numbers": False, "strings_to_formulas": False}
         )
-        workbook.set_properties({"created": _FIXED_CREATED, "author": "ntm"})
-        styles = _Styles(workbook)
+        workbook.set_properties({"created": FIXED_CREATED, "author": "ntm"})
+        styles = Styles(workbook)
         names = {
             fmt.instructions_sheet: fmt.instructions_sheet,
             fmt.metadata_sheet: fmt.metadata_sheet,
@@ -153,7 +153,9 @@ def write_submission(
     return target
 
 
-class _Styles:
+class Styles:
+    """The cell formats of a submission workbook (the household template adds its own)."""
+
     def __init__(self, workbook: xlsxwriter.Workbook) -> None:
         self.title = workbook.add_format({"bold": True, "font_size": 13})
         self.header = workbook.add_format(
@@ -173,7 +175,7 @@ class _Styles:
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
 
 
-def _instructions(sheet: Worksheet, styles: _Styles) -> None:
+def _instructions(sheet: Worksheet, styles: Styles) -> None:
     sheet.set_column(0, 0, 120)
     for row, line in enumerate(INSTRUCTIONS):
         sheet.write_string(row, 0, line, styles.title if row == 0 else styles.wrap)
@@ -184,7 +186,7 @@ def _metadata(
     fmt: SubmissionFormat,
     labels: dict[str, str],
     values: dict[str, object],
-    styles: _Styles,
+    styles: Styles,
     protect: bool,
 ) -> None:
     sheet.set_column(0, 0, 28)
@@ -211,7 +213,7 @@ def _figures(
     rows: pl.DataFrame,
     title: str,
     layout: Layout,
-    styles: _Styles,
+    styles: Styles,
 ) -> None:
     header_row = layout.title_rows
     if layout.title_rows:

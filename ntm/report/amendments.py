@@ -16,8 +16,8 @@ import polars as pl
 from ntm.indicators.tables import period_indicators
 from ntm.reference import Reference
 from ntm.report import vi
-from ntm.report.context import _capitalised
 from ntm.report.sections import FigureChangeRow, PeriodAmendment, RateChangeRow
+from ntm.report.words import capitalised
 from ntm.store.closures import PeriodState, period_states, signed_indicators
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
@@ -25,6 +25,9 @@ from transforms.amendments import figure_changes, rate_changes
 from transforms.periods import Period
 from transforms.rates import hundredths
 from transforms.registry import valid_on
+
+UNCHANGED = "Bản điều chỉnh không làm thay đổi số liệu nào."
+RATES_INTRO = "Ảnh hưởng đến các tỷ lệ toàn tỉnh:"
 
 
 def amendment_of(
@@ -52,20 +55,20 @@ def amendment_of(
     )
     labels = ref.format.labels
     signed_on = vi.short_date(local_day(state.recorded_at, ref))
+    units_words = "; ".join(
+        f"{names.get(r['unit_code'], r['unit_code'])}: "
+        + (
+            f"bản gửi lần {r['current_version']} thay thế bản gửi lần {r['signed_version']}"
+            if r["signed_version"] is not None
+            else f"bản gửi lần {r['current_version']} (chưa có khi chốt)"
+        )
+        + f", nhận ngày {vi.short_date(local_day(r['received_at'], ref))}"
+        for r in units.iter_rows(named=True)
+    )
     return PeriodAmendment(
         title=(
-            f"{_capitalised(vi.quarter(period.year, period.quarter))} (số liệu đã chốt ngày "
+            f"{capitalised(vi.quarter(period.year, period.quarter))} (số liệu đã chốt ngày "
             f"{signed_on} theo {signed_words(state)})"
-        ),
-        units="; ".join(
-            f"{names.get(r['unit_code'], r['unit_code'])}: "
-            + (
-                f"bản gửi lần {r['current_version']} thay thế bản gửi lần {r['signed_version']}"
-                if r["signed_version"] is not None
-                else f"bản gửi lần {r['current_version']} (chưa có khi chốt)"
-            )
-            + f", nhận ngày {vi.short_date(local_day(r['received_at'], ref))}"
-            for r in units.iter_rows(named=True)
         ),
         figures=tuple(
             FigureChangeRow(
@@ -88,6 +91,9 @@ def amendment_of(
             ).iter_rows(named=True)
             if r["indicator"] in indicator_names
         ),
+        units_sentence=f"Đơn vị gửi điều chỉnh: {units_words}.",
+        unchanged=UNCHANGED,
+        rates_intro=RATES_INTRO,
     )
 
 

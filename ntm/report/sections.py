@@ -1,11 +1,11 @@
-"""The committee report's sections as the template sees them: its contract, in types.
+"""The sections both documents share, as their templates see them: their contract, in types.
 
-``ntm.report.context`` builds a ``Report``; ``report_templates/report.html.j2`` only places its
-fields. Every field is text that is already formatted (``ntm.report.vi``), a chart as a
-``data:`` URI ("" when there is none), or a tuple of rows. A table whose columns are fixed has
-a row type with one named field per column; a table with one column per indicator is a
-``RateTable``, whose headers and cells are made from the same list of (header, indicator)
-pairs, so that a header and its column cannot drift apart.
+Every field is text that is already formatted (``ntm.report.vi``), a chart as a ``data:`` URI
+("" when there is none), or a tuple of rows. A table whose columns are fixed has a row type with
+one named field per column; a table with one column per indicator is a ``RateTable``, whose
+headers and cells are made from the same list of (header, indicator) pairs, so that a header and
+its column cannot drift apart. Each document's own sections are in ``quarterly/sections.py`` and
+``review/sections.py``.
 """
 
 from __future__ import annotations
@@ -29,70 +29,11 @@ class Header:
 
 
 @dataclass(frozen=True)
-class SubmissionRow:
-    """One reporting unit's submission in the quarter: communes, date, timeliness, version."""
-
-    unit: str
-    expected: str
-    accepted: str
-    quarantined: str
-    received: str
-    timeliness: str
-    version: str
-
-
-@dataclass(frozen=True)
-class ProblemRow:
-    """A file returned whole, or one commune's row not taken in, and why."""
-
-    unit: str
-    file: str
-    kind: str
-    commune: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DataSection:
-    """I. The data of the quarter: what was received, when, and what was refused; ``notes``
-    say who reports (the communes and wards themselves, once they report directly)."""
-
-    summary: str
-    notes: tuple[str, ...]
-    rows: tuple[SubmissionRow, ...]
-    problems: tuple[ProblemRow, ...]
-
-
-@dataclass(frozen=True)
 class Chart:
     """A chart: its SVG as a ``data:`` URI ("" when there is none) and its numbered caption."""
 
     image: str
     caption: str
-
-
-@dataclass(frozen=True)
-class TargetRow:
-    """One target of the catalogue: result, target, verdict and the change since the same
-    quarter last year."""
-
-    id: str
-    label: str
-    value: str
-    target: str
-    status: str
-    change: str
-
-
-@dataclass(frozen=True)
-class TargetsSection:
-    """II.1 The targets: ``intro`` says when no programme's targets apply, ``notes`` which
-    targets are provisional or not yet set and which ones the counts and lists use."""
-
-    intro: tuple[str, ...]
-    rows: tuple[TargetRow, ...]
-    notes: tuple[str, ...]
-    chart: Chart
 
 
 @dataclass(frozen=True)
@@ -150,76 +91,11 @@ class PovertySection:
     count_header: str
     rate_header: str
     series: tuple[PovertyYearRow, ...]
+    flows_intro: str  # what the flows table counts, over which span
+    flows_heading: str  # its first column: "Đơn vị", or "Năm" for the review's years
+    flows_end: str  # "cuối kỳ", or "cuối năm"
     flows: tuple[FlowRow, ...]
-    districts: RateTable
-
-
-@dataclass(frozen=True)
-class BelowTargetRow:
-    """A commune below a labour target: which one, its rate and the target."""
-
-    commune: str
-    indicator: str
-    value: str
-    target: str
-
-
-@dataclass(frozen=True)
-class LabourSection:
-    """II.3 Labour: the sentence, the chart by district, rates by district, communes below."""
-
-    sentence: str
-    chart: Chart
-    districts: RateTable
-    below: tuple[BelowTargetRow, ...]
-
-
-@dataclass(frozen=True)
-class SocialSection:
-    """II.4 Gender equality and child protection: the sentence and rates by district."""
-
-    sentence: str
-    districts: RateTable
-
-
-@dataclass(frozen=True)
-class OffTrackRow:
-    """A commune and the targets it misses (or that its poverty rate rose)."""
-
-    commune: str
-    targets: str
-
-
-@dataclass(frozen=True)
-class MissingRow:
-    """A commune without valid data in the quarter, and the unit that reports it."""
-
-    commune: str
-    unit: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """III. Assessment and proposals, with the lists they refer to."""
-
-    sentences: tuple[str, ...]
-    off_track: tuple[OffTrackRow, ...]  # poverty rising (the sponsors' tables list the rest)
-    late: tuple[FollowupRow, ...]  # the units to follow up: late, missing, rejected
-    missing: tuple[MissingRow, ...]
-
-
-@dataclass(frozen=True)
-class CommuneLists:
-    """Whether the PDF lists communes one by one; if not, ``note`` says where the lists are.
-    ``basis`` says which targets the lists judge by, ``empty`` what an empty list means,
-    ``footnotes`` what a marked row rests on."""
-
-    listed: bool
-    note: str
-    basis: tuple[str, ...]
-    empty: str  # what an empty list says
-    footnotes: tuple[str, ...]
+    districts: RateTable  # no columns: not shown
 
 
 @dataclass(frozen=True)
@@ -261,11 +137,8 @@ class ProvenanceRow:
 class Provenance:
     """Where the figures come from: the submissions, the run and the software."""
 
+    sentence: str  # the programme, the run, the software, the day, what √ and × mean
     rows: tuple[ProvenanceRow, ...]
-    run_id: str
-    software: str
-    generated_on: str
-    programme: str
 
 
 @dataclass(frozen=True)
@@ -276,37 +149,6 @@ class Closing:
     on_behalf: str
     title: str
     name: str
-
-
-@dataclass(frozen=True)
-class Report:
-    """Everything the template shows, section by section, in the order it shows them."""
-
-    header: Header
-    quarter: str
-    data_section: DataSection
-    targets: TargetsSection
-    poverty: PovertySection
-    labour: LabourSection
-    social: SocialSection
-    assessment: Assessment
-    closing: Closing
-    commune_lists: CommuneLists
-    sponsors: Sponsors
-    appendices: tuple[Appendix, ...]
-    provenance: Provenance
-    # "BẢN ĐIỀU CHỈNH" and what it amends, for a version rendered over a closed period; "" else.
-    amended: str
-    own_amendment: tuple[PeriodAmendment, ...]  # what changed since this period's signed version
-    amendments: tuple[PeriodAmendment, ...]  # earlier closed periods whose figures moved
-
-    def template_names(self) -> dict[str, object]:
-        """The sections by name, for ``Template.render(**names)``; each stays a dataclass
-        (unlike ``dataclasses.asdict``, which would turn them back into dicts)."""
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-
-
-# --- the sponsors' tables (quarterly report and programme review) ---------------------------
 
 
 @dataclass(frozen=True)
@@ -358,132 +200,6 @@ class SponsorMembers:
     rows: tuple[MemberRow, ...]
 
 
-# --- the follow-up list (quarterly report) ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FollowupRow:
-    """A reporting unit the inspection committee follows up: what is missing, since when."""
-
-    unit: str
-    status: str
-    missing: str
-    in_a_row: str
-    since: str
-
-
-# --- the programme's final review (BÁO CÁO TỔNG KẾT) ---------------------------------------
-
-
-@dataclass(frozen=True)
-class YearDataRow:
-    """I. One year of the programme: quarters, submissions expected, on time, late, missing,
-    files refused, commune rows not taken in."""
-
-    year: str
-    quarters: str
-    expected: str
-    on_time: str
-    late: str
-    missing: str
-    rejected: str
-    quarantined: str
-
-
-@dataclass(frozen=True)
-class YearUnitsRow:
-    """I. The units that sent late or not at all in a year, each with its number of quarters."""
-
-    year: str
-    late: str
-    missing: str
-
-
-@dataclass(frozen=True)
-class ReviewDataSection:
-    summary: str
-    rows: tuple[YearDataRow, ...]
-    units: tuple[YearUnitsRow, ...]
-
-
-@dataclass(frozen=True)
-class ReviewTargetRow:
-    """II. A target at every point of the programme, its target and final verdict."""
-
-    id: str
-    label: str
-    cells: tuple[str, ...]
-    target: str
-    status: str
-
-
-@dataclass(frozen=True)
-class MilestoneRow:
-    """II. A milestone of a share target: its value and year, when it was reached."""
-
-    target: str
-    milestone: str
-    reached: str
-    verdict: str
-
-
-@dataclass(frozen=True)
-class ReviewTargets:
-    columns: tuple[str, ...]  # one per point: "2021", "2022 (gốc)", ..., "Quý III/2026"
-    rows: tuple[ReviewTargetRow, ...]
-    milestones: tuple[MilestoneRow, ...]
-    notes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TitledTable:
-    title: str
-    table: RateTable
-
-
-@dataclass(frozen=True)
-class NeverMetRow:
-    """A commune (of the programme's last year) judged on a target and never meeting it."""
-
-    commune: str
-    sponsor: str
-    targets: str
-
-
-@dataclass(frozen=True)
-class ReviewAssessment:
-    achieved: tuple[str, ...]
-    not_achieved: tuple[str, ...]
-    proposals: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Review:
-    """Everything the review's template shows, in the order it shows them."""
-
-    header: Header
-    programme: str  # "giai đoạn 2021 - 2025"
-    data_section: ReviewDataSection
-    targets: ReviewTargets
-    poverty: PovertySection  # without series while no point of the programme has ended
-    poverty_flows: tuple[FlowRow, ...]  # the province, one row per year
-    by_district: tuple[TitledTable, ...]
-    assessment: ReviewAssessment
-    sponsors: Sponsors
-    closing: Closing
-    never_met: tuple[NeverMetRow, ...]
-    never_met_note: str
-    by_sponsor: tuple[SponsorMembers, ...]
-    appendices: tuple[Appendix, ...]
-    provenance: Provenance
-
-    def template_names(self) -> dict[str, object]:
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-
-
-# --- amendments after a close (issue: signed figures stay signed) ---------------------------
-
-
 @dataclass(frozen=True)
 class FigureChangeRow:
     """A figure of a commune that an amendment changed: signed value, current value."""
@@ -508,6 +224,17 @@ class PeriodAmendment:
     """One closed period whose stored figures moved since it was signed."""
 
     title: str  # "Quý III năm 2024 (đã chốt theo báo cáo phiên bản 2, ngày 20/10/2024)"
-    units: str  # which units sent amendments, which version
     figures: tuple[FigureChangeRow, ...]
     rates: tuple[RateChangeRow, ...]
+    units_sentence: str  # "Đơn vị gửi điều chỉnh: ...": which units sent them, which version
+    unchanged: str  # what an amendment that moved no figure says
+    rates_intro: str  # the lead-in to the rates it moved
+
+
+class Document:
+    """A document's sections, by name, for ``Template.render(**names)``."""
+
+    def template_names(self) -> dict[str, object]:
+        """Each section stays a dataclass (unlike ``dataclasses.asdict``, which would turn them
+        back into dicts)."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from ntm.report.sections import (
     Sponsors,
     SponsorTable,
 )
-from transforms.review import missed_change, targets_by_commune
+from transforms.review import missed_change
 
 NO_SPONSOR = "Xã chưa có đơn vị đỡ đầu"
 
@@ -29,12 +29,13 @@ def sponsor_section(
     name_of: dict[str, str],
     compared_with: str,
 ) -> Sponsors:
-    """``now``, ``before``: commune indicator rows (compute_indicators) of the two periods
-    (``before`` None: nothing to compare with). ``comparable``: unit_code of the communes whose
-    earlier figures are their own. ``roster``: commune_code, sponsor of the period's communes.
-    ``compared_with``: the earlier period as the text names it ("quý IV năm 2023")."""
-    standing_now = targets_by_commune(now)
-    standing_before = targets_by_commune(before) if before is not None else standing_now.clear()
+    """``now``, ``before``: each commune's standing on each target (``targets_by_commune``) at
+    the two points, computed once by the caller (``before`` None: nothing to compare with).
+    ``comparable``: unit_code of the communes whose earlier figures are their own. ``roster``:
+    commune_code, sponsor of the period's communes. ``compared_with``: the earlier period as
+    the text names it ("quý IV năm 2023")."""
+    standing_now = now
+    standing_before = before if before is not None else now.clear()
     change = missed_change(standing_now, standing_before, comparable)
     judged = standing_now.select(pl.col("unit_code").alias("commune_code")).unique()
     sponsored = sponsors_of(roster).with_columns(

@@ -26,14 +26,13 @@ import polars as pl
 from markupsafe import Markup
 
 from ntm import __version__
-from ntm.indicators.followup import followup_table
-from ntm.indicators.mart import link_or_copy, stored_tables, tables_key
+from ntm.indicators.mart import link_or_copy, stored_frame, stored_tables, tables_key
 from ntm.indicators.programme import programme_tables
 from ntm.indicators.tables import PeriodTables, period_indicators
 from ntm.reference import Catalogue, Reference
 from ntm.report import vi
 from ntm.report.amendments import amendment_of, earlier_amendments, local_day, signed_words
-from ntm.report.context import build_report
+from ntm.report.quarterly import build_report
 from ntm.report.review import build_review
 from ntm.report.workbooks import write_review_workbook
 from ntm.store.closures import PeriodState, closed_state
@@ -96,23 +95,19 @@ def render_html(
     today: date,
     run_id: str | None,
     signed: PeriodState | None = None,
-) -> tuple[str, pl.DataFrame]:
-    """The report's HTML over the period's tables, and the submissions it read; ``signed``:
-    the close of the period, for a version rendered over it (an amended one)."""
+    inputs: tuple[pl.DataFrame, str] | None = None,
+) -> tuple[str, pl.DataFrame, str]:
+    """The report's HTML over the period's tables, the submissions it read and their hash
+    (``inputs``, when the caller has them already: they are read and hashed once per render);
+    ``signed``: the close of the period, for a version rendered over it (an amended one)."""
     period = tables.period
     own = amendment_of(data_dir, warehouse, ref, period, signed) if signed is not None else None
-    previous = Period(period.year - 1, period.quarter)
-    try:
-        last_year: pl.DataFrame | None = period_indicators(warehouse, ref, previous)
-    except LookupError:
-        last_year = None
-    provenance = warehouse.frame("period_provenance", period=str(period))
+    provenance, snapshot = inputs if inputs is not None else period_inputs(warehouse, period)
     problems = warehouse.frame("period_problems", period=str(period))
-    snapshot = input_snapshot(provenance)
     report = build_report(
         tables,
-        followup_table(warehouse, ref, period),
-        last_year,
+        tables.followup,
+        last_year_indicators(data_dir, warehouse, ref, period),
         problems,
         provenance,
         ref,
@@ -126,7 +121,27 @@ def render_html(
     )
     css = Markup((ASSETS / "report.css").read_text(encoding="utf-8"))  # our own file
     html = environment().get_template("report.html.j2").render(css=css, **report.template_names())
-    return html, provenance
+    return html, provenance, snapshot
+
+
+def period_inputs(warehouse: Warehouse, period: Period) -> tuple[pl.DataFrame, str]:
+    """The stored submissions a report of ``period`` reads, and their hash."""
+    provenance = warehouse.frame("period_provenance", period=str(period))
+    return provenance, input_snapshot(provenance)
+
+
+def last_year_indicators(
+    data_dir: DataDir, warehouse: Warehouse, ref: Reference, period: Period
+) -> pl.DataFrame | None:
+    """The indicators of the same quarter a year earlier, from that period's stored tables
+    when they are current (computed otherwise, not stored: a render writes no other period's
+    tables); None before the registry's first day."""
+    previous = Period(period.year - 1, period.quarter)
+    try:
+        stored = stored_frame(data_dir, warehouse, ref, previous, "indicators")
+        return stored if stored is not None else period_indicators(warehouse, ref, previous)
+    except LookupError:
+        return None
 
 
 def index_rows(data_dir: DataDir, period: Period | str) -> list[dict[str, str]]:
@@ -186,15 +201,15 @@ def generate_report(
             )
         if signed is None and amended:
             raise PeriodNotClosedError(f"{period} is not closed: there is nothing to amend")
+        inputs = period_inputs(warehouse, period)
         if reuse_if_unchanged and signed is None:
-            provenance = warehouse.frame("period_provenance", period=str(period))
             rows = index_rows(data_dir, period)
-            same = (input_snapshot(provenance), tables_key(warehouse, ref, period))
+            same = (inputs[1], tables_key(warehouse, ref, period))
             if rows and (rows[-1]["input_snapshot"], rows[-1].get("tables_key")) == same:
                 return _existing(data_dir, rows[-1])
         stored = stored_tables(data_dir, warehouse, ref, period, store=True)
-        html, provenance = render_html(
-            data_dir, warehouse, ref, stored.tables, today, run_id, signed
+        html, provenance, snapshot = render_html(
+            data_dir, warehouse, ref, stored.tables, today, run_id, signed, inputs
         )
     return _publish_version(
         data_dir,
@@ -203,7 +218,7 @@ def generate_report(
         html,
         lambda target: link_or_copy(stored.workbook, target),
         provenance,
-        {"input_snapshot": input_snapshot(provenance), "tables_key": stored.key},
+        {"input_snapshot": snapshot, "tables_key": stored.key},
     )
 
 

@@ -13,7 +13,7 @@ import polars.selectors as cs
 
 from ntm.indicators.exports import write_sheets
 from ntm.indicators.programme import ProgrammeTables
-from ntm.report.sections import Review
+from ntm.report.review.sections import Review
 from transforms.indicators import format_indicators
 
 

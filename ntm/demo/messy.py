@@ -1,434 +1,36 @@
-"""Demo submissions: a clean, realistic inbox for 2021-2024 and a folder of typical mistakes.
+"""The messy set: one file per mistake clerks make, with what ``ntm ingest`` says of it.
 
-Beside the quarterly files, ``generate_demo`` writes the household reviews (form HN) of the
-years whose Q4 it covers, simulated from these figures (``ntm.intake.demo_households``).
-
-The figures are simulated per commune with magnitudes like Hà Tĩnh's (domain.md §3): about
-385,000 households, a poor rate falling from about 4.5% to 2.4% under the 2022-2025 standard,
-flows that add up exactly from one year-end review to the next. 2021 is counted under the old
-2016-2020 standard (lower rates), and 2022 starts from the end-2021 re-assessment under the new
-one: the poverty series breaks there, as the published one does. Everything follows from the
-seed, so two runs give the same bytes and the same arrival times (file modification times).
+``MESSY_CASES`` is the table: each case names its file, its mistake, the builder that writes it
+and the verdict expected when the set is ingested after the clean demo. ``generate_messy``
+writes the files for a period from the demo's own figures and household reviews, so that each
+differs from the clean file only by its mistake, and README.txt with the expected outcomes.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import textwrap
 import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
-from numpy.typing import NDArray
 
+from ntm.demo.households import PERIODIC, Review, household_reviews
+from ntm.demo.inbox import arrival, clerk, csv_frame, stamp, unit_rows, write_review
+from ntm.demo.simulate import DEMO_LAST, demo_figures
 from ntm.intake.workbook import Layout, write_submission
-from ntm.reference import Reference, SubmissionFormat
+from ntm.reference import Reference
+from ntm.reference.households import PovertyStandard
 from transforms.layout import Column
-from transforms.periods import Period, periods_between
-from transforms.registry import communes_of, reporting_units, successors, valid_on
-
-if TYPE_CHECKING:
-    from ntm.intake.demo_households import Review
-    from ntm.reference.households import PovertyStandard
-
-DEMO_SEED = 42
-SIMULATED_ON = date(2024, 12, 31)  # the structure of 2020-2024 that the simulation runs on
-# The 2021-2025 programme through the last year the domain brief has figures for.
-DEMO_FIRST, DEMO_LAST = Period(2021, 1), Period(2024, 4)
-Ints = NDArray[np.int64]
-Floats = NDArray[np.float64]
-
-# The year-end the simulation starts from: the end-2021 review re-assessed under the 2022-2025
-# standard (Decree 07/2021/NĐ-CP), which 2022's start counts are. It and the years before it
-# are published under the old 2016-2020 standard (criteria/2021-2025.toml, [[standard]]): those
-# years are simulated apart (``_old_standard_year``), so that asking for them changes nothing
-# from 2022 on.
-_BASE_YEAR = 2021
-# Province year-end rates in % (domain.md §3) under the 2022-2025 standard; 2021 is the
-# re-assessment. Years outside a table extrapolate its trend.
-_POOR_RATE = {2021: 4.50, 2022: 3.79, 2023: 3.04, 2024: 2.40}
-_NEAR_POOR_RATE = {2021: 4.45, 2022: 4.04, 2023: 3.37, 2024: 3.04}
-# Demo values, not published figures: year-end rates in % under the old 2016-2020 standard,
-# whose income line (700,000 VND per person per month rural) was far below the new one, so
-# fewer households counted as poor or near-poor than at the re-assessment.
-_OLD_POOR_RATE = {2020: 2.90, 2021: 2.20}
-_OLD_NEAR_POOR_RATE = {2020: 3.60, 2021: 3.10}
-_HOUSEHOLDS_PER_COMMUNE = 382_200 / 216  # end of 2021, so that 2024 ends near 385,500
-_MOUNTAIN = ("439", "441", "444")  # Hương Sơn, Vũ Quang, Hương Khê: the poorest districts
-_CLERKS = {
-    "436": "Nguyễn Thị Hương", "437": "Trần Văn Minh", "439": "Lê Thị Hoa",
-    "440": "Phan Đình Tùng", "441": "Hoàng Thị Lan", "442": "Võ Văn Hải",
-    "443": "Đặng Thị Thu", "444": "Bùi Quang Huy", "445": "Nguyễn Thị Mai",
-    "446": "Dương Văn Nam", "447": "Trương Thị Hằng", "448": "Hồ Sỹ Đức", "449": "Phạm Thị Nga",
-}  # fmt: skip
-
-
-def _province_rate(table: dict[int, float], year: int) -> float:
-    first, last = min(table), max(table)
-    if year > last:
-        return table[last] * 0.8 ** (year - last)
-    return table[max(year, first)] * 1.15 ** max(first - year, 0)
-
-
-def _clerk(unit_code: str) -> str:
-    names = sorted(_CLERKS.values())
-    return unicodedata.normalize("NFC", _CLERKS.get(unit_code, names[int(unit_code) % len(names)]))
-
-
-def _year_end(households: Ints, relative: Floats, target_pct: float) -> Ints:
-    """Counts whose province rate is the target: scale the relative rates, refit after capping."""
-    scale = target_pct / 100 / np.average(relative, weights=households)
-    for _ in range(4):
-        rate = np.clip(relative * scale, 0.002, 0.11)
-        scale *= target_pct / 100 / np.average(rate, weights=households)
-    return np.rint(households * np.clip(relative * scale, 0.002, 0.11)).astype(np.int64)
-
-
-def _shares(rng: np.random.Generator, n: int) -> Floats:
-    """Cumulative year-to-date shares per quarter: most movement comes with the Q4 review."""
-    steps = rng.uniform(0.0, [[0.15], [0.15], [0.25]], size=(3, n))
-    return np.vstack([np.cumsum(steps, axis=0), np.ones((1, n))])
-
-
-def _flows(
-    rng: np.random.Generator,
-    start: Ints,
-    end: Ints,
-    returned: tuple[float, float],
-    new: tuple[float, float],
-) -> tuple[Ints, Ints, Ints, Ints]:
-    """Year-to-date exited, returned, new and end per quarter (4 × communes) from start to end."""
-    n = start.size
-    back = np.rint(start * rng.uniform(*returned, n)).astype(np.int64)
-    fresh = np.rint(start * rng.uniform(*new, n)).astype(np.int64)
-    exited = start + back + fresh - end
-    fresh += np.maximum(-exited, 0)  # a commune that got poorer needs more new households
-    exited = np.maximum(exited, 0)
-    added = _shares(rng, n)
-    back_q = np.floor(back * added).astype(np.int64)
-    fresh_q = np.floor(fresh * added).astype(np.int64)
-    # Exits may run ahead of additions only as far as the households there are to exit.
-    exited_q = np.minimum(
-        np.floor(exited * _shares(rng, n)).astype(np.int64), start + back_q + fresh_q
-    )
-    return exited_q, back_q, fresh_q, start - exited_q + back_q + fresh_q
-
-
-@dataclass(frozen=True)
-class _Traits:
-    """What the simulation draws once per commune of the simulated structure."""
-
-    size: Floats  # households at the base year-end
-    growth: Floats  # of households, per year
-    rel_poor: Floats  # poverty relative to the province's rate
-    rel_near: Floats
-    worker_share: Floats
-    trained: tuple[Floats, Floats]  # share at the base year-end, rise per year
-    certified: tuple[Floats, Floats]
-    members: tuple[Floats, Floats]  # coop members at the base year-end, rise per quarter
-    women_share: Floats
-
-    def households(self, quarters: int) -> Ints:  # quarters since the base year-end
-        return np.rint(self.size * (1 + self.growth) ** (quarters / 4)).astype(np.int64)
-
-
-def _traits(communes: pl.DataFrame, rng: np.random.Generator) -> _Traits:
-    """Draw every commune's traits, in one fixed order from one stream."""
-    n = communes.height
-    urban = communes["unit_type"].is_in(["phường", "thị trấn"]).to_numpy()
-    ward = (communes["unit_type"] == "phường").to_numpy()
-    mountain = communes["parent_code"].is_in(list(_MOUNTAIN)).to_numpy()
-    median = np.where(ward, 3300.0, np.where(urban, 2600.0, 1500.0))
-    size = median * rng.lognormal(0.0, 0.35, n)
-    for _ in range(4):
-        size = np.clip(size * _HOUSEHOLDS_PER_COMMUNE * n / size.sum(), 600, 4850)
-    growth = rng.uniform(0.0, 0.006, n)
-    # Relative poverty: wards lowest, mountain districts highest; the poorest commune starts
-    # near 10% (twice the mean), so every commune has room to fall with the province.
-    rel_poor = rng.lognormal(0.0, 0.45, n) * np.where(mountain, 1.9, 1.0) * np.where(urban, 0.35, 1)
-    rel_poor = np.minimum(rel_poor, 2.0 * rel_poor.mean())
-    rel_near = rel_poor**0.7 * rng.lognormal(0.0, 0.2, n)
-    rel_near = np.minimum(rel_near, 2.0 * rel_near.mean())
-    worker_share = rng.uniform(0.50, 0.60, n)
-    trained = rng.uniform(0.64, 0.80, n), rng.uniform(0.01, 0.02, n)
-    certified = rng.uniform(0.28, 0.40, n), rng.uniform(0.005, 0.012, n)
-    members = rng.uniform(20, 300, n), rng.uniform(0.0, 5.0, n)
-    women_share = rng.uniform(0.27, 0.52, n)
-    return _Traits(
-        size, growth, rel_poor, rel_near, worker_share, trained, certified, members, women_share
-    )
-
-
-def demo_figures(
-    ref: Reference, first: Period, last: Period, seed: int = DEMO_SEED
-) -> pl.DataFrame:
-    """Every commune's figures for every quarter first..last: period, commune_code, figures.
-
-    From 2022 the simulation always starts from the same year-end (``_BASE_YEAR``), with one
-    random stream per year; a year up to it (old standard) has streams of its own. So a unit's
-    figures for a period do not depend on the range asked.
-    """
-    figures = simulated_figures(ref, first, last, seed)
-    return _on_later_structures(ref, figures, periods_between(first, last))
-
-
-def simulated_figures(
-    ref: Reference, first: Period, last: Period, seed: int = DEMO_SEED
-) -> pl.DataFrame:
-    """``demo_figures`` on the simulated structure (the communes valid on ``SIMULATED_ON``),
-    every quarter of the years first..last: what the later structures' figures are sums of."""
-    # Simulated on the communes of 2020-2024; later structures are sums of these (see below).
-    communes = valid_on(ref.registry, SIMULATED_ON).filter(pl.col("unit_level") == "commune")
-    communes = communes.sort("unit_code")
-    n, base = communes.height, _BASE_YEAR
-    traits = _traits(communes, np.random.default_rng([seed, 0]))
-    frames = [
-        _quarter_frame(communes, Period(year, q), values)
-        for year in range(first.year, min(last.year, base) + 1)
-        for q, values in enumerate(_old_standard_year(traits, year, seed), start=1)
-    ]
-    rel_poor, rel_near = traits.rel_poor, traits.rel_near
-    poor = _year_end(traits.households(0), rel_poor, _province_rate(_POOR_RATE, base))
-    near = _year_end(traits.households(0), rel_near, _province_rate(_NEAR_POOR_RATE, base))
-    for year in range(base + 1, last.year + 1):
-        yr = np.random.default_rng([seed, 1, year])
-        rel_poor = rel_poor * yr.lognormal(0.0, 0.08, n)
-        rel_near = rel_near * yr.lognormal(0.0, 0.08, n)
-        year_end = traits.households(4 * (year - base))
-        poor_end = _year_end(year_end, rel_poor, _province_rate(_POOR_RATE, year))
-        near_end = _year_end(year_end, rel_near, _province_rate(_NEAR_POOR_RATE, year))
-        quarters = _year_of_quarters(traits, yr, year - base, (poor, poor_end), (near, near_end))
-        frames += [
-            _quarter_frame(communes, Period(year, q), values)
-            for q, values in enumerate(quarters, start=1)
-        ]
-        poor, near = poor_end, near_end
-    figures = pl.concat(frames)
-    missing = set(ref.format.figure_keys) ^ (set(figures.columns) - {"period", "commune_code"})
-    if missing:
-        raise ValueError(f"the demo generator and the submission format disagree on {missing}")
-    return figures
-
-
-def _quarter_frame(communes: pl.DataFrame, period: Period, values: dict[str, Ints]) -> pl.DataFrame:
-    return pl.DataFrame({"commune_code": communes["unit_code"], **values}).with_columns(
-        pl.exclude("commune_code").cast(pl.Int64), period=pl.lit(str(period))
-    )
-
-
-def _old_standard_end(traits: _Traits, year: int, seed: int) -> tuple[Ints, Ints]:
-    """Poor and near-poor counts at the end of ``year`` (up to ``_BASE_YEAR``) under the old
-    standard: the communes' relative poverty with noise of the year's own stream, so a year-end
-    is the same whichever year asks for it (as its end, or as the next one's start)."""
-    level = np.random.default_rng([seed, 1, year, 0])
-    n = traits.size.shape[0]
-    households = traits.households(4 * (year - _BASE_YEAR))
-    rel_poor = traits.rel_poor * level.lognormal(0.0, 0.08, n)
-    rel_near = traits.rel_near * level.lognormal(0.0, 0.08, n)
-    return (
-        _year_end(households, rel_poor, _province_rate(_OLD_POOR_RATE, year)),
-        _year_end(households, rel_near, _province_rate(_OLD_NEAR_POOR_RATE, year)),
-    )
-
-
-def _old_standard_year(traits: _Traits, year: int, seed: int) -> list[dict[str, Ints]]:
-    """The four quarters of a year up to ``_BASE_YEAR``, counted under the old standard from its
-    previous year-end to its own; households and labour run on the same curves as later years
-    (``t`` is negative before the base year-end)."""
-    (poor, near), (poor_end, near_end) = (
-        _old_standard_end(traits, year - 1, seed),
-        _old_standard_end(traits, year, seed),
-    )
-    flows = np.random.default_rng([seed, 1, year, 1])
-    return _year_of_quarters(traits, flows, year - _BASE_YEAR, (poor, poor_end), (near, near_end))
-
-
-def _year_of_quarters(
-    traits: _Traits,
-    yr: np.random.Generator,
-    years_in: int,
-    poor: tuple[Ints, Ints],
-    near: tuple[Ints, Ints],
-) -> list[dict[str, Ints]]:
-    """The four quarters' figures of a year (the ``years_in``-th after the base year-end; the
-    year that ends at it is the 0th), from the poor and near-poor counts at its start and end."""
-    n = traits.size.shape[0]
-    p_out, p_back, p_new, p_end = _flows(yr, poor[0], poor[1], (0.0, 0.02), (0.04, 0.10))
-    n_out, n_back, n_new, n_end = _flows(yr, near[0], near[1], (0.0, 0.03), (0.10, 0.25))
-    # Child abuse: up to 3 cases a year, each found in some quarter, most supported/handled.
-    counts = np.asarray(yr.choice(4, n, p=[0.8, 0.13, 0.05, 0.02]), dtype=np.int64)
-    cases = counts[:, None] > np.arange(3)
-    found_in = yr.integers(1, 5, (n, 3))
-    supported, handled = yr.random((n, 3)) < 0.95, yr.random((n, 3)) < 0.85
-    quarters = []
-    for q in range(1, 5):
-        t = 4 * (years_in - 1) + q
-        known = cases & (found_in <= q)
-        values = {
-                "households": traits.households(t),
-                "poor_start": poor[0],
-                "poor_exited": p_out[q - 1],
-                "poor_returned": p_back[q - 1],
-                "poor_new": p_new[q - 1],
-                "poor_end": p_end[q - 1],
-                "near_poor_start": near[0],
-                "near_poor_exited": n_out[q - 1],
-                "near_poor_returned": n_back[q - 1],
-                "near_poor_new": n_new[q - 1],
-                "near_poor_end": n_end[q - 1],
-                **_labour(traits, t),
-                "child_abuse_cases": known.sum(axis=1),
-                "child_abuse_supported": (known & supported).sum(axis=1),
-                "child_abuse_handled": (known & handled).sum(axis=1),
-        }  # fmt: skip
-        quarters.append(values)
-    return quarters
-
-
-def _labour(traits: _Traits, t: int) -> dict[str, Ints]:
-    """Workers, their training and the coop members, ``t`` quarters after the base year-end."""
-    workers = np.rint(traits.households(t) * 3.5 * traits.worker_share).astype(np.int64)
-    trained0, trained_rise = traits.trained
-    certified0, certified_rise = traits.certified
-    members0, members_rise = traits.members
-    trained = np.rint(workers * np.clip(trained0 + trained_rise * t / 4, 0, 0.86))
-    certified = np.rint(workers * np.clip(certified0 + certified_rise * t / 4, 0, 0.45))
-    members = np.clip(np.rint(members0 + members_rise * t), 20, 400)
-    return {
-        "workers": workers,
-        "workers_trained": trained,
-        "workers_certified": np.minimum(certified, trained),
-        "coop_members": members,
-        "coop_members_women": np.rint(members * traits.women_share),
-    }
-
-
-def _on_later_structures(ref: Reference, figures: pl.DataFrame, keep: list[Period]) -> pl.DataFrame:
-    """The periods in ``keep``, each on the units of its own structure: a unit of a later
-    structure reports the sum of the communes it succeeded (every figure is a count, and every
-    row rule survives summation)."""
-    figures = figures.filter(pl.col("period").is_in([str(p) for p in keep]))
-    mapping = pl.concat(
-        [
-            successors(ref.registry, ref.crosswalk, SIMULATED_ON, period.last_day).with_columns(
-                period=pl.lit(str(period))
-            )
-            for period in keep
-        ]
-    )
-    return (
-        figures.join(mapping, on=["period", "commune_code"], how="inner")
-        .group_by("period", "current_code")
-        .agg(pl.col(ref.format.figure_keys).sum())
-        .rename({"current_code": "commune_code"})
-        .select("period", "commune_code", *ref.format.figure_keys)
-        .sort("period", "commune_code")
-    )
-
-
-def _unit_rows(ref: Reference, figures: pl.DataFrame, unit: str, period: Period) -> pl.DataFrame:
-    """The unit's rows as a file holds them: commune code and name, then the figures."""
-    communes = communes_of(ref.registry, unit, period.last_day, ref.settings.communes_report_from)
-    # A unit with no predecessor in the simulated structure (18448 Xã Bình Lộc, which exists
-    # only in 2025-H1) has no figures: its district leaves it out, as a district would.
-    return communes.select("commune_code", "commune_name").join(
-        figures.filter(pl.col("period") == str(period)).drop("period"),
-        on="commune_code",
-        how="inner",
-        maintain_order="left",
-    )
-
-
-def _arrival(day: date, timezone: str) -> datetime:
-    return datetime.combine(day, time(9), tzinfo=ZoneInfo(timezone))
-
-
-def _stamp(path: Path, when: datetime) -> Path:
-    os.utime(path, (when.timestamp(), when.timestamp()))
-    return path
-
-
-def _csv_frame(fmt: SubmissionFormat, unit: str, period: str, rows: pl.DataFrame) -> pl.DataFrame:
-    meta = {"unit_code": unit, "period": period}
-    return rows.select(
-        *[pl.lit(meta[k]).alias(k) for k in fmt.csv_metadata_columns],
-        *[c.key for c in fmt.columns],
-    )
-
-
-def _arrivals(rng: np.random.Generator, files: int) -> tuple[NDArray[np.bool_], Ints]:
-    """Per file: whether it comes as CSV, and its delay in days after the quarter's end."""
-    as_csv = rng.random(files) < 1 / 6
-    late = rng.random(files) < 0.1
-    return as_csv, np.where(late, rng.integers(14, 31, files), rng.integers(3, 10, files))
-
-
-def generate_demo(
-    inbox: Path,
-    ref: Reference,
-    first: Period = DEMO_FIRST,
-    last: Period = DEMO_LAST,
-    seed: int = DEMO_SEED,
-    households: bool = True,
-) -> list[Path]:
-    """One clean submission per reporting unit and quarter, under ``inbox/<period>/``; then,
-    with ``households``, the household review files (form HN) of every year whose Q4 is in
-    first..last, under ``inbox/households/`` (``demo_households.generate_households``: their
-    paths follow the quarterly ones in the list)."""
-    figures = demo_figures(ref, first, last, seed)
-    direct = ref.settings.communes_report_from
-    plan = [
-        (period, unit, name)
-        for period in periods_between(first, last)
-        for unit, name in reporting_units(ref.registry, period.last_day, direct)
-        .select("unit_code", "unit_name")
-        .iter_rows()
-    ]
-    # The files of the old-standard years (first in the plan) draw from a stream of their own,
-    # so that the files from 2022 on are the same whether the range starts before 2022 or not.
-    old = sum(period.year <= _BASE_YEAR for period, _, _ in plan)
-    draws = (
-        _arrivals(np.random.default_rng([seed, 2, _BASE_YEAR]), old),
-        _arrivals(np.random.default_rng([seed, 2]), len(plan) - old),
-    )
-    as_csv, delay = (np.concatenate(parts) for parts in zip(*draws, strict=True))
-    written: list[Path] = []
-    for i, (period, unit, name) in enumerate(plan):
-        rows = _unit_rows(ref, figures, unit, period)
-        arrived = _arrival(period.last_day + timedelta(days=int(delay[i])), ref.settings.timezone)
-        target = inbox / str(period) / f"{unit}_{period}.{'csv' if as_csv[i] else 'xlsx'}"
-        if as_csv[i]:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _csv_frame(ref.format, unit, str(period), rows).write_csv(target, include_bom=True)
-        else:
-            write_submission(
-                target,
-                ref.format,
-                unit,
-                name,
-                str(period),
-                rows.select("commune_code", "commune_name"),
-                rows,
-                prepared_on=arrived.date() - timedelta(days=1),
-                prepared_by=_clerk(unit),
-            )
-        written.append(_stamp(target, arrived))
-    if households:
-        # demo_households builds on this module's figures: imported here, not at the top.
-        from ntm.intake.demo_households import generate_households  # noqa: PLC0415
-
-        written += generate_households(inbox, ref, first, last, seed)
-    return written
+from transforms.periods import Period
+from transforms.registry import reporting_units
 
 
 def _grouped(column: str, separator: str) -> pl.Expr:
@@ -487,9 +89,6 @@ def _nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
-# ---------------------------------------------------------------------------- the messy set
-
-
 @dataclass(frozen=True)
 class MessyKit:
     """What the builders of the messy set share: the period's demo figures, the folder, a seed."""
@@ -504,7 +103,7 @@ class MessyKit:
 
     def rows(self, unit: str) -> pl.DataFrame:
         """The unit's clean rows, as the demo has them."""
-        return _unit_rows(self.ref, self.figures, unit, self.period)
+        return unit_rows(self.ref, self.figures, unit, self.period)
 
     def save(self, name: str, unit: str, rows: pl.DataFrame, layout: Layout | None = None) -> Path:
         """A workbook of ``unit`` with ``rows`` (the first of a duplicated commune's figures)."""
@@ -517,7 +116,7 @@ class MessyKit:
             rows.select("commune_code", "commune_name"),
             rows.unique("commune_code", keep="first", maintain_order=True),
             prepared_on=self.prepared_on,
-            prepared_by=_clerk(unit),
+            prepared_by=clerk(unit),
             layout=layout,
         )
 
@@ -529,12 +128,10 @@ class MessyKit:
 
     def csv(self, unit: str) -> pl.DataFrame:
         """The unit's clean rows as a CSV submission holds them."""
-        return _csv_frame(self.ref.format, unit, str(self.period), self.rows(unit))
+        return csv_frame(self.ref.format, unit, str(self.period), self.rows(unit))
 
     @cached_property
     def _review(self) -> tuple[Review, PovertyStandard, pl.DataFrame]:
-        from ntm.intake.demo_households import PERIODIC, Review, household_reviews  # noqa: PLC0415
-
         # The periodic review of the last year the period ends or follows.
         year = self.period.year if self.period.quarter == 4 else self.period.year - 1
         review = Review(year, PERIODIC)
@@ -560,8 +157,6 @@ class MessyKit:
 
     def save_review(self, name: str, unit: str, rows: pl.DataFrame, columns: list[Column]) -> Path:
         """A household review file of ``unit`` (CSV or XLSX by ``name``) with these columns."""
-        from ntm.intake.demo_households import write_review  # noqa: PLC0415
-
         review, standard, _ = self._review
         unit_name = self.unit_names.get(unit, str(rows["unit_name"][0]))
         return write_review(self.folder / name, self.ref, review, standard, unit, unit_name,
@@ -860,7 +455,7 @@ def generate_messy(
     """
     direct = ref.settings.communes_report_from
     # After the last clean file can arrive (30 days), so one ingest of both keeps the order.
-    arrival = _arrival(period.last_day + timedelta(days=31), ref.settings.timezone)
+    arrived = arrival(period.last_day + timedelta(days=31), ref.settings.timezone)
     kit = MessyKit(
         folder=folder,
         ref=ref,
@@ -871,14 +466,14 @@ def generate_messy(
             .select("unit_code", "unit_name")
             .iter_rows()
         ),
-        prepared_on=arrival.date() - timedelta(days=1),
+        prepared_on=arrived.date() - timedelta(days=1),
         rng=np.random.default_rng(seed),
     )
     folder.mkdir(parents=True, exist_ok=True)
     written = [case.build(kit, case.name) for case in MESSY_CASES]
     (folder / "README.txt").write_text(messy_readme(period), encoding="utf-8")
     for i, path in enumerate(written):
-        _stamp(path, arrival + timedelta(minutes=i))
+        stamp(path, arrived + timedelta(minutes=i))
     return written
 
 

@@ -1,0 +1,7 @@
+"""``python -m ntm.cli``: the ``ntm`` command."""
+
+import sys
+
+from ntm.cli import main
+
+sys.exit(main())
