@@ -75,7 +75,7 @@ serve: setup  ## a Prefect server, the process work pool and a worker on 127.0.0
 	scripts/serve.sh
 
 golden: setup  ## rewrite tests/golden/ from the current report (review the diff before committing)
-	NTM_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_report.py tests/test_review.py -k golden -q
+	NTM_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_report.py tests/test_review.py tests/test_report_programmes.py -k golden -q
 
 SCALE ?= province
 RUNS ?= 5

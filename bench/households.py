@@ -1,6 +1,8 @@
-"""Benchmarks of the household review (form HN, issue 17 item 8): ingest beside its floor.
+"""Benchmarks of the household review (form HN, issue 17 item 8): ingest beside its floor;
+then ``household_tables`` over five reviews beside a DuckDB group-by (issue 19 point 6).
 
-``python -m bench --scale tiny|province|national [--only households] --out BENCHMARKS.md``
+``python -m bench --scale tiny|province|national [--only households] --out BENCHMARKS.md``;
+``--only household-tables`` runs the second part alone (its own block in BENCHMARKS.md).
 
 Two scenarios, each the periodic review (``Định kỳ``) of 2025 under the 2022-2026 standard,
 one file per commune (from 1 July 2025 communes report for themselves):
@@ -24,6 +26,12 @@ text (workbooks with fastexcel, both sheets, ``dtypes="string"``; CSV with ``pol
 in the same chunks and with the same threads as ingest, and insert each chunk's rows into a
 DuckDB table on disk in one set-based statement (figures and flags cast to integers there, as
 ingest stores them typed).
+
+``household_tables`` (movements, deprivation profile, reconciliation with the Q4 form) is
+measured on a warehouse built set-wise, without files: five periodic reviews 2022-2026 of the
+same synthetic households (``PANELS``: 3,000,000 a review nationally), inserted straight into
+``household_submissions`` and ``stg_households`` from Parquet, with every commune's Q4 form;
+cached like the files. Its floor is one ``GROUP BY`` over the same rows.
 """
 
 # Imports inside the measured functions are deliberate, as in bench.run: each child imports only
@@ -40,6 +48,7 @@ import os
 import pstats
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -760,14 +769,682 @@ def profile_households(scale: str, cache: Path, work: Path, top: int = 40) -> st
     return re.sub(r"/\S*/site-packages/", "", out.getvalue().replace(root, ""))
 
 
+# --- household_tables over five periodic reviews (issue 19 point 6) ---------------------------
+
+TB_BEGIN, TB_END = "<!-- bench:household-tables:begin -->", "<!-- bench:household-tables:end -->"
+PANEL_VERSION = 1  # bump when the generated warehouse changes: the cache is made again
+PANEL_YEARS = (2022, 2023, 2024, 2025, 2026)  # five periodic reviews under 2022-2026
+EXIT_SHARE = 0.015  # listed households that leave the list in a year (dissolved, moved away)
+RELIST_SHARE = 0.10  # households off the list that are listed again the next year
+NEW_SHARE = 0.016  # new households each year, of the first review's size
+MOVE_SHARE = 0.004  # listed households that move to another commune, key kept
+RESUBMIT_SHARE = 0.01  # communes that sent their review twice: the first version superseded
+FORM_OFF_SHARE = 0.05  # communes whose Q4 form is off by 1-3 in one movement figure
+# A household's class from one review to the next (rows: poor, near-poor, not poor then).
+CLASS_CHANGES = np.array([[0.70, 0.12, 0.18], [0.06, 0.60, 0.34], [0.012, 0.02, 0.968]])
+RESULTS = ("poor", "near_poor", "not_poor")
+FIGURES = (  # the Q4 form's movement figures, in household_tables' MOVEMENTS order
+    ("exited_poor", "poor_exited"), ("returned_poor", "poor_returned"), ("new_poor", "poor_new"),
+    ("exited_near_poor", "near_poor_exited"), ("returned_near_poor", "near_poor_returned"),
+    ("new_near_poor", "near_poor_new"),
+)  # fmt: skip
+TARGET_TABLES_S, TARGET_TABLES_MIB = 5.0, 2 * 1024
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Five periodic reviews of the same households on a synthetic country."""
+
+    key: str  # the cache folder's name, and the rows' prefix
+    title: str
+    households: int  # of the first review; later ones stay close to it
+    country: tuple[int, int]  # (districts, communes), bench.run.national_reference
+    seed: int = 19
+
+    @property
+    def label(self) -> str:
+        return f"{self.title}: "
+
+
+PANELS = {
+    "tiny": Panel("tiny-reviews", "tiny reviews", 2_000, (6, 60)),
+    "province": Panel("province-reviews", "province reviews", 385_000, (9, 69)),
+    "national": Panel(
+        "national-reviews", "national reviews", 3_000_000, (NATIONAL_UNITS, NATIONAL_COMMUNES)
+    ),
+}
+
+
+def review_panel(
+    sizes: np.ndarray, years: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same households over ``years`` periodic reviews: ``(classes, communes)``, both
+    ``years × households``; a class is 0 poor, 1 near-poor, 2 not poor, -1 not listed that
+    year, and ``communes[y, i]`` the commune (index into ``sizes``) household ``i`` lives in.
+
+    The first review lists ``sizes[c]`` households in commune ``c``; each later one keeps most
+    of them under the same key, drops ``EXIT_SHARE`` of them, lists again ``RELIST_SHARE`` of
+    those off the list, adds ``NEW_SHARE`` new ones and moves ``MOVE_SHARE`` to another commune;
+    every household's class follows ``CLASS_CHANGES``. Vectorised: no loop over households."""
+    communes = sizes.size
+    first = int(sizes.sum())
+    births = round(first * NEW_SHARE)
+    total = first + (years - 1) * births
+    weights = sizes / sizes.sum()
+    poor_rate = rng.uniform(0.03, 0.16, communes)
+    near_rate = rng.uniform(0.02, 0.07, communes)
+
+    def first_class(where: np.ndarray) -> np.ndarray:
+        u = rng.random(where.size)
+        poor = poor_rate[where]
+        return np.where(u < poor, 0, np.where(u < poor + near_rate[where], 1, 2))
+
+    commune = np.zeros(total, np.int32)
+    commune[:first] = np.repeat(np.arange(communes), sizes)
+    state = np.full(total, 2, np.int8)
+    state[:first] = first_class(commune[:first])
+    listed = np.zeros(total, bool)
+    listed[:first] = True
+    thresholds = np.cumsum(CLASS_CHANGES, axis=1)[:, :2]  # the last class takes the rest
+    classes = np.full((years, total), -1, np.int8)
+    places = np.zeros((years, total), np.int32)
+    born = first
+    for year in range(years):  # a handful of years, each vectorised
+        if year:
+            u = rng.random(born)
+            listed[:born] = np.where(listed[:born], u >= EXIT_SHARE, u < RELIST_SHARE)
+            moved = np.flatnonzero(listed[:born] & (rng.random(born) < MOVE_SHARE))
+            commune[moved] = rng.choice(communes, moved.size, p=weights)
+            u = rng.random(born)
+            state[:born] = (u[:, None] >= thresholds[state[:born]]).sum(axis=1)
+            new = slice(born, born + births)
+            commune[new] = rng.choice(communes, births, p=weights)
+            state[new] = first_class(commune[new])
+            listed[new] = True
+            born += births
+        classes[year] = np.where(listed, state, -1)
+        places[year] = commune
+    return classes, places
+
+
+def panel_movements(
+    classes: np.ndarray, places: np.ndarray, year: int, communes: int
+) -> dict[str, np.ndarray]:
+    """What ``household_movements.sql`` should count for review ``year`` (an index, ≥ 1)
+    against the one before, per commune (index): the truth the generator knows."""
+    then, now = classes[year - 1], classes[year]
+    flows: dict[str, np.ndarray] = {}
+    for code, name in enumerate(("poor", "near_poor")):
+        before = (classes[: year - 1] == code).any(axis=0)
+        exited = (then == code) & (now != code)
+        entered = (now == code) & (then != code)
+        flows[f"exited_{name}"] = np.bincount(places[year - 1][exited], minlength=communes)
+        flows[f"returned_{name}"] = np.bincount(places[year][entered & before], minlength=communes)
+        flows[f"new_{name}"] = np.bincount(places[year][entered & ~before], minlength=communes)
+    return {m: flows[m] for m, _ in FIGURES}
+
+
+def _listed_items(keys: Sequence[str]) -> pl.Expr:
+    """The keys whose boolean column is set, as a list in the given order (as ingest stores
+    ``deprivations`` and ``causes``)."""
+    named = [pl.when(pl.col(k)).then(pl.lit(k)).otherwise(pl.lit("")) for k in keys]
+    return pl.concat_str(named, separator=" ").str.extract_all(r"[a-z_]+")
+
+
+def panel_rows(
+    classes: np.ndarray,
+    places: np.ndarray,
+    communes: pl.DataFrame,
+    year: int,
+    indicators: Sequence[str],
+    causes: Sequence[str],
+    rng: np.random.Generator,
+) -> pl.DataFrame:
+    """The stg_households columns (but submission_id and household_key) of the households
+    listed in review ``year`` (an index), plus household_id (the panel's index, hashed into the
+    key on insert): one commune's rows after another, as its file listed them. Every row is
+    what ingest accepts: the result follows the rule (B1 at or under the area's cut-off and 3
+    or more deprivations: poor; fewer: near-poor; above it: not poor), a cause for every poor
+    and near-poor household."""
+    ids = np.flatnonzero(classes[year] >= 0)
+    where = places[year][ids]
+    order = np.lexsort((ids, where))
+    ids, where = ids[order], where[order]
+    cls = classes[year][ids]
+    n = ids.size
+    excel_row = np.arange(n) - np.searchsorted(where, where, side="left") + 2
+    urban_commune = (communes["unit_type"] == "phường").to_numpy()[where]
+    urban = np.where(urban_commune, rng.random(n) < 0.85, rng.random(n) < 0.03)
+    cutoff = np.where(urban, 175, 140)
+    below = cls < 2
+    score = np.where(below, rng.integers(30, cutoff + 1), rng.integers(cutoff + 1, 420))
+    deprived = np.select(
+        [cls == 0, cls == 1],
+        [rng.integers(3, 7, n), rng.integers(0, 3, n)],
+        rng.binomial(len(indicators), 0.06, n),
+    )
+    ranks = rng.random((n, len(indicators))).argsort(axis=1).argsort(axis=1)
+    flags = ranks < deprived[:, None]
+    reasons = (rng.random((n, len(causes))) < 0.15) & below[:, None]
+    counted = np.flatnonzero(below)
+    reasons[counted, rng.integers(0, len(causes), counted.size)] = True
+    frame = pl.DataFrame(
+        {
+            "household_id": ids.astype(np.int64),
+            "commune_code": pl.Series(communes["unit_code"]).gather(where),
+            "excel_row": excel_row.astype(np.int32),
+            "urban_commune": urban_commune,
+            "village_number": rng.integers(1, 16, n),
+            "urban": urban,
+            "members": rng.integers(1, 9, n).astype(np.int32),
+            "income_score": score.astype(np.int32),
+            "below_line": below,
+            **{key: flags[:, i] for i, key in enumerate(indicators)},
+            "deprivation_count": deprived.astype(np.int32),
+            "result": pl.Series(np.array(RESULTS)[cls]),
+            "ethnic_minority": rng.random(n) < 0.12,
+            "merit_person": rng.random(n) < 0.05,
+            "social_assistance": rng.random(n) < 0.08,
+            "no_labour": rng.random(n) < 0.04,
+            **{key: reasons[:, i] for i, key in enumerate(causes)},
+        }
+    )
+    return frame.select(
+        "household_id",
+        "commune_code",
+        "excel_row",
+        row_status=pl.lit("accepted"),
+        village=pl.when(pl.col("urban_commune"))
+        .then(pl.lit("Tổ dân phố "))
+        .otherwise(pl.lit("Thôn "))
+        + pl.col("village_number").cast(pl.String),
+        area=pl.when(pl.col("urban")).then(pl.lit("urban")).otherwise(pl.lit("rural")),
+        members="members",
+        income_score="income_score",
+        below_line="below_line",
+        deprivations=_listed_items(indicators),
+        deprivation_count="deprivation_count",
+        result="result",
+        ethnic_minority="ethnic_minority",
+        merit_person="merit_person",
+        social_assistance="social_assistance",
+        no_labour="no_labour",
+        causes=_listed_items(causes),
+    )
+
+
+def _panel_submissions(
+    communes: pl.DataFrame, rows: np.ndarray, year: int, first_id: int, template: str,
+    rng: np.random.Generator,
+) -> pl.DataFrame:  # fmt: skip
+    """household_submissions of one review: one accepted file per commune (``rows[c]``
+    households), and before them the superseded first version of ``RESUBMIT_SHARE`` of them."""
+    n = communes.height
+    twice = np.flatnonzero(rng.random(n) < RESUBMIT_SHARE)
+    which = np.concatenate([twice, np.arange(n)])
+    version = np.concatenate([np.ones(twice.size), np.where(np.isin(np.arange(n), twice), 2, 1)])
+    codes = pl.Series(communes["unit_code"]).gather(which)
+    count = rows[which]
+    sent = datetime(year + 1, 1, 20, 3, 0, tzinfo=UTC)
+    frame = pl.DataFrame(
+        {
+            "submission_id": np.arange(first_id, first_id + which.size, dtype=np.int64),
+            "unit_code": codes,
+            "version": version.astype(np.int32),
+            "rows": count.astype(np.int32),
+            "xlsx": which % XLSX_EVERY == 0,
+        }
+    )
+    return frame.select(
+        "submission_id",
+        file_type=pl.when("xlsx").then(pl.lit("xlsx")).otherwise(pl.lit("csv")),
+        size_bytes=pl.col("rows").cast(pl.Int64) * 130 + 900,
+        file_name=pl.format("{}_HN_{}_{}", "unit_code", pl.lit(year), pl.lit(KIND))
+        + pl.when("xlsx").then(pl.lit(".xlsx")).otherwise(pl.lit(".csv")),
+        unit_code="unit_code",
+        review_year=pl.lit(year, pl.Int32),
+        review_kind=pl.lit(KIND),
+        standard=pl.lit(STANDARD),
+        version="version",
+        status=pl.lit("accepted"),
+        received_at=pl.lit(sent),
+        ingested_at=pl.lit(sent),
+        prepared_on=pl.lit(date(year + 1, 1, 15)),
+        prepared_by=pl.lit("Công chức Văn hóa - Xã hội"),
+        template_version=pl.lit(template),
+        rows_read="rows",
+        rows_accepted="rows",
+        rows_quarantined=pl.lit(0, pl.Int32),
+        file_errors=pl.lit(0, pl.Int32),
+        row_errors=pl.lit(0, pl.Int32),
+        warnings=pl.lit(0, pl.Int32),
+    )
+
+
+def _q4_forms(
+    communes: pl.DataFrame, classes: np.ndarray, places: np.ndarray, year: int,
+    calendar_year: int, first_id: int, rng: np.random.Generator,
+) -> tuple[pl.DataFrame, int]:  # fmt: skip
+    """The Q4 form of ``calendar_year`` of every commune (one row each, accepted): its
+    movement figures those the lists give, but in ``FORM_OFF_SHARE`` of the communes one
+    figure 1-3 higher. Returns the rows (submission_id first) and how many are off."""
+    n = communes.height
+    truth = panel_movements(classes, places, year, n)
+    off = np.flatnonzero(rng.random(n) < FORM_OFF_SHARE)
+    which_figure = rng.integers(0, len(FIGURES), off.size)
+    figures = {form: truth[count].copy() for count, form in FIGURES}
+    for i, (_, form) in enumerate(FIGURES):
+        mine = off[which_figure == i]
+        figures[form][mine] += rng.integers(1, 4, mine.size)
+
+    def count(cls: np.ndarray, where: np.ndarray, code: int | None) -> np.ndarray:
+        mask = cls >= 0 if code is None else cls == code
+        return np.bincount(where[mask], minlength=n)
+
+    now, then = classes[year], classes[year - 1]
+    households = count(now, places[year], None)
+    workers = households * 2
+    frame = pl.DataFrame(
+        {
+            "submission_id": np.arange(first_id, first_id + n, dtype=np.int64),
+            "unit_code": communes["unit_code"],
+            "commune_name": communes["unit_name"],
+            "households": households,
+            "poor_start": count(then, places[year - 1], 0),
+            "near_poor_start": count(then, places[year - 1], 1),
+            "poor_end": count(now, places[year], 0),
+            "near_poor_end": count(now, places[year], 1),
+            **figures,
+            "workers": workers,
+            "workers_trained": workers * 7 // 10,
+            "workers_certified": workers * 7 // 20,
+            "coop_members": households // 20,
+            "coop_members_women": households // 60,
+            "child_abuse_cases": np.zeros(n, np.int64),
+            "child_abuse_supported": np.zeros(n, np.int64),
+            "child_abuse_handled": np.zeros(n, np.int64),
+        }
+    ).with_columns(
+        pl.exclude("submission_id", "unit_code", "commune_name").cast(pl.Int64),
+        period=pl.lit(f"{calendar_year}-Q4"),
+        commune_code=pl.col("unit_code"),
+    )
+    return frame, int(off.size)
+
+
+def _build_reviews(reference: str, folder: str, panel: Panel) -> dict[str, Any]:
+    """Write (or find in the cache) the warehouse of the panel's five reviews; its manifest.
+
+    The rows go in set-wise, as ingest would have stored them (no file is read): per review,
+    its household_submissions, then its stg_households from a Parquet file in one
+    ``INSERT … SELECT`` (keys hashed there, 64 hex digits as HMAC-SHA256 gives), then every
+    commune's Q4 form (raw_files, submissions, stg_commune_figures) from the second review on.
+    """
+    from ntm.reference import load_reference
+    from ntm.store.warehouse import SQL_DIR, Warehouse
+    from transforms.registry import valid_on
+
+    use_reference(reference)
+    ref = load_reference()
+    standard = ref.standard(STANDARD)
+    assert standard is not None, STANDARD
+    indicators = list(standard.indicator_ids)
+    causes = [c.key for c in ref.households.causes]
+    communes = (
+        valid_on(ref.registry, date(PANEL_YEARS[-1], 12, 31))
+        .filter(pl.col("unit_level") == "commune")
+        .select("unit_code", "unit_name", "unit_type")
+        .sort("unit_code")
+    )
+    schema = (SQL_DIR / "schema.sql").read_text(encoding="utf-8")
+    fingerprint = hashlib.sha256(
+        json.dumps(
+            [PANEL_VERSION, panel.households, panel.seed, PANEL_YEARS, indicators, causes,
+             communes.rows(), schema],
+            ensure_ascii=False,
+        ).encode()
+    ).hexdigest()[:16]  # fmt: skip
+    root = Path(folder)
+    database = root / "ntm.duckdb"
+    manifest_path = root / "manifest.json"
+    if manifest_path.exists() and database.exists():
+        manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest["fingerprint"] == fingerprint:
+            return manifest | {"cached": True, "database": str(database)}
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    start = time.perf_counter()
+    rng = np.random.default_rng(panel.seed)
+    n = communes.height
+    sizes = _split(panel.households, n, rng)
+    classes, places = review_panel(sizes, len(PANEL_YEARS), rng)
+    by_year: list[int] = []
+    submission_id = form_id = 0
+    off = 0
+    with Warehouse.open(database) as warehouse:
+        con = warehouse.con
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET preserve_insertion_order = true")
+        for index, year in enumerate(PANEL_YEARS):
+            rows = panel_rows(classes, places, communes, index, indicators, causes, rng)
+            parquet = root / f"rows-{year}.parquet"
+            rows.write_parquet(parquet)
+            by_year.append(rows.height)
+            del rows
+            listed = np.bincount(places[index][classes[index] >= 0], minlength=n)
+            submissions = _panel_submissions(
+                communes, listed, year, submission_id + 1, ref.households.template_version, rng
+            )
+            submission_id += submissions.height
+            con.register("incoming_submissions", submissions)
+            con.execute(
+                "INSERT INTO household_submissions BY NAME SELECT *, "
+                "sha256(file_name || ':' || submission_id) AS content_sha256 "
+                "FROM incoming_submissions"
+            )
+            con.unregister("incoming_submissions")
+            # Every version of the commune's review holds its rows (the first, superseded one
+            # the same rows); in submission order, as ingest stores them.
+            con.execute(
+                "INSERT INTO stg_households BY NAME "
+                "SELECT s.submission_id, r.* EXCLUDE (household_id), "
+                "sha256('ntm-bench:' || r.household_id) AS household_key "
+                f"FROM read_parquet('{parquet}') AS r "
+                "JOIN household_submissions AS s ON s.unit_code = r.commune_code "
+                "AND s.review_year = ? ORDER BY s.submission_id, r.excel_row",
+                [year],
+            )
+            parquet.unlink()
+            if index == 0:
+                continue
+            forms, off = _q4_forms(communes, classes, places, index, year, form_id + 1, rng)
+            form_id += forms.height
+            con.register("incoming_forms", forms)
+            con.execute(
+                "INSERT INTO raw_files SELECT sha256('q4:' || unit_code || period), 'xlsx', "
+                "24000, 'synthetic'::BLOB, TIMESTAMPTZ '2027-01-05 03:00:00+00' "
+                "FROM incoming_forms"
+            )
+            con.execute(
+                "INSERT INTO submissions BY NAME SELECT submission_id, "
+                "sha256('q4:' || unit_code || period) AS content_sha256, "
+                "unit_code || '_' || period || '.xlsx' AS file_name, unit_code, period, "
+                "1 AS version, 'accepted' AS status, "
+                "TIMESTAMPTZ '2027-01-05 03:00:00+00' AS received_at, "
+                "TIMESTAMPTZ '2027-01-05 03:00:00+00' AS ingested_at, "
+                "1 AS rows_read, 1 AS rows_accepted, 0 AS rows_quarantined, 0 AS file_errors, "
+                "0 AS row_errors, 0 AS warnings FROM incoming_forms"
+            )
+            con.execute(
+                "INSERT INTO stg_commune_figures BY NAME SELECT *, 9 AS excel_row, "
+                "'accepted' AS row_status FROM incoming_forms"
+            )
+            con.unregister("incoming_forms")
+        con.execute(
+            "INSERT INTO household_key_check "
+            "VALUES ('synthetic', TIMESTAMPTZ '2023-01-20 03:00:00+00')"
+        )
+        con.execute("CHECKPOINT")
+        stored = con.execute("SELECT count(*) FROM stg_households").fetchone()
+    truth = panel_movements(classes, places, len(PANEL_YEARS) - 1, n)
+    last = classes[-1]
+    manifest = {
+        "panel": panel.key,
+        "fingerprint": fingerprint,
+        "years": list(PANEL_YEARS),
+        "communes": n,
+        "households_by_year": by_year,
+        "rows": int(stored[0]) if stored else 0,
+        "keys": int((classes >= 0).any(axis=0).sum()),
+        "submissions": submission_id,
+        "bytes": database.stat().st_size,
+        "seconds": time.perf_counter() - start,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # What household_tables must give for the last review (the generator's truth).
+        "truth": {
+            "households": int((last >= 0).sum()),
+            "poor": int((last == 0).sum()),
+            "near_poor": int((last == 1).sum()),
+            "movements": {k: int(v.sum()) for k, v in truth.items()},
+            "differences": off,
+        },
+    }
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return manifest | {"cached": False, "database": str(database)}
+
+
+def _tables(database: str, reference: str, year: int) -> dict[str, Any]:
+    """``household_tables(warehouse, ref, year)`` on a read-only warehouse, the clock around
+    the call; the time of each of its statements (``Warehouse.frame``) on the side."""
+    import duckdb
+
+    from ntm.indicators.households import household_tables
+    from ntm.reference import load_reference
+    from ntm.store.warehouse import Warehouse
+
+    use_reference(reference)
+    ref = load_reference()
+    statements: dict[str, float] = {}
+
+    class TimedWarehouse(Warehouse):
+        def frame(self, name: str, **params: Any) -> pl.DataFrame:
+            began = time.perf_counter()
+            try:
+                return super().frame(name, **params)
+            finally:
+                statements[name] = statements.get(name, 0.0) + time.perf_counter() - began
+
+    # No progress bar: DuckDB draws one on stdout for a statement over 2 s, in the bench's output.
+    con = duckdb.connect(database, read_only=True)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        warehouse = TimedWarehouse(con, read_only=True)
+        start, cpu = time.perf_counter(), time.process_time()
+        tables = household_tables(warehouse, ref, year)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    finally:
+        con.close()
+    province = pl.col("unit_level") == "province"
+    moved = tables.movements.filter(province & (pl.col("kind") == KIND))
+    counted = tables.counts.filter(province & (pl.col("kind") == KIND))
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "statements": statements,
+        "households": int(counted["households"].sum()),
+        "poor": int(counted["poor"].sum()),
+        "near_poor": int(counted["near_poor"].sum()),
+        "movements": {m: int(moved[m].sum()) for m, _ in FIGURES},
+        "differences": tables.reconciliation.height,
+        "rows": {name: getattr(tables, name).height for name in TABLE_FRAMES},
+    }
+
+
+TABLE_FRAMES = ("counts", "movements", "reconciliation", "deprivations", "causes", "groups")
+FLOOR_SQL = (
+    "SELECT {keys}, count(*) AS households FROM stg_households "
+    "JOIN household_submissions USING (submission_id) WHERE review_year IN ({years}) "
+    "GROUP BY ALL"
+)
+
+
+def _tables_floor(database: str, years: list[int]) -> dict[str, Any]:
+    """The floor: one DuckDB GROUP BY over the same rows (commune, result; and year when two
+    reviews), result fetched into polars; the clock around the query only."""
+    import duckdb
+
+    keys = "review_year, commune_code, result" if len(years) > 1 else "commune_code, result"
+    query = FLOOR_SQL.format(keys=keys, years=", ".join(str(y) for y in years))
+    con = duckdb.connect(database, read_only=True)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        start = time.perf_counter()
+        out = con.sql(query).pl()
+        seconds = time.perf_counter() - start
+    finally:
+        con.close()
+    return {"seconds": seconds, "groups": out.height, "rows": int(out["households"].sum())}
+
+
+def run_household_tables(scale: str, runs: int, cache: Path, work: Path) -> Results:
+    """``household_tables`` over the five reviews of ``PANELS[scale]``, beside its floor."""
+    results = Results(scale, runs)
+    panel = PANELS[scale]
+    label, key = panel.label, panel.key
+    load = [f"{os.getloadavg()[0]:.1f} at the start"]
+    reference = str(national_reference(work / f"country-{key}", *panel.country))
+    say(f"{panel.title}: warehouse (cache {cache / key})")
+    made = in_child(HOUSE_TASKS + "_build_reviews", reference, str(cache / key), panel)
+    database, years = made["database"], made["years"]
+    last, rows = years[-1], made["rows"]
+    results.row(
+        f"{key}_build",
+        f"{label}build the warehouse: {len(years)} reviews {years[0]}-{last}, {rows:,} rows",
+        count=rows, count_unit="rows",
+        note=f"{made['communes']:,} communes, {made['keys']:,} household keys, households per "
+        f"review {', '.join(f'{h:,}' for h in made['households_by_year'])}, "
+        f"{made['submissions']:,} review files (1% sent twice), "
+        f"{made['bytes'] / 2**20:,.0f} MiB; 1 run; "
+        + ("cached, built " + made["generated_at"] if made["cached"] else "built now"),
+    ).seconds.append(float(made["seconds"]))  # fmt: skip
+    what = f"household_tables(warehouse, ref, {last})"
+    outs = measure(
+        results, f"{key}_tables", f"{label}{what}: movements, profile, reconciliation", runs,
+        HOUSE_TASKS + "_tables", database, reference, last,
+    )  # fmt: skip
+    first = outs[0]
+    statements = {
+        name: statistics.median(float(o["statements"][name]) for o in outs)
+        for name in first["statements"]
+    }
+    slowest = sorted(statements.items(), key=lambda item: -item[1])
+    results.rows[f"{key}_tables"].note = (
+        "its statements (median s): "
+        + ", ".join(f"{name} {s:.2f}" for name, s in slowest)
+        + f"; {first['households']:,} households, {first['poor']:,} poor, "
+        f"{first['near_poor']:,} near-poor; "
+        + ", ".join(f"{n} {r:,} rows" for n, r in first["rows"].items())
+    )
+    extra(
+        results, f"{key}_tables_cpu", f"{label}{what}: CPU seconds of its process",
+        [float(o["cpu_seconds"]) for o in outs],
+        note="process_time: every thread's CPU, whatever else runs on the machine",
+    )  # fmt: skip
+    for span, chosen in (("one", [last]), ("two", [last - 1, last])):
+        keys = "review year, commune, result" if len(chosen) > 1 else "commune, result"
+        floors = measure(
+            results, f"{key}_floor_{span}",
+            f"{label}floor: GROUP BY {keys} over {'–'.join(map(str, chosen))}", runs,
+            HOUSE_TASKS + "_tables_floor", database, chosen,
+        )  # fmt: skip
+        results.rows[f"{key}_floor_{span}"].note = (
+            f"{floors[0]['rows']:,} rows → {floors[0]['groups']:,} groups; "
+            "stg_households JOIN household_submissions, result fetched"
+        )
+    load.append(f"{os.getloadavg()[0]:.1f} at the end")
+    truth = made["truth"]
+    found = {k: first[k] for k in ("households", "poor", "near_poor", "movements", "differences")}
+    if found != truth:
+        results.notes.append(
+            f"{label}household_tables does NOT give what the generator knows: {found} "
+            f"instead of {truth}."
+        )
+    else:
+        moved = ", ".join(f"{m} {v:,}" for m, v in truth["movements"].items())
+        results.notes.append(
+            f"{label}household_tables({last}) gives what the generator knows, for the "
+            f"province: {truth['households']:,} households, {truth['poor']:,} poor, "
+            f"{truth['near_poor']:,} near-poor; {moved}; {truth['differences']:,} "
+            "differences with the Q4 forms (the communes whose form is off)."
+        )
+    results.notes.append(
+        f"1-minute load average of the machine ({os.cpu_count()} CPUs, shared): "
+        + ", ".join(load)
+        + "; above the CPU count, other jobs ran beside the measurements."
+    )
+    ours = results.rows[f"{key}_tables"]
+    floor_one = results.rows[f"{key}_floor_one"].median
+    floor_two = results.rows[f"{key}_floor_two"].median
+    results.ratios += [
+        (f"{label}household_tables / floor over the two compared reviews",
+         f"{ours.median / floor_two:.1f}×"),
+        (f"{label}household_tables / floor over the last review",
+         f"{ours.median / floor_one:.1f}×"),
+    ]  # fmt: skip
+    peak = max(ours.peak_mib)
+    met = {True: "met", False: "NOT met"}
+    ok = ours.median < TARGET_TABLES_S and peak < TARGET_TABLES_MIB
+    verdict = met[ok] if scale == "national" else f"{met[ok]} (not assessed: national target)"
+    results.sections.append(
+        (
+            "household_tables over five reviews (issue 19 point 6)",
+            ["what", "seconds", "peak MiB", "floor seconds", "ratio", "target", "verdict"],
+            [
+                [
+                    f"{label}`{what}` ({rows:,} rows, {len(years)} reviews)",
+                    f"{ours.median:.2f} (min {min(ours.seconds):.2f}, max {max(ours.seconds):.2f})",
+                    f"{peak:,.0f}",
+                    f"{floor_two:.3f} (GROUP BY over {last - 1}–{last}); "
+                    f"{floor_one:.3f} (over {last})",
+                    f"{ours.median / floor_two:.1f}× ({ours.median / floor_one:.1f}×)",
+                    f"< {TARGET_TABLES_S:.0f} s and < {TARGET_TABLES_MIB / 1024:.0f} GiB",
+                    verdict,
+                ]
+            ],
+        )
+    )
+    return results
+
+
+def render_household_tables(results: Results, command: str) -> str:
+    table = markdown_table(HEADER, [r.cells() for r in results.rows.values() if r.name])
+    parts = [
+        f"Scale `{results.scale}`, {results.runs} runs per row unless the runs column says "
+        f"otherwise. Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by:",
+        f"```sh\n{command}\n```",
+        f"Product measured: {product()}.",
+        "### Machine\n\n" + machine(),
+        *[f"### {title}\n\n" + markdown_table(header, rows)
+          for title, header, rows in results.sections],
+        "### Results (household_tables)\n\n" + table,
+        "### Ratios (medians)\n\n" + markdown_table(["ratio", "value"], results.ratios),
+    ]  # fmt: skip
+    if results.notes:
+        parts.append("\n".join(f"- {n}" for n in results.notes))
+    return "\n\n".join(parts)
+
+
+def write_household_tables_out(path: Path, generated: str) -> None:
+    """Replace the household_tables block between its markers; without them, put it at the
+    end of the household block (or at the end of the file). Nothing else changes."""
+    block = f"{TB_BEGIN}\n{generated}\n{TB_END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if TB_BEGIN in text and TB_END in text:
+        before, rest = text.split(TB_BEGIN, 1)
+        text = before + block + rest.split(TB_END, 1)[1]
+    elif HH_END in text:
+        before, after = text.split(HH_END, 1)
+        text = f"{before.rstrip()}\n\n{block}\n{HH_END}{after}"
+    else:
+        text = text.rstrip("\n") + f"\n\n{block}\n"
+    path.write_text(text, encoding="utf-8")
+
+
 __all__ = [
     "HH_BEGIN",
     "HH_END",
+    "PANELS",
     "SCENARIOS",
     "default_cache",
     "household_rows",
+    "panel_movements",
+    "panel_rows",
     "profile_households",
+    "render_household_tables",
     "render_households",
+    "review_panel",
+    "run_household_tables",
     "run_households",
+    "write_household_tables_out",
     "write_households_out",
 ]

@@ -451,6 +451,8 @@ class Results:
     ratios: list[tuple[str, str]] = field(default_factory=list)
     targets: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Further tables of a block: (title, header, rows), rendered after the targets.
+    sections: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)
 
     def row(self, key: str, name: str, **kwargs: Any) -> Row:
         return self.rows.setdefault(key, Row(name, **kwargs))
@@ -757,8 +759,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-report", action="store_true", help="skip the PDF report")
     parser.add_argument("--profile", action="store_true", help="cProfile one province ingest")
     parser.add_argument(
-        "--only", choices=("quarterly", "households"), help="only the quarterly job, or only the "
-        "household review (bench.households; with --profile: profile its ingest at --scale)",
+        "--only", choices=("quarterly", "households", "household-tables"),
+        help="only the quarterly job, or only the household review (bench.households: its "
+        "ingest, then household_tables over five reviews; with --profile: profile its ingest "
+        "at --scale), or only household_tables over five reviews",
     )  # fmt: skip
     parser.add_argument("--cache", type=Path, help="generated household files, kept between runs")
     args = parser.parse_args(argv)
@@ -767,7 +771,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bench import households
 
     cache = args.cache or households.default_cache()
-    results = household_results = None
+    results = household_results = table_results = None
     with tempfile.TemporaryDirectory(prefix="ntm-bench-") as folder:
         if args.profile:
             if args.only == "households":
@@ -775,10 +779,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print(profile_ingest(Path(folder)))
             return 0
-        if args.only != "households":
+        if args.only is None or args.only == "quarterly":
             results = run(args.scale, args.runs, not args.no_report, Path(folder))
-        if args.only != "quarterly":
+        if args.only is None or args.only == "households":
             household_results = households.run_households(
+                args.scale, args.runs, cache, Path(folder)
+            )
+        if args.only != "quarterly":
+            table_results = households.run_household_tables(
                 args.scale, args.runs, cache, Path(folder)
             )
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -792,6 +800,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(generated)
         if args.out:
             households.write_households_out(args.out, generated)
+    if table_results is not None:  # inside the household block, replaced alone
+        generated = households.render_household_tables(table_results, command.strip())
+        print(generated)
+        if args.out:
+            households.write_household_tables_out(args.out, generated)
     return 0
 
 

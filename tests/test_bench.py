@@ -41,6 +41,11 @@ EXPECTED_ROWS = (
     "| tiny national: household_counts level=province (`ntm households`) |",
     "| tiny national: `ntm households --level province` (whole command) |",
     "| ingest ≤ 1.5× the floor — tiny national |",
+    # household_tables over five reviews of a 60-commune country, beside its floor
+    "| tiny reviews: household_tables(warehouse, ref, 2026): movements, profile, reconciliation |",
+    "| tiny reviews: floor: GROUP BY commune, result over 2026 |",
+    "| tiny reviews: floor: GROUP BY review year, commune, result over 2025–2026 |",
+    "| tiny reviews: household_tables / floor over the two compared reviews |",
 )
 
 
@@ -62,3 +67,14 @@ def test_tiny_benchmark_prints_every_row(tmp_path: Path) -> None:
     assert "\nold\n" not in written and "| ingest rows |" in written  # "household" has "old"
     assert "600 rows read, 600 accepted" in written and "300 rows read, 300 accepted" in written
     assert written.index("<!-- bench:end -->") < written.index("<!-- bench:households:begin -->")
+    assert "household_tables(2026) gives what the generator knows" in written
+    order = [
+        written.index(marker)
+        for marker in (
+            "<!-- bench:households:begin -->",
+            "<!-- bench:household-tables:begin -->",
+            "<!-- bench:household-tables:end -->",
+            "<!-- bench:households:end -->",
+        )
+    ]
+    assert order == sorted(order)  # the household_tables block sits inside the household one

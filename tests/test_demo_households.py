@@ -19,8 +19,10 @@ import polars as pl
 import pytest
 
 from ntm.demo import MESSY_CASES, demo_figures, generate_demo, generate_households, generate_messy
-from ntm.demo.households import PLANTED_MISMATCHES, planted_mismatches
+from ntm.demo.household_draws import NEAR, OUT, POOR
+from ntm.demo.households import PLANTED_MISMATCHES, planted_mismatches, simulate_reviews
 from ntm.demo.inbox import FOLDER
+from ntm.demo.simulate import DEMO_SEED
 from ntm.reference import Reference
 from transforms.households import personal_value_pattern
 from transforms.periods import Period
@@ -277,6 +279,70 @@ def test_codes_persist_and_the_movements_are_the_q4_forms_flows(reviews, forms):
         .join(forms.filter(pl.col("period") == "2026-Q4"), on="commune_code")
     )
     assert (back["len"] <= back["poor_returned"]).all()
+
+
+def test_returned_and_new_are_the_q4_forms_as_interfaces_md_counts_them(ref):
+    """Against the previous periodic review: returned if on the list in an earlier review of
+    the standard (2022 on), new if never. No household is returned before 2024 (none can be),
+    in the lists or in the forms; every commune's flows are its Q4 form's but for the planted
+    mismatches' communes (in 2025, and in 2026 where those rows are the previous review)."""
+    simulated = simulate_reviews(ref, range(2022, 2027), DEMO_SEED)
+    rows = {
+        review.year: s.rows.select("commune_code", "household_code", "_status")
+        for review, s in simulated.items()
+        if review.kind == "dinh-ky"
+    }
+    forms = demo_figures(ref, Period(2022, 4), Period(2026, 4)).filter(
+        pl.col("period").str.ends_with("Q4")
+    )
+    planted = sorted({p.commune_code for p in PLANTED_MISMATCHES})
+    early = forms.filter(pl.col("period") < "2024").select("poor_returned", "near_poor_returned")
+    assert early.sum().row(0) == (0, 0)
+    returned = {}
+    for year in range(2023, 2027):
+        then = rows[year - 1].select("household_code", then="_status")
+        moved = rows[year].join(then, on="household_code", how="left")
+        # Every household on last year's lists is in this year's review, but for the planted.
+        listed = then.filter(pl.col("then") != OUT)["household_code"]
+        absent = rows[year - 1].filter(
+            ~pl.col("household_code").is_in(rows[year]["household_code"].implode())
+            & pl.col("household_code").is_in(listed.implode())
+        )
+        assert set(absent["commune_code"]) <= set(planted), year
+        flows = []
+        for count, status in (("poor", POOR), ("near_poor", NEAR)):
+            # Before 2024 the only earlier review is the one compared with: nobody can return.
+            earlier = [rows[2022].clear(), *(rows[y] for y in range(2022, year - 1))]
+            ever = pl.concat(earlier).filter(pl.col("_status") == status)["household_code"]
+            was = (pl.col("then") == status).fill_null(False)  # not in it: not X then
+            now = pl.col("_status") == status
+            before = pl.col("household_code").is_in(ever.implode())
+            flows.append(
+                moved.group_by("commune_code").agg(
+                    (was & ~now).sum().alias(f"{count}_exited"),
+                    (now & ~was & before).sum().alias(f"{count}_returned"),
+                    (now & ~was & ~before).sum().alias(f"{count}_new"),
+                )
+            )
+        lists = flows[0].join(flows[1], on="commune_code").sort("commune_code")
+        columns = [c for c in lists.columns if c != "commune_code"]
+        form = forms.filter(pl.col("period") == f"{year}-Q4").select("commune_code", *columns)
+        joined = lists.join(form, on="commune_code", how="full", suffix="_form")
+        assert joined["commune_code"].null_count() == joined["commune_code_form"].null_count() == 0
+        differs = set(
+            joined.filter(
+                pl.any_horizontal(pl.col(c).cast(pl.Int64) != pl.col(f"{c}_form") for c in columns)
+            )["commune_code"]
+        )
+        if year < 2025:
+            assert not differs, year
+        elif year == 2025:
+            assert differs == set(planted)
+        else:
+            assert differs <= set(planted)
+        returned[year] = lists.select("poor_returned", "near_poor_returned").sum().row(0)
+    assert returned[2023] == (0, 0)
+    assert all(min(returned[year]) > 0 for year in (2024, 2025, 2026)), returned
 
 
 def test_no_cell_looks_like_an_identification_or_phone_number(files, reviews, ref):

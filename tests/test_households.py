@@ -1071,6 +1071,21 @@ def deprived(standard: str) -> list[str]:
     return [f"deprived_{i}" for i in found.indicator_ids]
 
 
+# After the deprived_ columns: the movements, then the profile (interfaces.md, "Movements").
+MOVEMENT_COLUMNS = [
+    "exited_poor", "returned_poor", "new_poor",
+    "exited_near_poor", "returned_near_poor", "new_near_poor",
+]  # fmt: skip
+PROFILE_COLUMNS = [
+    "ethnic_minority_poor", "ethnic_minority_near_poor", "merit_person", "social_assistance",
+    "no_labour", *(c.key for c in FMT.causes),
+]  # fmt: skip
+
+
+def header_of(standard: str) -> list[str]:
+    return [*HEADER.split(","), *deprived(standard), *MOVEMENT_COLUMNS, *PROFILE_COLUMNS]
+
+
 def csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -1086,7 +1101,7 @@ def test_the_counted_files_are_stored_as_expected(counted):
 def test_households_csv_has_the_columns_of_the_interface_in_order(counted):
     out = households_cli(counted, "--year", "2026")
     header = out.splitlines()[0].split(",")
-    assert header == [*HEADER.split(","), *deprived(CURRENT)]
+    assert header == header_of(CURRENT)
     rows = csv_rows(out)
     assert [r["unit_code"] for r in rows] == [COMMUNE, OTHER_COMMUNE]
     mine = rows[0]
@@ -1104,6 +1119,9 @@ def test_households_csv_has_the_columns_of_the_interface_in_order(counted):
         "deprived_telecom": 1,
         "deprived_nutrition": 1,
     }  # fmt: skip  (not poor K-1's housing_area and quarantined Q-1's child_schooling: 0)
+    assert [mine[c] for c in MOVEMENT_COLUMNS] == [""] * 6  # no 2025 review to compare with
+    profile = {c: int(mine[c]) for c in PROFILE_COLUMNS}
+    assert profile == {**dict.fromkeys(PROFILE_COLUMNS, 0), "cause_capital": 5}
     other = rows[1]
     assert (other["households"], other["poor"], other["near_poor"]) == ("2", "1", "0")
     assert (other["form_poor"], other["form_near_poor"]) == ("", "")  # no Q4 form
@@ -1130,7 +1148,7 @@ def test_households_json_says_the_same(counted):
 
 def test_households_of_a_baseline_review_have_no_form_counts(counted):
     out = households_cli(counted, "--year", "2026", "--kind", "dau-ky")
-    assert out.splitlines()[0].split(",") == [*HEADER.split(","), *deprived(NEXT)]
+    assert out.splitlines()[0].split(",") == header_of(NEXT)
     [row] = csv_rows(out)
     assert (row["kind"], row["standard"], row["unit_code"]) == ("dau-ky", NEXT, COMMUNE)
     assert (row["households"], row["poor"], row["near_poor"]) == ("3", "2", "1")
@@ -1173,4 +1191,4 @@ def test_a_district_file_of_2024_is_counted_per_commune(counted):
 
 def test_a_year_with_no_review_prints_the_header_only(counted):
     out = households_cli(counted, "--year", "2025")
-    assert out.splitlines() == [",".join([*HEADER.split(","), *deprived(CURRENT)])]
+    assert out.splitlines() == [",".join(header_of(CURRENT))]

@@ -7,6 +7,7 @@ report directly; and 2020-Q4, which no catalogue covers. Each renders a PDF (sec
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from ntm.reference import REFERENCE_DIR, Reference, load_reference
 from ntm.report import ReportOutcome, generate_report
 from ntm.report.render import pdf_text
 from ntm.store.paths import DataDir
+from tests.helpers import normalised
 from transforms.periods import Period
 
 pytestmark = pytest.mark.slow
@@ -236,3 +238,67 @@ def test_a_year_no_catalogue_covers_gets_its_rates_and_says_nothing_is_judged(
         "Năm 2019 không thuộc giai đoạn của chương trình nào có bộ tiêu chí",
     ):
         assert words(said) in text, said
+
+
+@pytest.fixture(scope="module")
+def report_2026_q4(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> ReportOutcome:
+    """The end-2026 report: the periodic review under 2022-2026 and the baseline review under
+    2027-2030 both arrived (issue 19, the bridge)."""
+    root = tmp_path_factory.mktemp("bridge")
+    data_dir = DataDir(root / "data")
+    generate_demo(data_dir.inbox, ref, first=Period(2025, 4), last=Period(2025, 4),
+                  households=False)  # fmt: skip
+    generate_demo(data_dir.inbox, ref, first=Period(2026, 4), last=Period(2026, 4))
+    ingest_files([data_dir.inbox], data_dir, ref, now=datetime(2027, 1, 25, tzinfo=UTC),
+                 feedback=False)  # fmt: skip
+    return generate_report(data_dir, ref, Period(2026, 4), date(2027, 1, 25), run_id="bridge")
+
+
+def test_2026_q4_shows_the_year_end_under_both_standards(report_2026_q4: ReportOutcome) -> None:
+    text = squeezed(report_2026_q4)
+    for said in (
+        "2026 (chuẩn mới)",
+        "mốc của chuẩn nghèo mới (rà soát đầu kỳ) cho năm 2027",
+        "năm 2026 có số liệu theo cả hai chuẩn nghèo, và mức giảm năm 2027 được tính từ mốc "
+        "này, cùng một chuẩn.",
+        "Cuối năm 2026 theo chuẩn nghèo mới (rà soát đầu kỳ)",  # the chart's legend
+        "(năm 2026 theo cả hai chuẩn nghèo)",  # its caption
+    ):
+        assert words(said) in text, said
+
+
+HOUSEHOLD_GOLDEN = Path(__file__).with_name("golden") / "households_2025-Q4.txt"
+
+
+@pytest.fixture(scope="module")
+def report_2025_q4(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> ReportOutcome:
+    """The end-2025 report over the demo's 2022-2025 household reviews (issue 19)."""
+    root = tmp_path_factory.mktemp("households")
+    data_dir = DataDir(root / "data")
+    generate_demo(data_dir.inbox, ref, first=Period(2022, 4), last=Period(2025, 4))
+    ingest_files([data_dir.inbox], data_dir, ref, now=datetime(2026, 2, 1, tzinfo=UTC),
+                 feedback=False)  # fmt: skip
+    return generate_report(data_dir, ref, Period(2025, 4), date(2026, 2, 2), run_id="hh")
+
+
+def household_section(outcome: ReportOutcome) -> str:
+    """The Q4 section's text (I's reconciliation lead-in is checked apart), as read."""
+    text = normalised(pdf_text(outcome.pdf))
+    start = text.index("5. Kết quả rà soát hộ nghèo, hộ cận nghèo")
+    return text[start : text.index("III. ĐÁNH GIÁ CHUNG VÀ ĐỀ XUẤT", start)]
+
+
+def test_the_q4_household_section_matches_the_reviewed_golden_file(
+    report_2025_q4: ReportOutcome,
+) -> None:
+    section = household_section(report_2025_q4)
+    if os.environ.get("NTM_UPDATE_GOLDEN") == "1":
+        HOUSEHOLD_GOLDEN.write_text(section, encoding="utf-8")
+    assert section == HOUSEHOLD_GOLDEN.read_text(encoding="utf-8"), "run `make golden`"
+    text = squeezed(report_2025_q4)
+    # The reconciliation is listed with the data basis (I), with both figures.
+    assert text.index(words("Đối chiếu với báo cáo quý IV năm 2025")) < text.index(
+        words("II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
+    )
+    # Section III names the deprivations that reach most households, with their counts.
+    assert words("Ưu tiên các chính sách hỗ trợ giảm nghèo theo các chỉ số thiếu hụt") in text

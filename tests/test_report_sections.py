@@ -127,6 +127,12 @@ def test_the_template_prints_every_field_it_is_given(listed: bool) -> None:
     # other way round the lists are not.
     # The made-up amendments moved figures: what one that moved none says is not printed.
     skipped: list[str] = [a.unchanged for a in (*report.own_amendment, *report.amendments)]
+    # The household review: its own section in Q4 (``full``), else only its sentences; its
+    # appendix of communes whenever it has rows.
+    h = report.households
+    if not h.full:
+        shown = [*h.sentences, h.communes_title, h.communes_intro, *texts(h.communes)]
+        skipped += [t for t in texts(h) if t not in shown]
     if listed:
         # The made-up lists are not empty: what an empty one says is not printed.
         skipped += texts(report.commune_lists.note) + texts(report.commune_lists.empty)

@@ -15,10 +15,11 @@ from typing import Any
 import polars as pl
 import pytest
 
+from ntm.indicators import exports, households
 from ntm.indicators.tables import PeriodTables
 from ntm.reference import Catalogue, Reference
 from ntm.reference.criteria import FallBand
-from ntm.report import appendix_tables, district_rates, document, poverty_block
+from ntm.report import appendix_tables, district_rates, document, poverty_block, poverty_notes
 from ntm.report import judging as judging_mod
 from ntm.report import words as report_words
 from ntm.report.quarterly import appendices as q_appendices
@@ -120,6 +121,12 @@ def tables_for(
         without_data=empty,
         late_or_incomplete=empty,
         followup=empty,
+        household_counts=pl.DataFrame(schema=households.COUNTS_SCHEMA),
+        household_movements=pl.DataFrame(schema=households.MOVEMENTS_SCHEMA),
+        household_reconciliation=pl.DataFrame(schema=households.RECONCILIATION_SCHEMA),
+        household_deprivations=pl.DataFrame(schema=households.DEPRIVATIONS_SCHEMA),
+        household_causes=pl.DataFrame(schema=households.CAUSES_SCHEMA),
+        household_groups=pl.DataFrame(schema=households.GROUPS_SCHEMA),
         units=units,
         roster=pl.DataFrame(schema={"commune_code": pl.String, "commune_class": pl.String}),
         divided=pl.DataFrame({"unit_code": divided or []}, schema={"unit_code": pl.String}),
@@ -268,7 +275,7 @@ def test_the_band_beyond_zero_is_said_in_one_sentence(ref: Reference) -> None:
     judging = judging_mod.judging_of(tables, ref)
     followed = judging_mod.followed_rate(tables.catalogue, ref.format.labels)
     pace = {"base_year": 2025}
-    said = poverty_block.beyond_zero_sentence(changes, pace, judging, followed)
+    said = poverty_notes.beyond_zero_sentence(changes, pace, judging, followed)
     assert said == (
         "Mức giảm 1,0 - 1,5 điểm phần trăm/năm của chỉ tiêu (tạm tính) vượt tỷ lệ nghèo đa "
         "chiều còn lại (4,35% cuối năm 2025): giảm 1,50 điểm phần trăm/năm thì đến cuối năm "
@@ -277,10 +284,10 @@ def test_the_band_beyond_zero_is_said_in_one_sentence(ref: Reference) -> None:
     )
     # With more left than the band can take by 2030, nothing to say.
     plenty = changes.with_columns(rate=pl.lit(900, pl.Int64))
-    assert poverty_block.beyond_zero_sentence(plenty, pace, judging, followed) == ""
+    assert poverty_notes.beyond_zero_sentence(plenty, pace, judging, followed) == ""
     # Only the faster fall reaches 0: the slower one is not named.
     some = changes.with_columns(rate=pl.lit(600, pl.Int64))
-    said = poverty_block.beyond_zero_sentence(some, pace, judging, followed)
+    said = poverty_notes.beyond_zero_sentence(some, pace, judging, followed)
     assert "đến cuối năm 2029 tỷ lệ nghèo đa chiều đã về 0% (giai đoạn" in said
     assert "1,00 điểm" not in said.split("còn lại")[1]
 
@@ -513,3 +520,46 @@ def test_a_rate_table_has_a_cell_under_each_header_in_its_order(ref, columns):
     assert [row.unit for row in table.rows] == ["Huyện Vũ Quang", "Tỉnh"]
     assert table.rows[0].cells == tuple(f"{i + 1},00%" for i in range(len(columns)))
     assert table.rows[1].cells == tuple(f"{i + 2},00%" for i in range(len(columns)))
+
+
+def test_a_count_of_one_to_four_households_below_the_province_reads_less_than_five() -> None:
+    """Issue 19: a commune's profile never tells a household apart."""
+    assert [report_words.small_count(n) for n in (None, 0, 1, 4, 5, 1234)] == [
+        "-", "0", "< 5", "< 5", "5", "1.234",
+    ]  # fmt: skip
+    frame = pl.DataFrame(
+        {"unit_level": ["commune", "commune", "commune", "province"], "deprived": [0, 3, 7, 3]}
+    )
+    masked = exports.small_counts(frame, ["deprived"])
+    assert masked["deprived"].to_list() == ["0", "< 5", "7", "3"]  # the province: whole
+
+
+def test_without_a_baseline_review_the_report_says_2027_cannot_be_judged(ref: Reference) -> None:
+    """Issue 19: never compared across standards; the report says why not."""
+    row = {"poor": 1, "near_poor": 1, "households": 100, "counted": 2, "fall": None,
+           "method_break": False, "standard": "cũ", "bridge": False}  # fmt: skip
+    schema = CHANGES_SCHEMA | {"standard": pl.String, "bridge": pl.Boolean}
+    rows = [
+        row | {"unit_level": "province", "unit_code": "42", "year": 2026},
+        row | {"unit_level": "commune", "unit_code": "18073", "year": 2026},
+        row | {"unit_level": "commune", "unit_code": "18100", "year": 2026},
+        row | {"unit_level": "commune", "unit_code": "18073", "year": 2026, "bridge": True,
+               "standard": "mới"},
+    ]  # fmt: skip
+    tables = tables_for(ref, Period(2026, 4))
+    tables = dataclasses.replace(tables, changes=frame(rows, schema))
+    judging = judging_mod.judging_of(tables, ref)
+    followed = judging_mod.followed_rate(tables.catalogue, ref.format.labels)
+    bridge = tables.changes.filter(pl.col("bridge") & (pl.col("unit_level") == "province"))
+    notes = poverty_notes.bridge_notes(tables, judging, followed, bridge)
+    assert notes[0].startswith("Chưa có kết quả rà soát đầu kỳ theo chuẩn nghèo mới cuối năm 2026")
+    assert (
+        "năm 2027 chưa đánh giá được theo chỉ tiêu (không so sánh giữa hai chuẩn nghèo)"
+        in (notes[0])
+    )
+    assert notes[1].startswith("1/2 xã chưa có kết quả rà soát đầu kỳ: ")
+    assert notes[1].endswith("; năm 2027 các xã này chưa đánh giá được mức giảm.")
+    # Before the bridge year (2025-Q4) nothing is said.
+    before = dataclasses.replace(tables_for(ref, Period(2025, 4)), changes=frame(
+        [r | {"year": 2025} for r in rows[:1]], schema))  # fmt: skip
+    assert poverty_notes.bridge_notes(before, judging, followed, bridge.clear()) == ()

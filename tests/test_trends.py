@@ -8,7 +8,13 @@ import polars as pl
 import pytest
 
 from transforms.registry import successors
-from transforms.trends import Programme, poverty_flows, trend_summary, yearly_changes
+from transforms.trends import (
+    Programme,
+    bridge_series,
+    poverty_flows,
+    trend_summary,
+    yearly_changes,
+)
 
 PROGRAMME = Programme(
     first_year=2021,
@@ -167,3 +173,88 @@ def test_a_divided_units_figures_go_whole_to_its_default_successor():
     )
     assert totals.rows() == [("8", 300, True), ("9", 50, False)]
     assert totals["households"].sum() == figures["households"].sum()
+
+
+BRIDGED = Programme(
+    first_year=2026,
+    last_year=2030,
+    fall_band=(100, 150),
+    standards=pl.DataFrame(
+        {"name": ["s22", "s27"], "first_year": [2022, 2027], "last_year": [2026, 9999]}
+    ),
+)
+
+
+def bridged(points: dict[int, int], baseline: int | None) -> pl.DataFrame:
+    """Year-ends under the standard of their year, and 2026 measured again under the next one
+    (the baseline review) when ``baseline`` is given."""
+    frame = series("X", points).with_columns(standard=pl.lit(None, pl.String))
+    if baseline is None:
+        return frame
+    extra = series("X", {2026: baseline}).with_columns(standard=pl.lit("s27"))
+    return pl.concat([frame, extra])
+
+
+def test_the_first_year_of_a_new_standard_falls_from_the_baseline_review():
+    """Issue 19: 2027 is judged against 2026 measured with the 2027 standard, never against
+    2026 as measured with the old one."""
+    changes = yearly_changes(bridged({2025: 435, 2026: 400, 2027: 900}, 1000), BRIDGED)
+    assert changes.select("year", "standard", "bridge", "fall", "method_break").rows() == [
+        (2025, "s22", False, None, None),
+        (2026, "s22", False, 35, False),
+        (2026, "s27", True, None, True),  # the overlap year: opens the new series
+        (2027, "s27", False, 100, False),  # 10.00% -> 9.00%: from the baseline
+    ]
+    row = trend_summary(bridged({2025: 435, 2026: 400, 2027: 900}, 1000), BRIDGED).row(
+        0, named=True
+    )
+    assert (row["base_year"], row["base_rate"], row["last_year"], row["average_fall"]) == (
+        2026, 1000, 2027, 100,
+    )  # fmt: skip
+    assert row["status"] == "on_track"
+
+
+def test_without_a_baseline_review_2027_is_not_judged():
+    changes = yearly_changes(bridged({2025: 435, 2026: 400, 2027: 900}, None), BRIDGED)
+    last = changes.row(-1, named=True)
+    assert (last["year"], last["method_break"]) == (2027, True)  # across standards: marked
+    row = trend_summary(bridged({2025: 435, 2026: 400, 2027: 900}, None), BRIDGED).row(
+        0, named=True
+    )
+    assert (row["base_year"], row["average_fall"], row["status"]) == (2027, None, None)
+
+
+def test_in_2026_the_baseline_review_does_not_replace_the_year_end():
+    row = trend_summary(bridged({2025: 435, 2026: 400}, 1000), BRIDGED).row(0, named=True)
+    assert (row["base_year"], row["last_year"], row["last_rate"], row["average_fall"]) == (
+        2025, 2026, 400, 35,
+    )  # fmt: skip
+
+
+def test_a_bridge_needs_a_baseline_review_of_every_commune():
+    keys = pl.DataFrame(
+        {"commune_code": ["a", "b", "a", "b"], "unit_code": ["a", "b", "P", "P"],
+         "unit_level": ["commune", "commune", "province", "province"]}
+    )  # fmt: skip
+    ends = pl.DataFrame(
+        {"year": [2026, 2026], "commune_code": ["a", "b"], "households": [100, 300]}
+    )
+    mapping = pl.DataFrame(
+        {"year": [2026, 2026], "commune_code": ["a", "b"], "current_code": ["a", "b"]}
+    )
+    both = pl.DataFrame({"commune_code": ["a", "b"], "poor": [5, 9], "near_poor": [5, 21]})
+    bridge = bridge_series(ends, both, mapping, keys, 2026, "s27")
+    assert bridge.select("unit_code", "poor", "near_poor", "households", "standard").rows() == [
+        ("a", 5, 5, 100, "s27"), ("b", 9, 21, 300, "s27"), ("P", 14, 26, 400, "s27"),
+    ]  # fmt: skip
+    # Commune b sent no baseline review: it has no bridge, nor has the province.
+    only_a = bridge_series(ends, both.head(1), mapping, keys, 2026, "s27")
+    assert only_a["unit_code"].to_list() == ["a"]
+
+
+def test_the_bridge_is_catalogue_data_and_follows_the_break(ref) -> None:
+    """Where 2027's baseline comes from is data: the 2026-2030 catalogue's [bridge] names the
+    standard and the review; its year is the year before that standard's first."""
+    bridge = ref.catalogue_for(2027).bridge
+    assert (bridge.year, bridge.kind, bridge.standard) == (2026, "dau-ky", "2027-2030")
+    assert ref.catalogue_for(2024).bridge is None

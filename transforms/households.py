@@ -1000,3 +1000,191 @@ def form_mismatches(
             for count, end in (("poor", "poor_end"), ("near_poor", "near_poor_end"))
         ]
     ).sort(*keys, "what")
+
+
+# ---------------------------------------------------------------------------- movements, profile
+
+CLASSES = ("poor", "near_poor")
+# Movements of the lists, in the order of `ntm households`, and the Q4 form's figure for each.
+MOVEMENTS = (
+    "exited_poor", "returned_poor", "new_poor",
+    "exited_near_poor", "returned_near_poor", "new_near_poor",
+)  # fmt: skip
+FORM_MOVEMENTS = {
+    "exited_poor": "poor_exited", "returned_poor": "poor_returned", "new_poor": "poor_new",
+    "exited_near_poor": "near_poor_exited", "returned_near_poor": "near_poor_returned",
+    "new_near_poor": "near_poor_new",
+}  # fmt: skip
+# The policy groups a household review flags (household-review-format.md).
+GROUPS = ("merit_person", "social_assistance", "no_labour")
+
+
+def with_province(
+    communes: pl.DataFrame, keys: list[str], counts: list[str], province_code: str
+) -> pl.DataFrame:
+    """``communes`` (unit_code, ``keys``, ``counts``) with unit_level ``commune``, followed by
+    the province (``province_code``, unit_level ``province``): per ``keys``, the sum of every
+    commune's ``counts``, in the order the keys first appear. No commune, no province row."""
+    commune_rows = communes.select(
+        *keys, "unit_code", pl.lit("commune").alias("unit_level"), *counts
+    )
+    province = (
+        communes.group_by(keys, maintain_order=True)
+        .agg(*[pl.col(c).sum().cast(pl.Int64) for c in counts])
+        .select(
+            *keys,
+            pl.lit(province_code).alias("unit_code"),
+            pl.lit("province").alias("unit_level"),
+            *counts,
+        )
+    )
+    return pl.concat([commune_rows, province])
+
+
+def counts_with_ethnicity(counts: pl.DataFrame, profile: pl.DataFrame) -> pl.DataFrame:
+    """``counts`` (unit_code, ...) with ethnic_minority_poor and ethnic_minority_near_poor: the
+    poor and near-poor households of an ethnic minority, from ``profile`` (unit_code, class,
+    ethnic_minority); 0 where none."""
+    wide = [
+        profile.filter(pl.col("class") == c).select(
+            "unit_code", pl.col("ethnic_minority").alias(f"ethnic_minority_{c}")
+        )
+        for c in CLASSES
+    ]
+    joined = counts
+    for frame in wide:
+        joined = joined.join(frame, on="unit_code", how="left")
+    return joined.with_columns(
+        pl.col(f"ethnic_minority_{c}").fill_null(0).cast(pl.Int64) for c in CLASSES
+    )
+
+
+def _ordered(name: str, values: list[str]) -> pl.DataFrame:
+    """``values`` as a column ``name`` with their position (``_<name>_order``)."""
+    return pl.DataFrame({name: values}, schema={name: pl.String}).with_row_index(f"_{name}_order")
+
+
+def class_profile(
+    units: pl.DataFrame,
+    profile: pl.DataFrame,
+    items: pl.DataFrame,
+    indicators: list[str],
+    causes: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The deprivation profile of the poor and the near-poor of each unit in ``units``
+    (unit_code): one row per unit, class (``CLASSES`` order) and item, zeros included.
+
+    ``profile``: unit_code, class, households and the ``GROUPS`` counts; ``items``: unit_code,
+    class, what (indicator or cause), item, households. Returns (deprivations: unit_code,
+    class, indicator, households_in_class, deprived; causes: unit_code, class, cause,
+    households; groups: unit_code, class, group, households), items in the given order."""
+    grid = (
+        units.select("unit_code")
+        .unique()
+        .sort("unit_code")
+        .join(_ordered("class", list(CLASSES)), how="cross")
+    )
+    in_class = profile.select("unit_code", "class", households_in_class="households")
+
+    def long(what: str, name: str, order: list[str]) -> pl.DataFrame:
+        found = items.filter(pl.col("what") == what).select(
+            "unit_code", "class", pl.col("item").alias(name), "households"
+        )
+        return (
+            grid.join(_ordered(name, order), how="cross")
+            .join(found, on=["unit_code", "class", name], how="left")
+            .sort("unit_code", "_class_order", f"_{name}_order")
+            .with_columns(pl.col("households").fill_null(0).cast(pl.Int64))
+        )
+
+    deprivations = (
+        long("indicator", "indicator", indicators)
+        .join(in_class, on=["unit_code", "class"], how="left")
+        .select(
+            "unit_code",
+            "class",
+            "indicator",
+            pl.col("households_in_class").fill_null(0).cast(pl.Int64),
+            deprived="households",
+        )
+    )
+    cause_counts = long("cause", "cause", causes).select(
+        "unit_code", "class", "cause", "households"
+    )
+    groups = (
+        grid.join(profile, on=["unit_code", "class"], how="left")
+        .unpivot(list(GROUPS), index=["unit_code", "class", "_class_order"], variable_name="group")
+        .join(_ordered("group", list(GROUPS)), on="group")
+        .sort("unit_code", "_class_order", "_group_order")
+        .select(
+            "unit_code", "class", "group", households=pl.col("value").fill_null(0).cast(pl.Int64)
+        )
+    )
+    return deprivations, cause_counts, groups
+
+
+def movement_identity(
+    now: pl.DataFrame, then: pl.DataFrame, movements: pl.DataFrame
+) -> pl.DataFrame:
+    """Units where a class does not add up: X now ≠ X then − exited_X + returned_X + new_X.
+
+    ``now``, ``then``: unit_code, poor, near_poor (the two reviews' counts, ``then`` on today's
+    units); ``movements``: unit_code and ``MOVEMENTS``. Returns unit_code, class, then,
+    exited, returned, new, now. Empty for the province when every household key is listed
+    once per review; a commune shows the households that moved in or out of it and stayed in
+    the class (they are no movement)."""
+    counts = list(CLASSES)
+    joined = (
+        now.select("unit_code", *counts)
+        .join(
+            then.select("unit_code", *[pl.col(c).alias(f"then_{c}") for c in counts]),
+            on="unit_code",
+            how="full",
+            coalesce=True,
+        )
+        .join(movements.select("unit_code", *MOVEMENTS), on="unit_code", how="full", coalesce=True)
+        .fill_null(0)
+    )
+    parts = [
+        joined.select(
+            "unit_code",
+            pl.lit(c).alias("class"),
+            pl.col(f"then_{c}").cast(pl.Int64).alias("then"),
+            *[pl.col(f"{m}_{c}").cast(pl.Int64).alias(m) for m in ("exited", "returned", "new")],
+            pl.col(c).cast(pl.Int64).alias("now"),
+        )
+        for c in CLASSES
+    ]
+    return (
+        pl.concat(parts)
+        .filter(
+            pl.col("now") != pl.col("then") - pl.col("exited") + pl.col("returned") + pl.col("new")
+        )
+        .sort("unit_code", "class", descending=[False, True])
+    )
+
+
+def movement_differences(
+    movements: pl.DataFrame, form: pl.DataFrame, reviewed: pl.DataFrame
+) -> pl.DataFrame:
+    """Where the movements counted from a commune's lists differ from its Q4 form: unit_code,
+    figure (the form's figure, ``FORM_MOVEMENTS``), review, form.
+
+    ``movements``: unit_code and ``MOVEMENTS``; ``form``: unit_code and the form's figures;
+    ``reviewed``: unit_code of the communes whose review of the year is stored. A commune on
+    one side only, or a figure not typed, is not compared."""
+    joined = movements.join(reviewed.select("unit_code"), on="unit_code", how="semi").join(
+        form, on="unit_code", how="inner"
+    )
+    found = pl.concat(
+        [
+            joined.filter(pl.col(count) != pl.col(figure)).select(
+                "unit_code",
+                figure=pl.lit(figure),
+                review=pl.col(count).cast(pl.Int64),
+                form=pl.col(figure).cast(pl.Int64),
+            )
+            for count, figure in FORM_MOVEMENTS.items()
+        ]
+    )
+    return found.sort("unit_code", maintain_order=True)

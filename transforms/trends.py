@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
+import polars.selectors as cs
 
 from transforms.rates import at_least, at_most, divide_half_up
 
@@ -81,6 +82,45 @@ def year_end_series(
     )
 
 
+def bridge_series(
+    year_ends: pl.DataFrame,
+    baseline: pl.DataFrame,
+    mapping: pl.DataFrame,
+    keys: pl.DataFrame,
+    year: int,
+    standard: str,
+) -> pl.DataFrame:
+    """The year-end ``year`` measured again with ``standard``: the baseline review's poor and
+    near-poor (``baseline``: commune_code, poor, near_poor) over that year-end's households
+    (``year_ends``, the Q4 form), on today's units like ``year_end_series``, with ``standard``.
+
+    A unit is in it only when every commune of its year-end has a baseline review: a province
+    whose baseline lacks a commune has no bridge, and its first year under the new standard is
+    not judged rather than judged on part of itself."""
+    ends = year_ends.filter(pl.col("year") == year).select("year", "commune_code", "households")
+    measured = ends.join(baseline.select("commune_code", "poor", "near_poor"), on="commune_code",
+                         how="left")  # fmt: skip
+    mapped = (
+        measured.join(mapping, on=["year", "commune_code"], how="inner")
+        .drop("commune_code")
+        .join(keys, left_on="current_code", right_on="commune_code", how="inner")
+    )
+    return (
+        mapped.group_by("unit_level", "unit_code", "year")
+        .agg(
+            pl.col("poor").sum(),
+            pl.col("near_poor").sum(),
+            pl.col("households").sum(),
+            pl.len().alias("communes"),
+            pl.col("poor").is_null().sum().alias("missing"),
+        )
+        .filter(pl.col("missing") == 0)
+        .drop("missing")
+        .with_columns(standard=pl.lit(standard))
+        .sort("unit_level", "unit_code", "year")
+    )
+
+
 def _standard_of(year: pl.Expr, standards: pl.DataFrame) -> pl.Expr:
     expr = pl.lit(None, pl.String)
     for row in standards.iter_rows(named=True):
@@ -89,36 +129,73 @@ def _standard_of(year: pl.Expr, standards: pl.DataFrame) -> pl.Expr:
     return expr
 
 
+def with_standards(series: pl.DataFrame, standards: pl.DataFrame) -> pl.LazyFrame:
+    """``series`` with ``standard`` (the standard that measured each year-end) and ``bridge``.
+
+    A year-end is measured with the standard of its year, unless the row names another: a
+    bridge row is the same year-end measured again with the next standard (the baseline review
+    of the year before a new standard, domain.md §8), so that the first year of the new
+    standard has a year-end to fall from. A series without a ``standard`` column has none."""
+    named = pl.col("standard") if "standard" in series.columns else pl.lit(None, pl.String)
+    by_year = _standard_of(pl.col("year"), standards)
+    return series.lazy().with_columns(
+        standard=pl.coalesce(named, by_year), bridge=named.is_not_null() & (named != by_year)
+    )
+
+
 def yearly_changes(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
     """Each year-end with its fall since the previous one, in hundredths of a percentage point
     (positive = the rate fell), of the rate the programme's trend counts (``counted`` over
-    households). A fall across a change of poverty standard is marked ``method_break`` and not
-    counted in averages."""
+    households).
+
+    A year-end falls from the year before measured with the same standard when there is one (a
+    bridge row, see ``with_standards``); else from the year before as it was measured, and a
+    fall across a change of poverty standard is marked ``method_break`` (and not counted in
+    averages). A bridge row has no fall: it opens its standard's series (``method_break``)."""
     over = ("unit_level", "unit_code")
-    p0, h0 = pl.col("previous_counted"), pl.col("previous_households")
+    rows = (
+        with_standards(series, programme.standards)
+        .with_columns(programme.counted)
+        .sort(*over, "year", "bridge")
+    )
+    same = pl.col("year").shift(1).over(*over, "standard") == pl.col("year") - 1
+    regular = rows.filter(~pl.col("bridge")).with_columns(
+        pl.col("year", "counted", "households", "standard").shift(1).over(over).name.prefix("any_")
+    )
+    joined = rows.join(
+        regular.select(*over, "year", pl.col("^any_.*$")), on=[*over, "year"], how="left"
+    ).with_columns(
+        pl.col("year", "counted", "households")
+        .shift(1)
+        .over(*over, "standard")
+        .name.prefix("same_")
+    )
+    use_same = same
+    use_any = ~pl.col("bridge") & (pl.col("any_year") == pl.col("year") - 1)
+    p0 = pl.when(use_same).then(pl.col("same_counted")).when(use_any).then(pl.col("any_counted"))
+    h0 = (
+        pl.when(use_same)
+        .then(pl.col("same_households"))
+        .when(use_any)
+        .then(pl.col("any_households"))
+    )
     p1, h1 = pl.col("counted"), pl.col("households")
     return (
-        series.lazy()
-        .with_columns(programme.counted)
-        .sort(*over, "year")
-        .with_columns(standard=_standard_of(pl.col("year"), programme.standards))
-        .with_columns(  # the previous year-end of the same unit
-            pl.col("year").shift(1).over(over).alias("previous_year"),
-            pl.col("counted", "households", "standard")
-            .shift(1)
-            .over(over)
-            .name.prefix("previous_"),
-        )
-        .with_columns(
+        joined.with_columns(
             fall=divide_half_up(
                 (p0.cast(pl.Int128) * h1 - p1.cast(pl.Int128) * h0) * 10_000, h0 * h1
             ),
-            method_break=pl.col("standard") != pl.col("previous_standard"),
+            method_break=pl.when(use_same)
+            .then(False)
+            .when(use_any)
+            .then(pl.col("any_standard") != pl.col("standard"))
+            .when(pl.col("bridge"))
+            .then(True)
+            .otherwise(pl.col("any_standard") != pl.col("standard")),
+            previous_year=pl.when(use_same).then(pl.col("same_year")).otherwise(pl.col("any_year")),
         )
-        .with_columns(
-            fall=pl.when(pl.col("previous_year") == pl.col("year") - 1).then(pl.col("fall"))
-        )
-        .drop("previous_counted", "previous_households", "previous_standard")
+        .drop(cs.starts_with("any_", "same_"))
+        .sort(*over, "year", "bridge")
         .collect(engine="in-memory")
     )
 
@@ -130,15 +207,24 @@ def trend_summary(series: pl.DataFrame, programme: Programme) -> pl.DataFrame:
     the rate the programme's trend counts; status and pace needed are null without a band.
 
     The baseline is the first year-end measured with the same poverty standard as the latest,
-    and not before the year-end that opens the programme (the one before its first year).
+    and not before the year-end that opens the programme (the one before its first year): in
+    the first year of a new standard, the bridge row of the year before when there is one
+    (``with_standards``), else that first year itself (no average yet).
     """
     end = programme.last_year
     with_standard = (
-        series.lazy()
+        with_standards(series, programme.standards)
         .filter(pl.col("year") >= programme.first_year - 1)
-        .with_columns(programme.counted, standard=_standard_of(pl.col("year"), programme.standards))
+        .with_columns(programme.counted)
     )
-    latest = with_standard.sort("year").group_by("unit_level", "unit_code").last()
+    # The latest year-end as measured in its own year; a bridge row (that year-end measured
+    # again with the next standard) can only be a base.
+    latest = (
+        with_standard.filter(~pl.col("bridge"))
+        .sort("year")
+        .group_by("unit_level", "unit_code")
+        .last()
+    )
     base = (
         with_standard.join(
             latest.select("unit_level", "unit_code", pl.col("standard").alias("latest_standard")),

@@ -2,12 +2,14 @@
 
 ``HouseholdSimulation`` keeps every household ever listed (a pool), starting from the end-2021
 re-assessment, and runs each year's periodic review: every flow of the year's Q4 form, household
-by household (an exited household leaves its list, a returned one was on it in an earlier year,
-a new one never was). It places the communes on each year's structure as the quarterly figures
-are (``transforms.registry.successors``) and draws a review's rows: deprivations, causes,
-scores. Household codes (commune where first listed, a dash, a sequence) persist across years
-and across the 2025 merge of communes. Everything is vectorised (numpy, polars); Python loops
-run per year or per commune. The random draws it is built of are in ``ntm.demo.household_draws``.
+by household, as interfaces.md ("Movements") counts them from the lists (an exited household
+leaves its list; a returned one is back on it, having been on it in a stored review of the
+standard before the one compared with; a new one never was). It places the communes on each
+year's structure as the quarterly figures are (``transforms.registry.successors``) and draws a
+review's rows: deprivations, causes, scores. Household codes (commune where first listed, a
+dash, a sequence) persist across years and across the 2025 merge of communes. Everything is
+vectorised (numpy, polars); Python loops run per year or per commune. The random draws it is
+built of are in ``ntm.demo.household_draws``.
 """
 
 from __future__ import annotations
@@ -66,8 +68,8 @@ class _Pool:
     prefix: Ints  # the commune where it was first listed (index into the codes' list)
     seq: Ints
     status: NDArray[np.int8]  # OUT, POOR or NEAR after the last review simulated
-    ever_poor: Bools
-    ever_near: Bools
+    ever_poor: Bools  # poor in a stored review of the standard (the demo's, from 2022)
+    ever_near: Bools  # near-poor in one
     members: Ints
     village: Ints
     ethnic: Bools
@@ -104,7 +106,6 @@ class _Year:
     index: Ints  # into the pool
     before: NDArray[np.int8]  # status at the previous review
     after: NDArray[np.int8]
-    made_up: int  # returned households made up (no earlier one was left to return)
 
 
 class HouseholdSimulation:
@@ -230,27 +231,19 @@ class HouseholdSimulation:
 
     def _seed_pool(self) -> _Pool:
         """The lists at the end-2021 re-assessment (2022's start counts), and households that
-        were on them in earlier years (the returned of later years come from these)."""
+        were on the lists in earlier years and are off them now. None of them is on a list in a
+        stored review of the standard (the re-assessment is not one): ``ever_poor`` and
+        ``ever_near`` start False, and a household listed again is new to its list."""
         rng = np.random.default_rng([self.seed, 3, BASE_YEAR])
         first = self.figures(FIRST_REVIEW_YEAR)
         poor, near = first["poor_start"], first["near_poor_start"]
         former_poor = np.ceil(poor * 0.35).astype(np.int64) + 3
         former_near = np.ceil(near * 0.25).astype(np.int64) + 3
         sim, block = blocks([poor, near, former_poor, former_near])
-        n = sim.size
-        ever_poor = np.select(
-            [block == 0, block == 1, block == 2], [True, rng.random(n) < 0.2, True], False
-        )
-        ever_near = np.select(
-            [block == 0, block == 1, block == 2], [rng.random(n) < 0.4, True, rng.random(n) < 0.5],
-            True,
-        )  # fmt: skip
         status = np.select([block == 0, block == 1], [POOR, NEAR], OUT)
-        order = rng.permutation(n)  # sequence numbers in no order of status
+        order = rng.permutation(sim.size)  # sequence numbers in no order of status
         codes = np.array([self.code_id(c) for c in self.sim_codes], dtype=np.int64)
-        pool = self.new(rng, sim[order], codes[sim[order]], status[order])
-        pool.ever_poor, pool.ever_near = ever_poor[order], ever_near[order]
-        return pool
+        return self.new(rng, sim[order], codes[sim[order]], status[order])
 
     def step(self, year: int, structure: _Structure) -> _Year:
         """The periodic review of ``year``: every flow of the Q4 form, household by household."""
@@ -267,8 +260,8 @@ class HouseholdSimulation:
         back_n, new_n = absorb(q4["near_poor_returned"], q4["near_poor_new"], short_near)
         free = np.ones(pool.size, dtype=bool)
         free[exit_poor] = free[exit_near] = False
-        # Some households leaving one list land on the other: back on it if they were on it
-        # before, new to it otherwise.
+        # Some households leaving one list land on the other: back on it if they were on it in
+        # an earlier review, new to it otherwise.
         moves: dict[str, Ints] = {}
         leaving = np.zeros(pool.size, dtype=bool)
         leaving[exit_poor] = rng.random(exit_poor.size) < _TO_OTHER_LIST[0]
@@ -282,9 +275,10 @@ class HouseholdSimulation:
         new_p = new_p - per_commune(moves["poor_new"], sim, m)
         back_n = back_n - per_commune(moves["near_back"], sim, m)
         new_n = new_n - per_commune(moves["near_new"], sim, m)
-        # The rest come from outside both lists: the returned were listed before; a quarter of
-        # the new ones were reviewed before and found not poor, the others are new to the lists;
-        # and some households asked to be reviewed and were found not poor.
+        # The rest come from outside both lists: the returned were on the list in an earlier
+        # review (``ever_``: not the last one, which they were off); a quarter of the new ones
+        # were reviewed before and found not poor, the others are new to the lists; and some
+        # households asked to be reviewed and were found not poor.
         outside = before == OUT
 
         def take(name: str, eligible: Bools, wanted: Ints) -> Ints:
@@ -292,15 +286,22 @@ class HouseholdSimulation:
             free[moves[name]] = False
             return short
 
-        made_up_p = take("listed_poor_back", pool.ever_poor, back_p)
+        short_p = take("listed_poor_back", pool.ever_poor, back_p)
         take("listed_poor_new", ~pool.ever_poor, new_p // 4)
-        made_up_n = take("listed_near_back", pool.ever_near, back_n)
+        short_n = take("listed_near_back", pool.ever_near, back_n)
         take("listed_near_new", ~pool.ever_near, new_n // 4)
+        if short_p.any() or short_n.any():
+            # A returned household is never made up: the figures count such a shortfall as new
+            # (``ntm.demo.simulate.RETURNED_FROM``).
+            raise ValueError(
+                f"the {year}-Q4 forms count {int(short_p.sum())} poor and {int(short_n.sum())} "
+                "near-poor households as returned that no earlier review has on the list"
+            )
         asked = np.rint(q4["households"] * rng.uniform(0.012, 0.028, m)).astype(np.int64)
         take("asked", outside, asked * 3 // 10)
         fresh_counts = [
-            made_up_p + new_p - per_commune(moves["listed_poor_new"], sim, m),
-            made_up_n + new_n - per_commune(moves["listed_near_new"], sim, m),
+            new_p - per_commune(moves["listed_poor_new"], sim, m),
+            new_n - per_commune(moves["listed_near_new"], sim, m),
             asked - per_commune(moves["asked"], sim, m),
         ]
         after = before.copy()
@@ -317,17 +318,13 @@ class HouseholdSimulation:
         start = pool.size
         pool.status = after
         pool.extend(fresh)
+        # After the review: a household can return from the year after next.
         pool.ever_poor |= pool.status == POOR
         pool.ever_near |= pool.status == NEAR
         index = np.concatenate([np.flatnonzero(in_review), np.arange(start, pool.size)])
         index = index[structure.placed[pool.sim[index]]]
         before = np.concatenate([before, np.full(fresh.size, OUT, dtype=np.int8)])
-        return _Year(
-            index=index,
-            before=before[index],
-            after=pool.status[index],
-            made_up=int(made_up_p.sum() + made_up_n.sum()),
-        )
+        return _Year(index=index, before=before[index], after=pool.status[index])
 
     # ------------------------------------------------------------------------ rows
 

@@ -101,7 +101,6 @@ class SimulatedReview:
     standard: PovertyStandard
     rows: pl.DataFrame  # file order, with internal columns (_status, _before, _pool, ...)
     form: pl.DataFrame | None = None  # periodic: commune_code, poor_end, near_poor_end (Q4)
-    made_up: int = 0
 
 
 def _plant(
@@ -182,7 +181,6 @@ def simulate_reviews(
                 standard,
                 _plant(periodic, ref, standard, year),
                 simulation.form(year, structure),
-                simulated.made_up,
             )
     return dict(sorted(reviews.items(), key=lambda item: (item[0].year, item[0].kind != PERIODIC)))
 

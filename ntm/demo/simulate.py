@@ -4,8 +4,9 @@ The figures are simulated per commune with magnitudes like Hà Tĩnh's (domain.m
 385,000 households, a poor rate falling from about 4.5% to 2.4% under the 2022-2025 standard,
 flows that add up exactly from one year-end review to the next. 2021 is counted under the old
 2016-2020 standard (lower rates), and 2022 starts from the end-2021 re-assessment under the new
-one: the poverty series breaks there, as the published one does. Everything follows from the
-seed, so two runs give the same figures.
+one: the poverty series breaks there, as the published one does. Returned households are those
+the household reviews can show (interfaces.md, "Movements"): none before ``RETURNED_FROM``.
+Everything follows from the seed, so two runs give the same figures.
 
 The simulation runs on the communes valid on ``SIMULATED_ON``; a unit of a later structure
 reports the sum of the communes it succeeded (``demo_figures``). ``ntm.demo.inbox`` writes the
@@ -48,6 +49,10 @@ _NEAR_POOR_RATE = {2021: 4.45, 2022: 4.04, 2023: 3.37, 2024: 3.04}
 _OLD_POOR_RATE = {2020: 2.90, 2021: 2.20}
 _OLD_NEAR_POOR_RATE = {2020: 3.60, 2021: 3.10}
 _HOUSEHOLDS_PER_COMMUNE = 382_200 / 216  # end of 2021, so that 2024 ends near 385,500
+# The first year a household can return to a list (interfaces.md, "Movements"): it must have
+# been on it in a stored review of the standard (2022 at the earliest), off it in the review
+# compared with (2023), and back on it now. Before that, every household a list gains is new.
+RETURNED_FROM = BASE_YEAR + 3
 MOUNTAIN = ("439", "441", "444")  # Hương Sơn, Vũ Quang, Hương Khê: the poorest districts
 
 
@@ -181,6 +186,8 @@ def simulated_figures(
         poor_end = _year_end(year_end, rel_poor, _province_rate(_POOR_RATE, year))
         near_end = _year_end(year_end, rel_near, _province_rate(_NEAR_POOR_RATE, year))
         quarters = _year_of_quarters(traits, yr, year - base, (poor, poor_end), (near, near_end))
+        if year < RETURNED_FROM:
+            quarters = [_none_returned(values) for values in quarters]
         frames += [
             _quarter_frame(communes, Period(year, q), values)
             for q, values in enumerate(quarters, start=1)
@@ -266,6 +273,17 @@ def _year_of_quarters(
         }  # fmt: skip
         quarters.append(values)
     return quarters
+
+
+def _none_returned(values: dict[str, Ints]) -> dict[str, Ints]:
+    """A quarter's figures with its returned households counted as new (the same additions, so
+    the same year-to-date end): for a year before ``RETURNED_FROM``, when no household can have
+    been on a list in an earlier review of the standard than the one compared with."""
+    moved = {}
+    for count in ("poor", "near_poor"):
+        moved[f"{count}_new"] = values[f"{count}_new"] + values[f"{count}_returned"]
+        moved[f"{count}_returned"] = np.zeros_like(values[f"{count}_returned"])
+    return values | moved
 
 
 def _labour(traits: _Traits, t: int) -> dict[str, Ints]:

@@ -60,7 +60,38 @@ def write_indicator_workbook(target: Path, tables: PeriodTables) -> Path:
             pl.col("first_received_at").dt.replace_time_zone(None)
         ),
     }
+    if tables.household_counts.height:
+        sheets |= household_sheets(tables)
     return write_sheets(target, sheets)
+
+
+def small_counts(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``columns`` as text, a commune's count of 1-4 households reading "< 5": a profile
+    below the province never tells a household apart (DEVELOPERS.md, personal data)."""
+    commune = pl.col("unit_level") == "commune"
+    return frame.with_columns(
+        pl.when(commune & pl.col(c).is_between(1, 4))
+        .then(pl.lit("< 5"))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in columns
+    )
+
+
+def household_sheets(tables: PeriodTables) -> dict[str, pl.DataFrame]:
+    """The household review the period reports on (``PeriodTables.review_year``): counts,
+    movements and the reconciliation with the Q4 form as counted (the communes' own figures);
+    the profile with its small counts shown as "< 5"."""
+    year = tables.review_year
+    ethnic = ["ethnic_minority_poor", "ethnic_minority_near_poor"]
+    return {
+        f"Rà soát {year} - số hộ": small_counts(tables.household_counts, ethnic),
+        f"Rà soát {year} - biến động": tables.household_movements,
+        f"Rà soát {year} - đối chiếu": tables.household_reconciliation,
+        f"Rà soát {year} - thiếu hụt": small_counts(tables.household_deprivations, ["deprived"]),
+        f"Rà soát {year} - nguyên nhân": small_counts(tables.household_causes, ["households"]),
+        f"Rà soát {year} - nhóm CS": small_counts(tables.household_groups, ["households"]),
+    }
 
 
 def write_sheets(target: Path, sheets: dict[str, pl.DataFrame]) -> Path:

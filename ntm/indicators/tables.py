@@ -6,6 +6,7 @@ catalogue, crosswalk, history); the CLI, the exports and the report read its tab
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +14,7 @@ import polars as pl
 
 from ntm.indicators.completeness import period_completeness
 from ntm.indicators.followup import followup_table
+from ntm.indicators.households import household_tables
 from ntm.reference import Catalogue, Reference
 from ntm.store.warehouse import Warehouse
 from transforms import lists, trends
@@ -38,6 +40,21 @@ class PeriodTables:
     roster: pl.DataFrame  # commune_code, commune_class, sponsor, ... of the communes in ``units``
     divided: pl.DataFrame  # unit_code: today's units whose history sums a divided predecessor
     followup: pl.DataFrame  # the units to follow up, see ntm.indicators.followup.followup_table
+    # The household review the period reports on (``review_year``: its own year in Q4, the year
+    # before in Q1-Q3), as ``ntm.indicators.households.HouseholdTables`` has it: stored with the
+    # rest, so that a report never recomputes them.
+    household_counts: pl.DataFrame
+    household_movements: pl.DataFrame
+    household_reconciliation: pl.DataFrame
+    household_deprivations: pl.DataFrame
+    household_causes: pl.DataFrame
+    household_groups: pl.DataFrame
+
+    @property
+    def review_year(self) -> int:
+        """The household review a report of the period cites: the period's year-end review in
+        Q4, the year before's in Q1-Q3 (the year's review is done at its end)."""
+        return self.period.year if self.period.quarter == 4 else self.period.year - 1
 
 
 @dataclass(frozen=True)
@@ -118,6 +135,20 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
     ) if years else pl.DataFrame(schema={"commune_code": pl.String, "current_code": pl.String,
                                          "divided": pl.Boolean, "year": pl.Int64})  # fmt: skip
     series = trends.year_end_series(year_ends, mapping, keys)
+    bridge = catalogue.bridge if basis.covered else None
+    if bridge is not None and bridge.year in years:
+        standard = catalogue.standards.filter(pl.col("id") == bridge.standard)["name"][0]
+        baseline = warehouse.frame("household_counts", year=bridge.year, kind=bridge.kind)
+        baseline = baseline.filter(pl.col("standard") == bridge.standard).rename(
+            {"unit_code": "commune_code"}
+        )
+        series = pl.concat(
+            [
+                series,
+                trends.bridge_series(year_ends, baseline, mapping, keys, bridge.year, standard),
+            ],
+            how="diagonal",
+        )
     # A period no programme covers has no programme year-end to start from or to project to.
     programme = trends.Programme(
         first_year=catalogue.first_year if basis.covered else 0,
@@ -162,7 +193,18 @@ def period_tables(warehouse: Warehouse, ref: Reference, period: Period) -> Perio
         # Stored with the rest: the flow's list and the report's read the same rows, computed
         # once (its runs look back over every earlier period, which the tables' key covers).
         followup=followup_table(warehouse, ref, period),
+        **household_frames(warehouse, ref, period.year if period.quarter == 4 else period.year - 1),
     )
+
+
+def household_frames(warehouse: Warehouse, ref: Reference, year: int) -> dict[str, pl.DataFrame]:
+    """The frames of ``household_tables`` for ``year`` under PeriodTables' field names."""
+    found = household_tables(warehouse, ref, year)
+    return {
+        f"household_{field.name}": getattr(found, field.name)
+        for field in dataclasses.fields(found)
+        if field.name != "year"
+    }
 
 
 def unjudged_targets(tables: PeriodTables) -> list[str]:

@@ -66,6 +66,19 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Bridge:
+    """Where the year-end before a new poverty standard is measured again with it (domain.md
+    §8): the household review of ``kind`` ("dau-ky", the baseline review) of ``year``, under
+    the standard ``standard`` (its id). The trend's first year under that standard falls from
+    this year-end; a unit without it is not judged that year."""
+
+    year: int
+    kind: str
+    standard: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     programme: str
     first_year: int
@@ -82,6 +95,7 @@ class Catalogue:
     thresholds: pl.DataFrame  # THRESHOLD_SCHEMA
     targets: tuple[Target, ...]
     report: dict[str, str]  # subject, basis: the words of this programme's report
+    bridge: Bridge | None = None  # the baseline review the trend crosses a new standard with
 
     def covers(self, year: int) -> bool:
         return self.first_year <= year <= self.last_year
@@ -241,7 +255,32 @@ def _build(
         thresholds=thresholds,
         targets=targets,
         report={k: str(v) for k, v in raw.get("report", {}).items()},
+        bridge=_bridge(raw.get("bridge"), standards, (first, last)),
     )
+
+
+def _bridge(
+    raw: dict[str, Any] | None, standards: pl.DataFrame, years: tuple[int, int]
+) -> Bridge | None:
+    """``[bridge]``: the standard the year-end before it is measured again with, and by which
+    review. Its year is the year before the standard's first (poverty_standards/), so that
+    moving the break moves the bridge with it; it must fall within the programme's years."""
+    if raw is None:
+        return None
+    unknown = set(raw) - {"kind", "standard", "source"}
+    if unknown:
+        raise ValueError(f"[bridge]: unknown keys {sorted(unknown)}")
+    starts = dict(standards.select("id", "first_year").iter_rows())
+    standard = str(raw["standard"])
+    if standard not in starts:
+        raise ValueError(f"[bridge]: unknown poverty standard {standard}")
+    bridge = Bridge(int(starts[standard]) - 1, str(raw["kind"]), standard, str(raw["source"]))
+    if bridge.kind != "dau-ky":
+        raise ValueError(f"[bridge]: kind must be the baseline review dau-ky, not {bridge.kind}")
+    if not bridge.source.strip():
+        raise ValueError("[bridge]: source must name where the baseline comes from")
+    # A break moved outside the programme's years: its trend never crosses it.
+    return bridge if years[0] - 1 <= bridge.year < years[1] else None
 
 
 def _indicators(raw: dict[str, Any], figures: set[str]) -> pl.DataFrame:

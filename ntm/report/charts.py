@@ -59,6 +59,9 @@ class _Trend:
     """What the rate is: "Tỷ lệ hộ nghèo", "Tỷ lệ nghèo đa chiều"."""
     provisional: bool
     """Whether the band is a provisional figure, said in its legend."""
+    bridge: tuple[int, int] | None = None
+    """(year, rate): the year-end before a new standard measured again with it, drawn as an
+    open point that the new standard's line starts from; None without one."""
 
     @property
     def points(self) -> list[float]:
@@ -73,13 +76,16 @@ class TrendOptions:
     ``rate_label`` names the rate (axis and legend); ``provisional`` marks the band's legend
     "(tạm tính)"; ``band_from`` is the year whose point the target pace starts from (the first
     year by default: the trend's base year); ``until`` draws the years up to it at least (the
-    programme's last year, so the target pace shows even before there is a projection).
+    programme's last year, so the target pace shows even before there is a projection);
+    ``bridge`` is a year-end measured again with the next standard (the overlap year): the
+    pace starts from it when ``band_from`` is its year.
     """
 
     rate_label: str = "Tỷ lệ hộ nghèo"
     provisional: bool = False
     band_from: int | None = None
     until: int | None = None
+    bridge: tuple[int, int] | None = None  # (year, rate): that year-end under the next standard
 
 
 def _trend(
@@ -103,9 +109,11 @@ def _trend(
     last_year = max(ends + ([options.until] if options.until is not None else []))
     break_xs = sorted(b - 0.5 for b in set(breaks) if years[0] < b <= last_year)
     ordered_band = None if band is None else (min(band), max(band))
+    if options.bridge is not None and options.bridge[0] not in years:
+        raise ValueError(f"the bridge {options.bridge[0]} is not a year of the series")
     return _Trend(
         years, rates, ordered_band, band_from, projection, break_xs, last_year,
-        options.rate_label, options.provisional,
+        options.rate_label, options.provisional, options.bridge,
     )  # fmt: skip
 
 
@@ -142,6 +150,8 @@ def _draw_target_band(ax: Axes, trend: _Trend) -> Artist | None:
 
     first_year, last_year = trend.band_from, trend.last_year
     first_rate = trend.points[trend.years.index(first_year)]
+    if trend.bridge is not None and trend.bridge[0] == first_year:
+        first_rate = position(trend.bridge[1])  # the pace falls from the new standard's point
     if trend.band is None or last_year <= first_year:
         return None
     low, high = (position(bound) for bound in trend.band)
@@ -184,6 +194,27 @@ def _draw_series(ax: Axes, trend: _Trend) -> Artist:
     return Line2D([], [], label=f"{trend.rate_label} cuối năm", **style)
 
 
+def _draw_bridge(ax: Axes, trend: _Trend) -> Artist | None:
+    """The overlap year measured with the next standard: an open diamond, labelled, joined to
+    the next year-end (which the new standard measures); its legend entry."""
+    from matplotlib.lines import Line2D  # noqa: PLC0415 (see the module docstring)
+
+    if trend.bridge is None:
+        return None
+    year, rate = trend.bridge
+    marker: dict[str, Any] = {
+        "marker": "D", "markersize": 4.5, "markerfacecolor": "white", "markeredgecolor": BLACK,
+        "markeredgewidth": 1.1,
+    }  # fmt: skip
+    if year + 1 in trend.years:
+        after = trend.points[trend.years.index(year + 1)]
+        ax.plot([year, year + 1], [position(rate), after], color=BLACK, linewidth=1.4, zorder=4)
+    ax.plot([year], [position(rate)], linestyle="none", zorder=5, **marker)
+    _label_point(ax, year, rate, bbox={**HALO, "alpha": 0.8})
+    return Line2D([], [], color=BLACK, linewidth=1.4, **marker,
+                  label=f"Cuối năm {year} theo chuẩn nghèo mới (rà soát đầu kỳ)")  # fmt: skip
+
+
 def _draw_projection(ax: Axes, trend: _Trend) -> Artist | None:
     """The projection, dashed from the last point to an open, labelled point; its legend entry."""
     from matplotlib.lines import Line2D  # noqa: PLC0415 (see the module docstring)
@@ -219,7 +250,8 @@ def _trend_axes(ax: Axes, trend: _Trend) -> None:
 
     first_year, last_year = trend.years[0], trend.last_year
     projected = position(trend.projection[1]) if trend.projection else 0.0
-    top = max([*trend.points, trend.points[0], projected, 0.1])
+    bridged = position(trend.bridge[1]) if trend.bridge else 0.0
+    top = max([*trend.points, trend.points[0], projected, bridged, 0.1])
     ax.set_ylim(0, top * 1.15)
     ax.set_xlim(first_year - 0.4, last_year + 0.6)
     if last_year - first_year <= 16:
@@ -256,7 +288,7 @@ def poverty_trend_svg(
     with drawing():
         figure, ax = new_axes(TREND_HEIGHT_CM)
         target = _draw_target_band(ax, trend)
-        handles = [_draw_series(ax, trend), target]
+        handles = [_draw_series(ax, trend), _draw_bridge(ax, trend), target]
         handles += [_draw_projection(ax, trend), _draw_breaks(ax, trend.break_xs)]
         _trend_axes(ax, trend)
         figure.legend(

@@ -15,6 +15,7 @@ from ntm.reference import Reference
 from ntm.report import charts, vi
 from ntm.report.document import Captions
 from ntm.report.judging import Followed, Judging, Units, followed_rate
+from ntm.report.poverty_notes import beyond_zero_sentence, bridge_notes
 from ntm.report.sections import FlowRow, PovertySection, PovertyYearRow, RateTable
 from ntm.report.words import (
     DIVIDED_MARK,
@@ -40,22 +41,30 @@ def poverty_section(
     """The block over ``tables`` (with rates), with the flows and district rates the document
     shows under it."""
     divided = divided_footnote(tables, ref)
-    changes = tables.changes.filter(pl.col("unit_level") == "province").sort("year")
+    rows = tables.changes.filter(pl.col("unit_level") == "province").sort("year", "bridge")
+    # The year-ends as measured in their own year; a bridge row is the year-end before a new
+    # standard measured again with it (the baseline review), shown beside its year.
+    changes, bridge = rows.filter(~pl.col("bridge")), rows.filter(pl.col("bridge"))
     trend = tables.trend.filter(pl.col("unit_level") == "province")
     t = trend.row(0, named=True) if trend.height else None
     followed = followed_rate(tables.catalogue, ref.format.labels)
     # A single year-end is a number, not a trend: no chart.
-    chart, words = poverty_chart(changes, t, judging, followed) if changes.height > 1 else ("", "")
-    sentence = poverty_sentence(changes, t, judging, followed) if changes.height else ""
-    beyond = beyond_zero_sentence(changes, t, judging, followed)
+    chart, words = (
+        poverty_chart(changes, t, judging, followed, bridge) if changes.height > 1 else ("", "")
+    )
+    sentence = poverty_sentence(changes, t, judging, followed, bridge) if changes.height else ""
+    beyond = beyond_zero_sentence(rows, t, judging, followed)
     return PovertySection(
-        sentence=f"{sentence} {beyond}" if beyond else sentence,
-        notes=trend_units(tables, ref, units, changes, marked=bool(divided)),
+        sentence=" ".join(part for part in (sentence, beyond) if part),
+        notes=(
+            *bridge_notes(tables, judging, followed, bridge),
+            *trend_units(tables, ref, units, changes, marked=bool(divided)),
+        ),
         footnotes=(divided,) if divided else (),
         chart=captions.chart(chart, words),
         count_header=followed.count_header,
         rate_header=followed.short,
-        series=tuple(poverty_year_row(r) for r in changes.iter_rows(named=True)),
+        series=tuple(poverty_year_row(r) for r in rows.iter_rows(named=True)),
         flows_intro=flows.intro,
         flows_heading=flows.heading,
         flows_end=flows.end,
@@ -74,41 +83,16 @@ class Flows:
     rows: tuple[FlowRow, ...]
 
 
-def beyond_zero_sentence(
-    changes: pl.DataFrame, t: dict[str, Any] | None, judging: Judging, followed: Followed
-) -> str:
-    """When the band's fall from the base year would take the rate below 0% before the
-    programme ends: that it exceeds the remaining rate, and from which year ("" otherwise).
-    The chart stops the band at 0%; this says why it stops."""
-    bounds = judging.band.bounds if judging.covered else None
-    if bounds is None or t is None or t["base_year"] is None:
-        return ""
-    base = changes.filter(pl.col("year") == t["base_year"])
-    if base.is_empty() or base["rate"][0] is None:
-        return ""
-    rate, base_year = int(base["rate"][0]), int(t["base_year"])
-    span = judging.catalogue.last_year - base_year
-    low, high = min(bounds), max(bounds)
-    if span <= 0 or high * span <= rate:
-        return ""
-    provisional = f" ({PROVISIONAL_VI})" if judging.band.status == "provisional" else ""
-    name = lowered(followed.short)
-    sentence = (
-        f"Mức giảm {vi.band(low, high)} điểm phần trăm/năm của chỉ tiêu{provisional} vượt "
-        f"{name} còn lại ({vi.percent(rate)} cuối năm {base_year}): giảm "
-        f"{vi.points(high)}/năm thì đến cuối năm {base_year + -(-rate // high)} {name} đã về 0%"
-    )
-    if low * span > rate:
-        # Whole years, rounded up: the first year-end at or below 0.
-        sentence += f", giảm {vi.points(low)}/năm thì đến cuối năm {base_year + -(-rate // low)}"
-    return (
-        f"{sentence} (giai đoạn kết thúc năm {judging.catalogue.last_year}); vùng mục tiêu "
-        f"trên biểu đồ dừng ở mức 0%."
-    )
-
-
 def poverty_year_row(r: dict[str, Any]) -> PovertyYearRow:
     """A row of ``PeriodTables.changes`` (with its rate): the province at the end of a year."""
+    if r.get("bridge"):
+        return PovertyYearRow(
+            year=f"{r['year']} (chuẩn mới)",
+            counted=vi.count(r["counted"]),
+            households=vi.count(r["households"]),
+            rate=vi.percent(r["rate"]),
+            fall=f"mốc của chuẩn nghèo mới (rà soát đầu kỳ) cho năm {r['year'] + 1}",
+        )
     return PovertyYearRow(
         year=str(r["year"]),
         counted=vi.count(r["counted"]),
@@ -137,11 +121,15 @@ def fall_verdict(fall: int, band: tuple[int, int]) -> str:
 
 
 def poverty_sentence(
-    changes: pl.DataFrame, t: dict[str, Any] | None, judging: Judging, followed: Followed
+    changes: pl.DataFrame,
+    t: dict[str, Any] | None,
+    judging: Judging,
+    followed: Followed,
+    bridge: pl.DataFrame | None = None,
 ) -> str:
     """The last year's change (against the band in the programme's years), then the average
     pace and where it leads, or the pace the band asks for."""
-    sentence = last_change_sentence(changes, judging, followed)
+    sentence = last_change_sentence(changes, judging, followed, bridge)
     if t is not None and judging.covered:
         if t["average_fall"] is not None:
             sentence += pace_sentence(t, judging, followed)
@@ -150,13 +138,24 @@ def poverty_sentence(
     return sentence
 
 
-def last_change_sentence(changes: pl.DataFrame, judging: Judging, followed: Followed) -> str:
+def last_change_sentence(
+    changes: pl.DataFrame,
+    judging: Judging,
+    followed: Followed,
+    bridge: pl.DataFrame | None = None,
+) -> str:
     """How the rate moved from the year before to the last year, or its level with a single
-    year."""
+    year. The first year of a new standard falls from the baseline review (``bridge``) when
+    there is one: the same standard on both sides."""
     last = changes.row(-1, named=True)
     if changes.height <= 1 or last["fall"] is None:
         return f"{followed.name} toàn tỉnh cuối năm {last['year']} là {vi.percent(last['rate'])}."
     prev = changes.row(-2, named=True)
+    prev_words = f"cuối năm {prev['year']}"
+    if bridge is not None and bridge.height:
+        b = bridge.row(0, named=True)
+        if b["year"] == last["year"] - 1 and b["standard"] == last["standard"]:
+            prev, prev_words = b, f"cuối năm {b['year']}, rà soát đầu kỳ theo chuẩn nghèo mới"
     if last["method_break"]:
         # Two standards measure different things: the two year-ends are not compared.
         return (
@@ -177,8 +176,8 @@ def last_change_sentence(changes: pl.DataFrame, judging: Judging, followed: Foll
         verdict = f", {fall_verdict(last['fall'], band)}"
         verdict += f" (chỉ tiêu {PROVISIONAL_VI})" if judging.band.status == "provisional" else ""
     return (
-        f"{followed.name} toàn tỉnh {movement} từ {vi.percent(prev['rate'])} (cuối năm "
-        f"{prev['year']}) {direction} {vi.percent(last['rate'])} (cuối năm {last['year']}), "
+        f"{followed.name} toàn tỉnh {movement} từ {vi.percent(prev['rate'])} ({prev_words}) "
+        f"{direction} {vi.percent(last['rate'])} (cuối năm {last['year']}), "
         f"{movement} {vi.points(last['fall'])}{verdict}."
     )
 
@@ -217,7 +216,11 @@ def needed_sentence(t: dict[str, Any], judging: Judging, followed: Followed) -> 
 
 
 def poverty_chart(
-    changes: pl.DataFrame, t: dict[str, Any] | None, judging: Judging, followed: Followed
+    changes: pl.DataFrame,
+    t: dict[str, Any] | None,
+    judging: Judging,
+    followed: Followed,
+    bridge: pl.DataFrame | None = None,
 ) -> tuple[str, str]:
     """The year-end rates (hundredths) with the band from the trend's base year to the
     programme's end, the projection and changes of standard; and the caption's words."""
@@ -235,10 +238,17 @@ def poverty_chart(
         provisional=judging.band.status == "provisional",
         band_from=band_from,
         until=judging.catalogue.last_year if bounds is not None else None,
+        bridge=(int(bridge["year"][0]), int(bridge["rate"][0]))
+        if bridge is not None and bridge.height and bridge["rate"][0] is not None
+        else None,
     )
     breaks = [int(year) for year in changes.filter(pl.col("method_break"))["year"]]
+    if options.bridge is not None:  # the new standard's first year-end: the line stands before it
+        breaks.append(options.bridge[0] + 1)
     series = rated.select(pl.col("year").cast(pl.Int64), pl.col("rate").cast(pl.Int64))
     words = f"{followed.short} toàn tỉnh cuối các năm"
+    if options.bridge is not None:
+        words += f" (năm {options.bridge[0]} theo cả hai chuẩn nghèo)"
     if bounds is not None:
         words += " và mức giảm theo chỉ tiêu"
         words += f" ({PROVISIONAL_VI})" if options.provisional else ""

@@ -68,3 +68,11 @@ def sources_words(sources: list[str]) -> str:
 def programme_words(catalogue: Catalogue) -> str:
     """ "giai đoạn 2021 - 2025"."""
     return f"giai đoạn {catalogue.first_year} - {catalogue.last_year}"
+
+
+def small_count(value: int | None) -> str:
+    """A count of households below the province: 1-4 reads "< 5", so that no household of a
+    commune's profile can be told from its count (DEVELOPERS.md: personal data)."""
+    if value is not None and 1 <= value <= 4:
+        return "< 5"
+    return vi.count(value)

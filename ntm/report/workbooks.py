@@ -14,6 +14,7 @@ import polars.selectors as cs
 from ntm.indicators.exports import write_sheets
 from ntm.indicators.programme import ProgrammeTables
 from ntm.report.review.sections import Review
+from ntm.report.sections import RateTable
 from transforms.indicators import format_indicators
 
 
@@ -43,6 +44,8 @@ def write_review_workbook(target: Path, prog: ProgrammeTables, review: Review) -
             schema=["Đơn vị đỡ đầu", "Xã", "Chỉ tiêu chưa đạt", "Chỉ tiêu đã đạt"],
             orient="row",
         ),
+        "Rà soát hộ - số hộ": _rates(review.households.counts, "Số hộ"),
+        "Rà soát hộ - thiếu hụt": _rates(review.households.profile, "Chỉ số"),
         "Cơ sở số liệu": _naive(prog.quarters),
         "Nguồn số liệu": _naive(prog.provenance),
     }
@@ -54,6 +57,15 @@ def _table(rows: Sequence[Any], headings: tuple[str, ...]) -> pl.DataFrame:
     order of its fields."""
     return pl.DataFrame(
         [dataclasses.astuple(row) for row in rows], schema=list(headings), orient="row"
+    )
+
+
+def _rates(table: RateTable, heading: str) -> pl.DataFrame:
+    """A table of the review, as printed: its first column, then one per year."""
+    return pl.DataFrame(
+        [(row.unit, *row.cells) for row in table.rows],
+        schema=[heading, *table.columns],
+        orient="row",
     )
 
 

@@ -30,6 +30,7 @@ from ntm.report.poverty_block import divided_footnote
 from ntm.report.quarterly.appendices import commune_lists, sponsors_of_period
 from ntm.report.quarterly.assessment import assessment_section
 from ntm.report.quarterly.data_basis import data_section
+from ntm.report.quarterly.households import household_section, numbered, proposal
 from ntm.report.quarterly.labour import labour_section
 from ntm.report.quarterly.poverty import quarter_poverty
 from ntm.report.quarterly.sections import Report
@@ -81,6 +82,9 @@ def build_report(
     targets = targets_section(tables, last_year, judging, captions)
     poverty = quarter_poverty(tables, judging, units, name_of, ref, captions)
     labour = labour_section(tables, judging, units, name_of, captions)
+    households = household_section(tables, ref, name_of, captions)
+    per_commune = commune_appendices(tables, judging, units) if listed else ()
+    households = numbered(households, 2 + len(per_commune), listed)
     return Report(
         header=quarter_header(config, judging, quarter, today),
         quarter=quarter,
@@ -89,11 +93,12 @@ def build_report(
         poverty=poverty,
         labour=labour,
         social=social_section(tables, name_of),
-        assessment=assessment_section(tables, followup, name_of, judging),
+        households=households,
+        assessment=assessment_section(tables, followup, name_of, judging, proposal(tables, ref)),
         closing=document_closing(config, today),
         commune_lists=commune_lists(tables, listed, judging, units, divided),
         sponsors=sponsors_of_period(tables, judging, last_year, ref),
-        appendices=commune_appendices(tables, judging, units) if listed else (),
+        appendices=per_commune,
         provenance=quarter_provenance(tables, provenance, name_of, judging, today, run_id,
                                       software),
         amended_note=amended_note(amended, bool(own_amendment)),

@@ -28,8 +28,14 @@ def marked(tables: PeriodTables, codes: Iterable[str]) -> set[str]:
 
 
 def assessment_section(
-    tables: PeriodTables, followup: pl.DataFrame, name_of: dict[str, str], judging: Judging
+    tables: PeriodTables,
+    followup: pl.DataFrame,
+    name_of: dict[str, str],
+    judging: Judging,
+    household_proposal: str = "",
 ) -> Assessment:
+    """``household_proposal``: the deprivations that reach most households, from the latest
+    household review ("" without one), proposed before the programme's standing words."""
     rising = tables.off_track.filter(pl.col("reason") == "poverty_rising")
     below = tables.off_track.filter(pl.col("reason") == "below_target")
     per_commune = (
@@ -63,7 +69,12 @@ def assessment_section(
     basis = "" if judging.all_official() else judged_by(judging)
     return Assessment(
         sentences=assessment_sentences(
-            per_commune.height, rising.height, bool(late or missing), judging, basis
+            per_commune.height,
+            rising.height,
+            bool(late or missing),
+            judging,
+            basis,
+            household_proposal,
         ),
         off_track=off_track,
         late_intro=LATE_INTRO,
@@ -83,7 +94,12 @@ def missing_row(r: dict[str, Any], name_of: dict[str, str]) -> MissingRow:
 
 
 def assessment_sentences(
-    below: int, rising: int, late_or_missing: bool, judging: Judging, basis: str = ""
+    below: int,
+    rising: int,
+    late_or_missing: bool,
+    judging: Judging,
+    basis: str = "",
+    household_proposal: str = "",
 ) -> tuple[str, ...]:
     """The proposals: for ``below`` communes off target (and ``basis``, the targets they are
     judged by when not all are official), ``rising`` communes whose poverty rate rose, units
@@ -107,5 +123,7 @@ def assessment_sentences(
             "Đề nghị Ủy ban Kiểm tra Đảng ủy đôn đốc các đơn vị chậm gửi báo cáo, số liệu "
             "chưa đầy đủ hoặc chưa hợp lệ hoàn thành trước kỳ báo cáo sau."
         )
+    if household_proposal:
+        sentences.append(household_proposal)
     sentences.append(judging.proposal)
     return tuple(sentences)

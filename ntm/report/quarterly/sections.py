@@ -171,6 +171,7 @@ class Report(Document):
     poverty: PovertySection
     labour: LabourSection
     social: SocialSection
+    households: HouseholdSection
     assessment: Assessment
     closing: Closing
     commune_lists: CommuneLists
@@ -183,3 +184,70 @@ class Report(Document):
     own_amendment: tuple[PeriodAmendment, ...]  # what changed since this period's signed version
     amendments_intro: str
     amendments: tuple[PeriodAmendment, ...]  # earlier closed periods whose figures moved
+
+
+@dataclass(frozen=True)
+class ReviewCountRow:
+    """One household review of the year: its kind and standard, and what it counted."""
+
+    review: str
+    standard: str
+    households: str
+    poor: str
+    near_poor: str
+    poor_members: str
+    near_poor_members: str
+
+
+@dataclass(frozen=True)
+class MovementRow:
+    """Poor or near-poor households, from the review compared with to this one."""
+
+    label: str
+    then: str
+    exited: str
+    returned: str
+    new: str
+    now: str
+
+
+@dataclass(frozen=True)
+class MismatchRow:
+    """A commune whose review and Q4 form disagree on a figure."""
+
+    commune: str
+    figure: str
+    review: str
+    form: str
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """A cause or a group, or a commune's most common deprivations: poor and near-poor."""
+
+    label: str
+    poor: str
+    near_poor: str
+
+
+@dataclass(frozen=True)
+class HouseholdSection:
+    """The household review in the report: in Q4 its own section ("Kết quả rà soát hộ nghèo, hộ
+    cận nghèo"), in Q1-Q3 one paragraph citing the latest review (``full`` false: only
+    ``sentences``). Every count below commune level of 1-4 households reads "< 5"."""
+
+    full: bool
+    sentences: tuple[str, ...]
+    counts: tuple[ReviewCountRow, ...]
+    reconciliation_intro: str  # printed with the data basis (I), with its table
+    reconciliation: tuple[MismatchRow, ...]
+    reconciliation_note: str  # what the section says of it
+    movements_intro: str
+    movements: tuple[MovementRow, ...]
+    chart: Chart
+    profile_intro: str
+    causes: tuple[ProfileRow, ...]
+    groups: tuple[ProfileRow, ...]
+    communes_title: str  # an appendix after the per-commune ones: "Phụ lục 5. ..."
+    communes_intro: str
+    communes: tuple[ProfileRow, ...]  # label: the commune; poor, near_poor: its top three

@@ -28,9 +28,11 @@ from ntm.report.document import (
 )
 from ntm.report.judging import Units, judging_of, rated, with_rates
 from ntm.report.poverty_block import Flows, flow_row, poverty_section
+from ntm.report.quarterly.households import proposal
 from ntm.report.review.assessment import assessment_section, sponsors_section
 from ntm.report.review.data_basis import data_section
 from ntm.report.review.districts import by_district
+from ntm.report.review.households import profile_over_time
 from ntm.report.review.never_met import (
     NEVER_MET_EMPTY,
     never_met_note,
@@ -108,7 +110,10 @@ def build_review(
         targets=targets,
         poverty=poverty,
         by_district=by_district(points, name_of),
-        assessment=assessment_section(prog, judgings, targets, ref, never_met),
+        households=profile_over_time(points, ref),
+        assessment=assessment_section(
+            prog, judgings, targets, ref, never_met, proposal(last, ref) if last else ""
+        ),
         sponsors=sponsors,
         closing=document_closing(config, today),
         never_met=never_met,

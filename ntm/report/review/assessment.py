@@ -25,7 +25,10 @@ def assessment_section(
     targets: ReviewTargets,
     ref: Reference,
     never_met: tuple[NeverMetRow, ...],
+    household_proposal: str = "",
 ) -> ReviewAssessment:
+    """``household_proposal``: the deprivations that reach most households in the last
+    review, proposed first ("" without one)."""
     achieved: list[str] = []
     not_achieved: list[str] = []
     final_column = targets.columns[-1] if targets.columns else ""
@@ -64,7 +67,10 @@ def assessment_section(
     return ReviewAssessment(
         achieved=tuple(achieved),
         not_achieved=tuple(not_achieved),
-        proposals=proposals(prog.catalogue, ref, judgings),
+        proposals=(
+            *((household_proposal,) if household_proposal else ()),
+            *proposals(prog.catalogue, ref, judgings),
+        ),
     )
 
 

@@ -114,6 +114,7 @@ class Review(Document):
     targets: ReviewTargets
     poverty: PovertySection  # without series while no point of the programme has ended
     by_district: tuple[TitledTable, ...]
+    households: ReviewHouseholds
     assessment: ReviewAssessment
     sponsors: Sponsors
     closing: Closing
@@ -124,3 +125,13 @@ class Review(Document):
     by_sponsor_empty: str
     appendices: tuple[Appendix, ...]
     provenance: Provenance
+
+
+@dataclass(frozen=True)
+class ReviewHouseholds:
+    """II.4 The household reviews over the programme: poor and near-poor counted from the lists
+    each year, the share deprived in each indicator, and what moved most."""
+
+    sentence: str
+    counts: RateTable
+    profile: RateTable

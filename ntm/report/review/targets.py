@@ -84,7 +84,7 @@ def trend_rates(points: tuple[PeriodTables, ...]) -> dict[int, str]:
     year measured with a new standard says so."""
     if not points:
         return {}
-    changes = points[-1].changes.filter(pl.col("unit_level") == "province")
+    changes = points[-1].changes.filter((pl.col("unit_level") == "province") & ~pl.col("bridge"))
     return {
         r["year"]: vi.percent(r["rate"]) + (" (đổi chuẩn)" if r["method_break"] else "")
         for r in changes.iter_rows(named=True)
