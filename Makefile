@@ -4,23 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+# One pytest worker per core (pytest-xdist); a module's tests stay on one worker, so a module-scoped
+# fixture is built once. Each worker has its own PREFECT_HOME (tests/conftest.py).
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: setup syslibs demo test test-fast lint format typecheck check lock registry roster golden serve clean bench
 
-# WeasyPrint needs Pango; HarfBuzz's subsetter makes the PDF fonts small and fast. Checked
-# before anything is installed, so a missing one stops setup with the line that fixes it.
-SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-
+# WeasyPrint needs Pango (required) and HarfBuzz's subsetter (optional, for speed): installed by
+# scripts/syslibs.sh when we run as root or with passwordless sudo, else named with the line that
+# installs them. Checked before anything else, so a missing Pango stops setup at once.
 syslibs:
-	@missing=""; for lib in $(SYSTEM_LIBS); do \
-		ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		echo "missing system libraries:$$missing" >&2; \
-		echo "install them with: apt-get install -y $(APT_PACKAGES)" >&2; \
-		exit 1; \
-	fi
+	@PYTHON=$(PYTHON) scripts/syslibs.sh
 
 $(BIN)/ntm: requirements.lock pyproject.toml | syslibs
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +32,10 @@ test: setup  ## the whole test suite, lint and type check included (what CI runs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-fast: setup  ## everything but the tests marked slow (servers, crashes, full renders)
-	$(BIN)/pytest -m "not slow" -q
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow" -q
 
 lint: setup
 	$(BIN)/ruff check .

@@ -36,7 +36,9 @@ def tracebacks_to_the_log(data_dir: DataDir) -> Iterator[None]:
     go to the run log (``logs/runs.log``) with every other line of the run. Undone after, so a
     second run in the same process writes to its own data dir's log."""
     data_dir.logs.mkdir(parents=True, exist_ok=True)
-    log = logging.FileHandler(data_dir.run_log, encoding="utf-8")
+    # A file name that is not UTF-8 reaches a log line as a surrogate escape: written as \udce9
+    # rather than failing the handler.
+    log = logging.FileHandler(data_dir.run_log, encoding="utf-8", errors="backslashreplace")
     log.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     loggers = [logging.getLogger()] + [
         logging.getLogger(name) for name in list(logging.root.manager.loggerDict)

@@ -19,6 +19,9 @@ from prefect.artifacts import (
 )
 from prefect.client.schemas.objects import FlowRun, State
 
+from flows.memory import give_back_memory
+from flows.retry import retry_if_transient
+from ntm.indicators.completeness import summary_lines
 from ntm.indicators.followup import write_followup_workbook
 from ntm.indicators.mart import stored_tables
 from ntm.indicators.tables import unjudged_targets
@@ -32,9 +35,15 @@ from ntm.store.lock import data_dir_lock
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.periods import Period, last_ended_quarter
+from transforms.text import escaped
 
 
-@task(name="ingest inbox", retries=1, retry_delay_seconds=5)
+@task(
+    name="ingest inbox",
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_if_transient,
+)
 def ingest_inbox(data_dir: str, units: list[str] | None) -> list[dict[str, Any]]:
     """Every file of the inbox; returns one summary row per file."""
     directory = DataDir.resolve(data_dir)
@@ -45,7 +54,7 @@ def ingest_inbox(data_dir: str, units: list[str] | None) -> list[dict[str, Any]]
             logger.warning(outcome.line())
     return [
         {
-            "file": outcome.path.name,
+            "file": escaped(outcome.path.name),
             "unit": outcome.unit_code or "?",
             "period": outcome.period or "?",
             "status": outcome.status,
@@ -58,10 +67,16 @@ def ingest_inbox(data_dir: str, units: list[str] | None) -> list[dict[str, Any]]
     ]
 
 
-@task(name="build indicators", retries=1, retry_delay_seconds=5)
+@task(
+    name="build indicators",
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_if_transient,
+)
 def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
     """Compute the period's tables once and store them (the report reads them back), with the
-    staff workbook; returns province headlines."""
+    staff workbook; returns province headlines and the period's completeness lines (what
+    ``ntm summary`` prints), read while the run holds the data dir."""
     directory = DataDir.resolve(data_dir)
     parsed = Period.parse(period) or _bad(period)
     ref = load_reference()
@@ -69,6 +84,9 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
         stored = stored_tables(directory, warehouse, ref, parsed, store=True)
         followup = stored.tables.followup
         signed = closed_state(warehouse, period)
+        # ``ntm run`` prints these after the flow: read now, while this run holds the lock, not
+        # by reopening the warehouse once another run may have taken it.
+        summary = summary_lines(warehouse, ref, [parsed])
     if signed is not None:
         get_run_logger().warning(
             "%s is closed: these headlines and chi-tieu_%s.xlsx hold the latest accepted "
@@ -88,6 +106,7 @@ def build_indicators(data_dir: str, period: str) -> dict[str, Any]:
                      for r in province.iter_rows(named=True)},
         "unjudged_targets": unjudged,
         "closed": signed is not None,  # then the headlines are current, not the signed ones
+        "summary": summary,
         "followup": {
             "workbook": str(workbook),
             "rows": [
@@ -225,7 +244,9 @@ def quarterly_report(
     directory = DataDir.resolve(data_dir)
     with data_dir_lock(directory, wait_seconds=60):
         files = ingest_inbox(data_dir, units)
+        give_back_memory()
         headlines = build_indicators(data_dir, chosen)
+        give_back_memory()  # the render's peak then starts from the run's live data only
         report = render_report(data_dir, chosen, day, force, amended)
         publish(chosen, files, report, headlines["unjudged_targets"], headlines["followup"])
     if headlines["unjudged_targets"]:

@@ -14,6 +14,7 @@ from transforms.figures import (
     figure_problem,
     figure_value,
     format_whole_number,
+    whole_number_text,
 )
 
 LARGEST = 10**15 - 1
@@ -102,6 +103,20 @@ def test_format_whole_number(value, text):
     assert format_whole_number(value) == text
 
 
+def grouped_texts(texts: list[str | None]) -> list[str | None]:
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    return frame.select(whole_number_text(pl.col("text")))["text"].to_list()
+
+
+def test_whole_number_text_groups_plain_digits_only():
+    assert grouped_texts(["1790", "-1790", "999", "1000000", "0"]) == [
+        "1.790", "-1.790", "999", "1.000.000", "0",
+    ]  # fmt: skip
+    # Text that is not plain digits is left as typed.
+    kept: list[str | None] = ["1.790", "12,5", "n/a", "", " 12", None]
+    assert grouped_texts(kept) == kept
+
+
 # ------------------------------------------------------------------------- properties
 
 whole = st.integers(min_value=0, max_value=LARGEST)
@@ -132,6 +147,12 @@ def test_format_whole_number_round_trips(value):
     text = format_whole_number(value)
     assert parse([text]) == [(value, None)]
     assert text.replace(".", "") == str(value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=-LARGEST, max_value=LARGEST), min_size=1, max_size=20))
+def test_whole_number_text_is_format_whole_number_over_a_column(values):
+    assert grouped_texts([str(v) for v in values]) == [format_whole_number(v) for v in values]
 
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=6)

@@ -70,6 +70,8 @@ def test_the_quarterly_flow_ingests_reports_and_publishes(prefect_backend, demo_
     # Every district sent its 2024-Q4 file: nobody to follow up, and the workbook says so.
     assert result["followup"]["rows"] == []
     assert Path(result["followup"]["workbook"]).exists()
+    # The completeness `ntm run` prints, read by the run itself (13 of 13 districts).
+    assert [line.split()[:2] for line in result["summary"][1:]] == [["2024-Q4", "13/13"]]
 
     # Nothing changed: the latest version is reused; --force renders a new one.
     again = quarterly_report(period="2024-Q4", data_dir=str(demo_inbox.root), today="2025-01-20")

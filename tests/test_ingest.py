@@ -18,6 +18,7 @@ import pytest
 
 from ntm import cli
 from ntm.indicators.completeness import period_completeness
+from ntm.intake.feedback import HOUSEHOLD_SEVERITY_VI, SEVERITY_VI, write_feedback
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import Reference
@@ -146,6 +147,53 @@ def test_feedback_workbook_names_file_row_column_and_value(tmp_path, data_dir, r
     )  # fmt: skip
     assert row["Cột"] == "Số hộ nghèo phát sinh"
     assert "không phải số nguyên không âm" in row["Nội dung và cách sửa"]
+
+
+def feedback_severities(path: Path) -> list[str]:
+    """The «Mức độ» column of a feedback workbook, row by row."""
+    sheet = fastexcel.read_excel(path).load_sheet(0, header_row=3, dtypes="string")
+    return [str(v) for v in pl.DataFrame(sheet.to_polars())["Mức độ"].to_list()]
+
+
+def findings_of(*found: tuple[int | None, str]) -> pl.DataFrame:
+    """Rendered findings of one file: (Excel row, severity) each."""
+    return pl.DataFrame(
+        {
+            "file_name": ["bieu.xlsx"] * len(found),
+            "sheet": ["Biểu 01"] * len(found),
+            "excel_row": [row for row, _ in found],
+            "column_label": ["Tổng số hộ"] * len(found),
+            "value_found": ["1211"] * len(found),
+            "severity": [severity for _, severity in found],
+            "message": ["…"] * len(found),
+        },
+        schema_overrides={"excel_row": pl.Int64},
+    )
+
+
+@pytest.mark.parametrize(
+    ("severities", "row_word"),
+    [(SEVERITY_VI, "dòng xã"), (HOUSEHOLD_SEVERITY_VI, "hộ này")],
+    ids=["form-01", "form-HN"],
+)
+def test_a_warning_on_a_row_not_received_does_not_say_it_was(tmp_path, severities, row_word):
+    # Row 5 has a row error (quarantined) and a warning; row 6 only a warning; then a warning
+    # about the whole file.
+    found = findings_of((5, "row_error"), (5, "warning"), (6, "warning"), (None, "warning"))
+    path = write_feedback(tmp_path / "phan-hoi.xlsx", "Tệp bieu.xlsx", found, severities=severities)
+    error, refused, kept, whole_file = feedback_severities(path)
+    assert error == severities["row_error"]
+    assert refused == f"Lưu ý: {row_word} chưa được nhận vì có lỗi dòng"
+    assert kept == whole_file == severities["warning"]
+    assert kept.endswith("vẫn được nhận")
+
+
+def test_a_warning_in_a_rejected_file_does_not_say_its_figures_were_received(tmp_path):
+    found = findings_of((None, "file_error"), (None, "warning"), (7, "warning"))
+    path = write_feedback(tmp_path / "tra-lai.xlsx", "Tệp bieu.xlsx", found)
+    labels = feedback_severities(path)
+    assert labels[1:] == ["Lưu ý: tệp bị trả lại, chưa nhận số liệu nào"] * 2
+    assert not any("vẫn được nhận" in label for label in labels)
 
 
 def test_template_filled_with_valid_numbers_ingests_cleanly(tmp_path, data_dir, ref, capsys):

@@ -29,6 +29,8 @@ from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from tests.helpers import HOUSEHOLD_RULES
 from transforms.checks import rule_findings
+from transforms.figures import format_whole_number
+from transforms.findings import render
 from transforms.registry import communes_of
 
 REF = load_reference()
@@ -785,7 +787,9 @@ def test_row_rule(row_rules, index, rule_id, column, found, expected):
     finding = at(failing, rule_id, row_of(index))
     assert where(finding) == (SHEET, row_of(index), LABELS[column], found)
     assert finding["expected"] == expected
-    assert f"({found})" in finding["problem"] and f"({expected})" in finding["problem"]
+    # The message writes the figures as Vietnamese does: 2101 -> "2.101".
+    shown = [format_whole_number(int(text)) for text in (found, expected)]
+    assert all(f"({text})" in finding["problem"] for text in shown)
     assert failing.findings.filter(pl.col("excel_row") == row_of(index)).height == 1
     assert statuses(failing)[row_of(index)] == "quarantined"
     assert statuses(passing)[row_of(index)] == "accepted"
@@ -971,6 +975,42 @@ def test_history_warning(history_cases, index, rule_id, column, found, expected)
     assert finding["expected"] == expected
     assert with_history.findings.filter(pl.col("excel_row") == row_of(index)).height == 1
     assert passing.findings.filter(pl.col("excel_row") == row_of(index)).is_empty()
+
+
+def test_history_figures_in_messages_are_grouped_as_vietnamese_writes_them(history_cases):
+    with_history, _, _ = history_cases
+    # Commune 2 declares 1211 households against 1100 stored for the period before.
+    finding = at(with_history, "households_jump", row_of(2))
+    assert "(kỳ trước 1.100, kỳ này 1.211)" in finding["problem"]
+    assert "1.100" in finding["message"]
+    assert (finding["expected"], finding["value_found"]) == ("1100", "1211")  # stored as digits
+
+
+def test_only_row_checks_have_their_figures_grouped():
+    rules = pl.DataFrame(
+        {
+            "rule_id": ["households_jump", "commune_foreign"],
+            "severity": ["warning", "row_error"],
+            "kind": ["row_check", "builtin"],
+            "message": ["kỳ trước {expected}, kỳ này {value}.", "Xã mã «{value}» ({expected})."],
+            "fix": ["", ""],
+        }
+    )
+    findings = pl.DataFrame(
+        {
+            "rule_id": ["households_jump", "commune_foreign"],
+            "value_found": ["1790", "18316"],
+            "expected": ["-1234567", "2024"],
+            "detail": [None, None],
+            "excel_row": [4, 5],
+            "column_label": ["a", "b"],
+        }
+    )
+    problems = dict(render(findings, rules).select("rule_id", "problem").iter_rows())
+    assert problems == {
+        "households_jump": "kỳ trước -1.234.567, kỳ này 1.790.",
+        "commune_foreign": "Xã mã «18316» (2024).",  # a code and a year: quoted as found
+    }
 
 
 def test_history_warnings_keep_the_rows_and_need_history(history_cases):

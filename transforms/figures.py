@@ -49,3 +49,18 @@ def figure_problem(column: str) -> pl.Expr:
 def format_whole_number(value: int) -> str:
     """The inverse of parsing, with Vietnamese thousands separators: 1234567 -> '1.234.567'."""
     return f"{value:,}".replace(",", ".")
+
+
+def whole_number_text(expr: pl.Expr) -> pl.Expr:
+    """``format_whole_number`` as a Polars expression over text: a whole number written as
+    plain digits (``1790``, ``-1790``) gets its thousands separators (``1.790``); any other
+    text (a cell as typed, a code, a name) is left as it is."""
+    plain = r"^-?[0-9]+$"
+    # Polars' regex has no look-ahead: reversed, the groups of three start at the left.
+    grouped = (
+        expr.str.reverse()
+        .str.replace_all(r"([0-9]{3})", "$1.")
+        .str.reverse()
+        .str.replace(r"^(-?)\.", "$1")
+    )
+    return pl.when(expr.str.contains(plain)).then(grouped).otherwise(expr)

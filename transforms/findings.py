@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.figures import whole_number_text
+
 FINDING_SCHEMA: dict[str, pl.DataType] = {
     "sheet": pl.String(),
     "excel_row": pl.Int64(),
@@ -49,27 +51,38 @@ def with_file(frame: pl.DataFrame) -> pl.DataFrame:
 def render(findings: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     """Attach severity and the Vietnamese message (what is wrong, then how to fix it).
 
-    ``rules`` has rule_id, severity, message and fix; placeholders {value}, {expected}, {detail}
-    are filled from the finding. Adds severity, problem (what is wrong), fix (how to put it
-    right) and message (both).
+    ``rules`` has rule_id, severity, message and fix, and may have kind; placeholders {value},
+    {expected}, {detail} are filled from the finding. Adds severity, problem (what is wrong),
+    fix (how to put it right) and message (both).
+
+    A row check's value and expected are figures (a figure of the row, a sum of figures, a
+    figure of the commune's history), stored as plain digits: the message writes them as
+    Vietnamese does, "1.790". Other rules quote what the district typed, or a code, as it is.
     """
+    figures = pl.col("kind").fill_null("") == "row_check"
+
+    def placeholder(column: str) -> pl.Expr:
+        text = pl.col(column).fill_null("")
+        return pl.when(figures).then(whole_number_text(text)).otherwise(text)
 
     def fill(template: str) -> pl.Expr:
         return (
             pl.col(template)
-            .str.replace_all("{value}", pl.col("value_found").fill_null(""), literal=True)
-            .str.replace_all("{expected}", pl.col("expected").fill_null(""), literal=True)
+            .str.replace_all("{value}", placeholder("value_found"), literal=True)
+            .str.replace_all("{expected}", placeholder("expected"), literal=True)
             .str.replace_all("{detail}", pl.col("detail").fill_null(""), literal=True)
         )
 
+    kind = rules["kind"] if "kind" in rules.columns else pl.lit(None, pl.String).alias("kind")
     return (
         findings.join(
-            rules.select("rule_id", "severity", "message", "fix"),
+            rules.select("rule_id", "severity", "message", "fix", kind),
             on="rule_id",
             how="left",
             validate="m:1",
         )
         .with_columns(problem=fill("message"), fix=fill("fix"))
+        .drop("kind")
         .with_columns(message=pl.col("problem") + " " + pl.col("fix"))
         .sort(
             *([pl.col(FILE_ID)] if FILE_ID in findings.columns else []),

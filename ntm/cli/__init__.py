@@ -5,16 +5,19 @@ Each command's options are defined next to its handler, in the module of its kin
 (``ntm.cli.intake``, ``ntm.cli.indicators``, ``ntm.cli.reports``); this module assembles them.
 
 Exit status: 0 success; 2 usage error; 3 some file rejected or some row quarantined;
-1 internal failure. Bad input never produces a traceback.
+1 internal failure; 141 when the reader of standard output closed it early (``ntm summary |
+head -1``). Bad input never produces a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ntm.cli import indicators, intake, reports
 from ntm.cli.common import (
@@ -22,6 +25,7 @@ from ntm.cli.common import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
     EXIT_OK,
+    EXIT_OUTPUT_CLOSED,
     EXIT_USAGE,
     Handler,
     UsageError,
@@ -36,6 +40,7 @@ __all__ = [
     "EXIT_FINDINGS",
     "EXIT_INTERNAL",
     "EXIT_OK",
+    "EXIT_OUTPUT_CLOSED",
     "EXIT_USAGE",
     "UsageError",
     "build_parser",
@@ -77,7 +82,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ref = load_reference()
         handler: Handler = args.handler
-        return handler(args, data_dir, ref)
+        status = handler(args, data_dir, ref)
+        # What is still buffered is written now, while a closed pipe can be answered below,
+        # rather than at exit, where Python would report it as an ignored exception.
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader has gone (``| head -1``): end quietly as Unix tools do. Whatever was still
+        # to be written goes to /dev/null, so that flushing at exit does not fail again (the
+        # note on SIGPIPE in Python's signal docs); the status is a shell's for a command
+        # killed by SIGPIPE, 128 + 13, so a pipeline under ``set -o pipefail`` still sees it.
+        _discard_stdout()
+        return EXIT_OUTPUT_CLOSED
     except UsageError as error:
         print(f"ntm {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -97,8 +113,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         log = data_dir.internal_errors_log
         log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as handle:
+        # A name that is not UTF-8 may be in the traceback: kept as \udce9, never a new error.
+        with log.open("a", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(f"--- {datetime.now(UTC).isoformat()} ntm {args.command}\n")
             handle.write(traceback.format_exc())
         print(f"ntm: internal error: {error!r} (details in {log})", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null (its file descriptor when it has one)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no file descriptor (io.UnsupportedOperation)
+        sys.stdout = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 (until exit)
+    finally:
+        os.close(devnull)

@@ -18,6 +18,9 @@ from ntm.store.paths import DataDir
 from transforms.periods import Period
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_FINDINGS = 0, 1, 2, 3
+# Standard output was closed by its reader (``ntm summary | head -1``): what a shell reports
+# for a command killed by SIGPIPE (128 + 13), as Unix tools end in that case.
+EXIT_OUTPUT_CLOSED = 141
 
 REVIEW_KINDS = ("dinh-ky", "dau-ky")
 DATA_DIR_HELP = "inbox, warehouse, feedback and reports (default: $NTM_DATA_DIR or ./data)"

@@ -27,6 +27,7 @@ from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
 from transforms.periods import Period, last_ended_quarter
 from transforms.registry import communes_of, find_reporting_unit
+from transforms.text import escaped
 
 
 def add_ingest(commands: Commands) -> None:
@@ -36,7 +37,7 @@ def add_ingest(commands: Commands) -> None:
 
 def ingest(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
 
-    missing = [str(p) for p in args.paths if not p.exists()]
+    missing = [escaped(str(p)) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     with data_dir_lock(data_dir):
@@ -45,8 +46,9 @@ def ingest(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
         print(outcome.line())
         if outcome.amendment:
             print(
-                f"ntm ingest: {outcome.period} is closed: {outcome.path.name} is stored as an "
-                f"amendment (the signed figures stand; the next report lists the change)",
+                f"ntm ingest: {outcome.period} is closed: {escaped(outcome.path.name)} is "
+                f"stored as an amendment (the signed figures stand; the next report lists the "
+                f"change)",
                 file=sys.stderr,
             )
     bad = any(o.status == "rejected" or o.quarantined for o in outcomes)
@@ -138,24 +140,41 @@ def add_demo(commands: Commands) -> None:
 
 def demo(args: argparse.Namespace, data_dir: DataDir, ref: Reference) -> int:
     # Only this command needs the generator (and numpy); the others start without it.
+    # The flow's temporary Prefect server boots on the other core while the files are written.
+    from flows.server import start_server_early  # noqa: PLC0415
     from ntm.demo import generate_demo, generate_messy  # noqa: PLC0415
 
+    server_started = start_server_early()
     inbox = data_dir.inbox / "demo"
     through = args.through or last_ended_quarter(local_today(ref))
     written = generate_demo(inbox, ref, last=through)
-    print(f"demo submissions: {len(written)} files in {inbox}")
+    # Flushed: the flow logs to stderr next, and this line comes first in a log of both.
+    print(f"demo submissions: {len(written)} files in {inbox}", flush=True)
     if args.messy:
         messy = generate_messy(args.messy, ref)
         print(f"messy submissions: {len(messy)} files in {args.messy}")
+    server_started()
     status = run_flow(data_dir, ref, through, None, force=False)
     # The demo covers a whole programme: its final review too, once its last year has ended.
     ended = [c for c in ref.catalogues if Period(c.last_year, 4) <= through]
     if status == EXIT_OK and ended:
+        programme = ended[-1].programme
+        # Rendered once, by the first demo after the programme ended: a demo run again finds
+        # the same old quarters and prints the review it has (`ntm review` renders a new one).
+        from ntm.report.versions import index_rows  # noqa: PLC0415 (see reports.report)
+
+        earlier = index_rows(data_dir, programme)
+        if earlier:
+            row = earlier[-1]
+            print(
+                f"review {programme} v{row['version']} ({row['pages']} pages): "
+                f"{data_dir.reports / row['pdf']} (already rendered; a new version: "
+                f"ntm review --programme {programme})"
+            )
+            return status
         with data_dir_lock(data_dir):
             from ntm.report import generate_review  # noqa: PLC0415 (see reports.report)
 
             review = generate_review(data_dir, ref, ended[-1], local_today(ref))
-        print(
-            f"review {ended[-1].programme} v{review.version} ({review.pages} pages): {review.pdf}"
-        )
+        print(f"review {programme} v{review.version} ({review.pages} pages): {review.pdf}")
     return status

@@ -8,7 +8,6 @@ handler imports them itself, so only the commands that render or run the flow pa
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -219,12 +218,12 @@ def run_flow(
     data_dir: DataDir, ref: Reference, period: Period | None, units: list[str] | None, force: bool
 ) -> int:
     """The quarterly flow for ``period`` (``ntm run``, the end of ``ntm demo``), then the
-    summary and the report's path."""
+    summary and the report's path, both as the run found them: the warehouse is not opened
+    again after the run let go of the data dir (another run may hold it by then)."""
     # Prefect takes seconds to import and start; only the commands that run the flow pay it.
-    # Without a server, each run starts a temporary one: on a small machine it needs more than
-    # Prefect's default 20 s. Analytics stay off; an operator's own settings win.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.server import prefect_defaults  # noqa: PLC0415
+
+    prefect_defaults()
     from flows.logs import tracebacks_to_the_log  # noqa: PLC0415
     from flows.quarterly import quarterly_report  # noqa: PLC0415
 
@@ -235,7 +234,8 @@ def run_flow(
             force=force,
             data_dir=str(data_dir.root),
         )
-    print_summary(data_dir, ref, Period.parse(result["period"]))
+    for line in result["summary"]:
+        print(line)
     rendered = result["report"]
     print(f"report v{rendered['version']} ({rendered['pages']} pages): {rendered['pdf']}")
     return EXIT_OK

@@ -10,10 +10,15 @@ import xlsxwriter
 from ntm.intake.xlsx import write_value
 from ntm.store.paths import atomic_path
 
+# A warning says its figures were still received only where they were: a warning on a row
+# that also has a row error (a quarantined row) or in a rejected file says instead that the
+# row, or the file, was not received, and why; so the district is never told both.
 SEVERITY_VI = {
     "file_error": "Lỗi cả tệp: tệp bị trả lại",
     "row_error": "Lỗi dòng: dòng xã chưa được nhận",
     "warning": "Lưu ý: số liệu vẫn được nhận",
+    "warning_row_refused": "Lưu ý: dòng xã chưa được nhận vì có lỗi dòng",
+    "warning_file_refused": "Lưu ý: tệp bị trả lại, chưa nhận số liệu nào",
 }
 HEADERS = (
     ("Tệp", 28),
@@ -30,6 +35,8 @@ HEADERS = (
 HOUSEHOLD_SEVERITY_VI = SEVERITY_VI | {
     "row_error": "Lỗi dòng: hộ này chưa được nhận",
     "warning": "Lưu ý: dòng vẫn được nhận",
+    "warning_row_refused": "Lưu ý: hộ này chưa được nhận vì có lỗi dòng",
+    "warning_file_refused": "Lưu ý: tệp bị trả lại, chưa nhận hộ nào",
 }
 TITLE = "PHẢN HỒI KẾT QUẢ KIỂM TRA SỐ LIỆU BÁO CÁO"
 HOUSEHOLD_TITLE = "PHẢN HỒI KẾT QUẢ KIỂM TRA DANH SÁCH RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO"
@@ -47,15 +54,8 @@ def write_feedback(
     Every cell is written as a string or a number, never as a formula, whatever the district
     typed (a value beginning with '=' stays text).
     """
-    rows = findings.select(
-        pl.col("file_name"),
-        pl.col("sheet").fill_null(""),
-        pl.col("excel_row"),
-        pl.col("column_label").fill_null(""),
-        pl.col("value_found").fill_null(""),
-        pl.col("severity").replace_strict(severities, default="").alias("severity"),
-        pl.col("message"),
-    ).rows()
+    # Most files have no finding: their workbook needs no query (a third of its cost).
+    rows = [] if findings.is_empty() else _rows(findings, severities)
     with atomic_path(target) as temporary:
         workbook = xlsxwriter.Workbook(
             str(temporary), {"strings_to_formulas": False, "in_memory": True}
@@ -81,3 +81,36 @@ def write_feedback(
         sheet.autofilter(3, 0, 3 + max(len(rows), 1), len(HEADERS) - 1)
         workbook.close()
     return target
+
+
+def _rows(findings: pl.DataFrame, severities: dict[str, str]) -> list[tuple[object, ...]]:
+    """The findings' cells, in the order of HEADERS."""
+    return findings.select(
+        pl.col("file_name"),
+        pl.col("sheet").fill_null(""),
+        pl.col("excel_row"),
+        pl.col("column_label").fill_null(""),
+        pl.col("value_found").fill_null(""),
+        _severity_key(findings).replace_strict(severities, default="").alias("severity"),
+        pl.col("message"),
+    ).rows()
+
+
+def _severity_key(findings: pl.DataFrame) -> pl.Expr:
+    """Each finding's key in the severities: a warning in a rejected file, or on a row that is
+    quarantined (a row error on the same sheet and row, as ``transforms.checks.quarantine``
+    and form HN decide), is told apart from a warning whose figures were received."""
+    severity = pl.col("severity")
+    where = pl.concat_str(pl.col("sheet").fill_null(""), pl.col("excel_row"), separator="\n")
+    refused = findings.filter((severity == "row_error") & pl.col("excel_row").is_not_null())
+    on_refused_row = where.is_in(refused.select(where).to_series().to_list())
+    file_refused = bool((findings["severity"] == "file_error").any())
+    return (
+        pl.when(severity != "warning")
+        .then(severity)
+        .when(pl.lit(file_refused))
+        .then(pl.lit("warning_file_refused"))
+        .when(on_refused_row)
+        .then(pl.lit("warning_row_refused"))
+        .otherwise(severity)
+    )

@@ -517,9 +517,9 @@ def _summarise(
         {
             FILE_ID: [a.file_id for a in wave],
             "content_sha256": [a.sha256 for a in wave],
-            "file_type": [a.path.suffix.lower().lstrip(".") for a in wave],
+            "file_type": [a.file_type.lstrip(".") for a in wave],
             "size_bytes": [len(a.data) for a in wave],
-            "file_name": [a.path.name for a in wave],
+            "file_name": [a.name for a in wave],
             "received_at": [a.received_at for a in wave],
         },
         schema_overrides={FILE_ID: pl.Int64, "size_bytes": pl.Int64},
@@ -585,7 +585,7 @@ def feedback_answer(arrival: Arrival, row: dict[str, Any], root: Path) -> tuple[
     review = f"{year}-{kind}" if year is not None and kind is not None else "khong-ro"
     folder = root / "ho-ngheo" / review
     if row["status"] == "rejected":
-        target = folder / f"{arrival.path.stem}_{arrival.sha256[:8]}_tra-lai.xlsx"
+        target = folder / f"{arrival.stem}_{arrival.sha256[:8]}_tra-lai.xlsx"
         verdict = "BỊ TRẢ LẠI, chưa nhận hộ nào; sửa các lỗi dưới đây rồi gửi lại cả tệp"
     else:
         target = folder / f"{unit_code}_{review}_v{row['version']}_phan-hoi.xlsx"
@@ -601,9 +601,7 @@ def feedback_answer(arrival: Arrival, row: dict[str, Any], root: Path) -> tuple[
         else "đơn vị chưa rõ"
     )
     errors = row["file_errors"] + row["row_errors"]
-    summary = (
-        f"Tệp {arrival.path.name} ({about}): {verdict}. Có {errors} lỗi, {row['warnings']} lưu ý."
-    )
+    summary = f"Tệp {arrival.name} ({about}): {verdict}. Có {errors} lỗi, {row['warnings']} lưu ý."
     return target, summary
 
 
@@ -641,7 +639,7 @@ def answer_again(
     for arrival, submission_id in zip(unanswered, ids, strict=True):
         target, text = feedback_answer(arrival, rows[arrival.file_id], root)
         findings = found.filter(pl.col("submission_id") == submission_id).with_columns(
-            file_name=pl.lit(arrival.path.name)
+            file_name=pl.lit(arrival.name)
         )
         write_feedback(target, text, findings, HOUSEHOLD_TITLE, HOUSEHOLD_SEVERITY_VI)
 

@@ -382,7 +382,7 @@ def _read_all(arrivals: list[Arrival], ref: Reference) -> list[tuple[int, FileRe
     fmt, limits = ref.format, ref.limits
 
     def read(a: Arrival) -> tuple[int, FileRead]:
-        return a.file_id, read_file(a.data, a.path.suffix.lower(), fmt, limits, ref.households)
+        return a.file_id, read_file(a.data, a.file_type, fmt, limits, ref.households)
 
     # fastexcel and zlib release the GIL: threads read files side by side.
     with ThreadPoolExecutor(THREADS) as pool:
@@ -475,7 +475,7 @@ def _answer_again(arrivals: list[Arrival], known: Known, run: _Run) -> None:
         row = rows[arrival.file_id] | {"unit_name": _unit_name(run.ref, rows[arrival.file_id])}
         target, text = feedback_answer(arrival, row, root, run.closed)
         findings = stored.filter(pl.col("submission_id") == submission_id)
-        write_feedback(target, text, findings.with_columns(file_name=pl.lit(arrival.path.name)))
+        write_feedback(target, text, findings.with_columns(file_name=pl.lit(arrival.name)))
 
 
 def _unit_name(ref: Reference, stored: dict[str, Any]) -> str | None:

@@ -34,6 +34,7 @@ from transforms.findings import FILE_ID, render, with_file
 from transforms.metadata import check_metadata
 from transforms.periods import Period
 from transforms.registry import expected_communes
+from transforms.text import escaped
 
 FINDING_COLUMNS = (
     "file_name", "sheet", "excel_row", "column_label", "value_found", "rule_id", "severity",
@@ -63,10 +64,11 @@ class FileOutcome:
     form: str = "01"  # "HN" for a household review; period is then "<year> <kind>"
 
     def line(self) -> str:
-        """The line ``ntm ingest`` prints for this file (interfaces.md)."""
-        found = f"{self.unit_code or '?'} {self.period or '?'}"
+        """The line ``ntm ingest`` prints for this file (interfaces.md): one line, whatever the
+        file's name or what the file holds (each part ``escaped``)."""
+        found = escaped(f"{self.unit_code or '?'} {self.period or '?'}")
         if self.status == "rejected":
-            verdict = f"rejected: {self.reason}"
+            verdict = f"rejected: {escaped(str(self.reason))}"
         elif self.status == "unchanged":
             verdict = "unchanged (already ingested)"
         elif self.status == "skipped":
@@ -75,7 +77,7 @@ class FileOutcome:
             verdict = f"accepted with {self.issues} issues"
         else:
             verdict = "accepted"
-        return f"{self.path}\t{found}\t{verdict}"
+        return f"{escaped(str(self.path))}\t{found}\t{verdict}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,22 @@ class Arrival:
     data: bytes
     sha256: str
     received_at: datetime
+
+    # A name from the file system may hold any byte but "/" and NUL: not UTF-8 (a Windows
+    # name from a zip), a tab, a newline. Wherever the name is text (the warehouse, a feedback
+    # workbook and its name, a log, a printed line) it is the ``escaped`` name.
+    @property
+    def name(self) -> str:
+        return escaped(self.path.name)
+
+    @property
+    def stem(self) -> str:
+        return escaped(self.path.stem)
+
+    @property
+    def file_type(self) -> str:
+        """The extension, lower case, with its dot: ".xlsx"."""
+        return escaped(self.path.suffix.lower())
 
 
 @dataclass(frozen=True)
@@ -390,7 +408,7 @@ def _arrivals(wave: Sequence[Arrival]) -> pl.DataFrame:
         {
             FILE_ID: [a.file_id for a in wave],
             "content_sha256": [a.sha256 for a in wave],
-            "file_name": [a.path.name for a in wave],
+            "file_name": [a.name for a in wave],
             "received_at": [a.received_at for a in wave],
         },
         schema_overrides={FILE_ID: pl.Int64},
@@ -471,7 +489,7 @@ def _contents(wave: Sequence[Arrival], stored: pl.DataFrame, now: datetime) -> p
     files = stored.select("content_sha256").unique(maintain_order=True)
     contents = [by_sha[sha] for sha in files["content_sha256"]]
     return files.with_columns(
-        file_type=pl.Series([a.path.suffix.lower().lstrip(".") for a in contents]),
+        file_type=pl.Series([a.file_type.lstrip(".") for a in contents]),
         size_bytes=pl.Series([len(a.data) for a in contents], dtype=pl.Int64),
         content=pl.Series([a.data for a in contents], dtype=pl.Binary),
         first_seen_at=pl.lit(now),
@@ -498,8 +516,7 @@ def findings_by_file(rendered: pl.DataFrame, wave: Sequence[Arrival]) -> dict[in
     found = {key[0]: frame for key, frame in rendered.partition_by(FILE_ID, as_dict=True).items()}
     none = rendered.clear()
     return {
-        a.file_id: found.get(a.file_id, none).with_columns(file_name=pl.lit(a.path.name))
-        for a in wave
+        a.file_id: found.get(a.file_id, none).with_columns(file_name=pl.lit(a.name)) for a in wave
     }
 
 
@@ -521,9 +538,8 @@ def feedback_answer(
     for a closed period (``closed``) is told it is kept as an amendment."""
     period, unit_code, version = row["period"], row["unit_code"], row["version"]
     folder = root / (period or "khong-ro-ky")
-    path = arrival.path
     if row["status"] == "rejected":
-        target = folder / f"{path.stem}_{arrival.sha256[:8]}_tra-lai.xlsx"
+        target = folder / f"{arrival.stem}_{arrival.sha256[:8]}_tra-lai.xlsx"
         verdict = "BỊ TRẢ LẠI, chưa nhận số liệu nào; sửa các lỗi dưới đây rồi gửi lại cả tệp"
     else:
         target = folder / f"{unit_code}_{period}_v{version}_phan-hoi.xlsx"
@@ -535,7 +551,7 @@ def feedback_answer(
             verdict += f", {quarantined} dòng chưa được nhận do có lỗi"
     unit = f"{row['unit_name'] or unit_code}, kỳ {period}" if unit_code else "đơn vị chưa rõ"
     errors = row["file_errors"] + row["row_errors"]
-    summary = f"Tệp {path.name} ({unit}): {verdict}. Có {errors} lỗi, {row['warnings']} lưu ý."
+    summary = f"Tệp {arrival.name} ({unit}): {verdict}. Có {errors} lỗi, {row['warnings']} lưu ý."
     if amends_closed(row, closed):
         summary += CLOSED_VI
     return target, summary

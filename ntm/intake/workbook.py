@@ -119,7 +119,8 @@ def write_submission(
         )
     with atomic_path(target) as temporary:
         workbook = xlsxwriter.Workbook(
-            str(temporary), {"strings_to_numbers": False, "strings_to_formulas": False}
+            str(temporary),
+            {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True},
         )
         workbook.set_properties({"created": FIXED_CREATED, "author": "ntm"})
         styles = Styles(workbook)

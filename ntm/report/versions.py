@@ -211,14 +211,17 @@ def generate_report(
         html, provenance, snapshot = render_html(
             data_dir, warehouse, ref, stored.tables, today, run_id, signed, inputs
         )
+    # The tables are in the HTML now: let them go before WeasyPrint takes its share of memory.
+    workbook, key = stored.workbook, stored.key
+    del stored
     return _publish_version(
         data_dir,
         str(period),
         "bao-cao",
         html,
-        lambda target: link_or_copy(stored.workbook, target),
+        lambda target: link_or_copy(workbook, target),
         provenance,
-        {"input_snapshot": snapshot, "tables_key": stored.key},
+        {"input_snapshot": snapshot, "tables_key": key},
     )
 
 
