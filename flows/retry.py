@@ -12,13 +12,15 @@ one of another version.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-from prefect.client.schemas.objects import State, TaskRun
 
 from ntm.store.lock import DataDirBusyError
 from ntm.store.warehouse import WarehouseBusyError
+
+if TYPE_CHECKING:  # Prefect only calls this; importing it here would slow every importer
+    from prefect.client.schemas.objects import State, TaskRun
 
 # OSErrors that a second try meets again.
 _LASTING_OS_ERRORS = (
@@ -29,7 +31,13 @@ _LASTING_OS_ERRORS = (
     io.UnsupportedOperation,
 )
 # What DuckDB says of a file that will never open (its IOException, else transient).
-_LASTING_DUCKDB_MESSAGES = ("not a valid DuckDB database", "version number")
+_LASTING_DUCKDB_MESSAGES = (
+    "not a valid DuckDB database",
+    "version number",
+    "Is a directory",
+    "Permission denied",
+    "No such file or directory",
+)
 
 
 def is_transient(error: BaseException) -> bool:

@@ -1,10 +1,12 @@
-"""Shared fixtures: the reference data, a data dir per test, one Prefect backend per session.
+"""Shared fixtures: the reference data, a data dir per test, the demo of 2023-Q4 to 2024-Q4
+written and ingested once per session (per pytest-xdist worker), one Prefect backend per session.
 
 Plain helpers and constants are in ``tests/helpers.py``; test modules import them from there.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -14,8 +16,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from ntm.demo import generate_demo
+from ntm.intake.ingest import ingest_files
 from ntm.reference import Reference, load_reference
 from ntm.store.paths import DataDir
+from tests.helpers import NOW
+from transforms.periods import Period
 
 _PREFECT_HOME = "_ntm_prefect_home"
 
@@ -49,6 +55,59 @@ def ref() -> Reference:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> DataDir:
     return DataDir(tmp_path / "data")
+
+
+# The shared demo's range. generate_demo's files depend on the range asked for (formats and
+# arrival times are drawn along it), so a module may use these fixtures only where it asked for
+# exactly this range without household reviews.
+DEMO_2024 = (Period(2023, 4), Period(2024, 4))
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, str]]:
+    """Every file under ``folder``: its modification time and a hash of its bytes."""
+    return {
+        str(path.relative_to(folder)): (
+            path.stat().st_mtime_ns,
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+        )
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_inbox_2024(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> Iterator[Path]:
+    """``generate_demo`` of 2023-Q4 through 2024-Q4 without household reviews, written once per
+    session: 13 districts' quarterly files under ``<period>/``. Tests read it and never change
+    it (checked when the session ends); one that changes files copies them first."""
+    folder = tmp_path_factory.mktemp("demo-2024") / "inbox"
+    generate_demo(folder, ref, first=DEMO_2024[0], last=DEMO_2024[1], households=False)
+    written = _listing(folder)
+    yield folder
+    assert _listing(folder) == written, "a test changed the shared demo inbox"
+
+
+@pytest.fixture(scope="session")
+def _demo_warehouse_2024(
+    tmp_path_factory: pytest.TempPathFactory, ref: Reference, demo_inbox_2024: Path
+) -> DataDir:
+    """Every file of ``demo_inbox_2024`` ingested at ``helpers.NOW``, once per session; tests
+    get a copy of it (``demo_data_2024``), never this one."""
+    data_dir = DataDir(tmp_path_factory.mktemp("demo-2024-warehouse") / "data")
+    outcomes = ingest_files([demo_inbox_2024], data_dir, ref, now=NOW, feedback=False)
+    assert {o.status for o in outcomes} == {"accepted"}
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def demo_data_2024(
+    tmp_path_factory: pytest.TempPathFactory, _demo_warehouse_2024: DataDir
+) -> DataDir:
+    """A data dir of the module's own holding the demo of 2023-Q4 to 2024-Q4, every unit's file
+    accepted (``_demo_warehouse_2024`` copied): the module's tests may read and write it."""
+    copy = DataDir(tmp_path_factory.mktemp("demo-2024-data") / "data")
+    shutil.copytree(_demo_warehouse_2024.root, copy.root)
+    return copy
 
 
 @pytest.fixture(scope="session")

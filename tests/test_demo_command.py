@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
+import types
 import weakref
 from pathlib import Path
 from typing import Any
 
 import pytest
-from prefect.server.api.server import SubprocessASGIServer
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 import ntm.demo
 import ntm.report
@@ -81,12 +81,33 @@ def test_a_demo_run_again_prints_the_review_it_has(
     assert "ntm review --programme 2021-2025" in out
 
 
-def test_no_temporary_server_is_started_where_a_server_is_configured() -> None:
-    before = dict(SubprocessASGIServer._instances)
+@pytest.mark.parametrize("configured", [True, False])
+def test_a_temporary_server_is_started_only_where_none_is_configured(
+    configured: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.settings import (  # noqa: PLC0415 (see test_flows)
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        temporary_settings,
+    )
+
+    started: list[bool] = []
+
+    class Server:  # stands in for Prefect's SubprocessASGIServer (seconds to import, a process)
+        def start(self) -> None:
+            started.append(True)
+
+    stand_in = types.ModuleType("prefect.server.api.server")
+    stand_in.SubprocessASGIServer = Server  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "prefect.server.api.server", stand_in)
+    url = {PREFECT_API_URL: "http://127.0.0.1:9/api"} if configured else {}
     # The thread's body, in this thread: Prefect's settings are per context.
-    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+    with temporary_settings(
+        updates={PREFECT_SERVER_EPHEMERAL_ENABLED: True, **url},
+        restore_defaults=set() if configured else {PREFECT_API_URL},
+    ):
         server._start_temporary_server()
-    assert SubprocessASGIServer._instances == before
+    assert started == ([] if configured else [True])
 
 
 def test_memory_given_back_between_tasks_collects_cyclic_garbage() -> None:

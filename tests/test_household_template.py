@@ -8,8 +8,11 @@ openpyxl for cell locks and to fill and save the template like a clerk.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
+import shutil
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
@@ -40,6 +43,29 @@ def write(tmp_path: Path, ref: Reference, unit: str, year: int, kind: str) -> Pa
     return write_household_template(
         tmp_path / f"hn-{unit}-{year}-{kind}.xlsx", ref, unit, year, kind
     )
+
+
+Template = Callable[[str, int, str], Path]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> Iterator[Template]:
+    """The template of (unit, year, kind), written once for the module (writing one takes about
+    a second: 5,000 prepared rows). Tests only read it: one that changes a file copies it first,
+    and the module checks at its end that no written file was changed."""
+    folder = tmp_path_factory.mktemp("hn-templates")
+    written: dict[tuple[str, int, str], tuple[Path, str]] = {}
+
+    def get(unit: str, year: int, kind: str) -> Path:
+        key = (unit, year, kind)
+        if key not in written:
+            path = write(folder, ref, unit, year, kind)
+            written[key] = (path, hashlib.sha256(path.read_bytes()).hexdigest())
+        return written[key][0]
+
+    yield get
+    for path, digest in written.values():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{path.name} was changed"
 
 
 def grid(path: Path, sheet: str) -> pl.DataFrame:
@@ -89,8 +115,8 @@ def validations(path: Path, sheet: str) -> dict[str, dict[str, str]]:
 # ---------------------------------------------------------------------------- sheets, metadata
 
 
-def test_the_workbook_has_the_three_sheets_and_the_metadata_of_the_review(tmp_path, ref):
-    path = write(tmp_path, ref, COMMUNE_2026, 2026, "dinh-ky")
+def test_the_workbook_has_the_three_sheets_and_the_metadata_of_the_review(template, ref):
+    path = template(COMMUNE_2026, 2026, "dinh-ky")
     fmt = ref.households
     assert fastexcel.read_excel(path).sheet_names == ["Hướng dẫn", "Thông tin", "Danh sách hộ"]
     assert [fmt.instructions_sheet, fmt.metadata_sheet, fmt.households_sheet] == [
@@ -114,8 +140,8 @@ def test_the_workbook_has_the_three_sheets_and_the_metadata_of_the_review(tmp_pa
     }
 
 
-def test_a_baseline_review_names_the_next_standard(tmp_path, ref):
-    path = write(tmp_path, ref, COMMUNE_2026, 2026, "dau-ky")
+def test_a_baseline_review_names_the_next_standard(template, ref):
+    path = template(COMMUNE_2026, 2026, "dau-ky")
     values = dict(grid(path, "Thông tin").rows())
     assert values["Loại rà soát"] == "Đầu kỳ"
     assert values["Chuẩn nghèo"] == "2027-2030"
@@ -147,9 +173,9 @@ THE_2022_2026_INDICATORS = [
     ],
 )
 def test_the_header_row_is_the_table_columns_of_the_standard(
-    tmp_path, ref, kind, standard_id, indicators
+    template, ref, kind, standard_id, indicators
 ):
-    path = write(tmp_path, ref, COMMUNE_2026, 2026, kind)
+    path = template(COMMUNE_2026, 2026, kind)
     standard = ref.review_standard(2026, kind)
     assert standard.id == standard_id
     assert sorted(standard.indicator_ids) == sorted(indicators)
@@ -167,8 +193,8 @@ def test_the_header_row_is_the_table_columns_of_the_standard(
     assert len(rows) == HEADER_EXCEL_ROW  # no household row is pre-filled
 
 
-def test_drop_downs_and_whole_numbers_cover_the_data_rows(tmp_path, ref):
-    path = write(tmp_path, ref, COMMUNE_2026, 2026, "dau-ky")
+def test_drop_downs_and_whole_numbers_cover_the_data_rows(template, ref):
+    path = template(COMMUNE_2026, 2026, "dau-ky")
     columns = ref.households.table_columns(ref.review_standard(2026, "dau-ky").indicators)
     letter = {c.key: xl_col_to_name(i) for i, c in enumerate(columns)}
     found = validations(path, "Danh sách hộ")
@@ -197,8 +223,8 @@ def test_drop_downs_and_whole_numbers_cover_the_data_rows(tmp_path, ref):
         assert "LEN(" in found[letter[key]]["formula1"]
 
 
-def test_sheets_are_protected_headers_locked_and_data_cells_open(tmp_path, ref):
-    path = write(tmp_path, ref, COMMUNE_2026, 2026, "dinh-ky")
+def test_sheets_are_protected_headers_locked_and_data_cells_open(template, ref):
+    path = template(COMMUNE_2026, 2026, "dinh-ky")
     for sheet in ("Thông tin", "Danh sách hộ", "Hướng dẫn"):
         protection = sheet_xml(path, sheet).find(f"{MAIN}sheetProtection")
         assert protection is not None, sheet
@@ -227,8 +253,8 @@ def test_sheets_are_protected_headers_locked_and_data_cells_open(tmp_path, ref):
     assert open_values == {"Ngày lập", "Người lập"}
 
 
-def test_the_commune_drop_down_lists_the_communes_of_a_2024_district(tmp_path, ref):
-    path = write(tmp_path, ref, DISTRICT_2024, 2024, "dinh-ky")
+def test_the_commune_drop_down_lists_the_communes_of_a_2024_district(template, ref):
+    path = template(DISTRICT_2024, 2024, "dinh-ky")
     expected = communes_of(
         ref.registry, DISTRICT_2024, date(2024, 12, 31), ref.settings.communes_report_from
     )
@@ -242,8 +268,8 @@ def test_the_commune_drop_down_lists_the_communes_of_a_2024_district(tmp_path, r
     assert dict(grid(path, "Thông tin").rows())["Tên đơn vị báo cáo"] == "Thành phố Hà Tĩnh"
 
 
-def test_a_2026_commune_lists_itself_under_its_current_name(tmp_path, ref):
-    path = write(tmp_path, ref, COMMUNE_2026, 2026, "dinh-ky")
+def test_a_2026_commune_lists_itself_under_its_current_name(template, ref):
+    path = template(COMMUNE_2026, 2026, "dinh-ky")
     source = validations(path, "Danh sách hộ")["A"]["formula1"]
     row = int(re.findall(r"\d+", source)[0])
     assert grid(path, "Hướng dẫn").row(row - 1) == (COMMUNE_2026, "Phường Thành Sen")
@@ -253,8 +279,8 @@ def test_a_2026_commune_lists_itself_under_its_current_name(tmp_path, ref):
 # ---------------------------------------------------------------------------- instructions
 
 
-def test_the_2022_2026_instructions_quote_its_lines_and_cut_offs(tmp_path, ref):
-    text = sheet_text(write(tmp_path, ref, COMMUNE_2026, 2026, "dinh-ky"), "Hướng dẫn")
+def test_the_2022_2026_instructions_quote_its_lines_and_cut_offs(template, ref):
+    text = sheet_text(template(COMMUNE_2026, 2026, "dinh-ky"), "Hướng dẫn")
     assert "1.500.000 (nông thôn), 2.000.000 (thành thị)" in text
     assert "điểm B1 ≤ 140 (nông thôn), ≤ 175 (thành thị)" in text
     assert "thiếu hụt từ 3 chỉ số trở lên" in text
@@ -266,8 +292,8 @@ def test_the_2022_2026_instructions_quote_its_lines_and_cut_offs(tmp_path, ref):
     assert "có hiệu lực từ ngày 01/01/2027" in text
 
 
-def test_the_2027_2030_instructions_say_no_cut_off_is_published(tmp_path, ref):
-    text = sheet_text(write(tmp_path, ref, COMMUNE_2026, 2026, "dau-ky"), "Hướng dẫn")
+def test_the_2027_2030_instructions_say_no_cut_off_is_published(template, ref):
+    text = sheet_text(template(COMMUNE_2026, 2026, "dau-ky"), "Hướng dẫn")
     assert "2.200.000 (nông thôn), 2.800.000 (thành thị)" in text
     assert "Chuẩn nghèo 2027-2030 chưa công bố ngưỡng điểm B1" in text
     assert "«Thu nhập dưới chuẩn» bắt buộc" in text
@@ -280,8 +306,8 @@ def test_the_2027_2030_instructions_say_no_cut_off_is_published(tmp_path, ref):
     assert "14 chỉ số" in text
 
 
-def test_the_instructions_state_the_personal_data_rule_and_the_flags(tmp_path, ref):
-    text = sheet_text(write(tmp_path, ref, COMMUNE_2026, 2026, "dinh-ky"), "Hướng dẫn")
+def test_the_instructions_state_the_personal_data_rule_and_the_flags(template, ref):
+    text = sheet_text(template(COMMUNE_2026, 2026, "dinh-ky"), "Hướng dẫn")
     for words in (
         "họ tên",
         "CCCD",
@@ -359,10 +385,10 @@ def test_refused_arguments_raise_a_template_error_and_write_nothing(
     assert issubclass(TemplateError, ValueError)
 
 
-def test_the_2021_baseline_review_is_under_the_2022_2026_standard(tmp_path, ref):
+def test_the_2021_baseline_review_is_under_the_2022_2026_standard(template, ref):
     """A baseline review at the end of 2021 is the one that prepared the 2022-2026 standard."""
     assert ref.review_standard(2021, "dau-ky").id == "2022-2026"
-    path = write(tmp_path, ref, DISTRICT_2024, 2021, "dau-ky")
+    path = template(DISTRICT_2024, 2021, "dau-ky")
     assert dict(grid(path, "Thông tin").rows())["Chuẩn nghèo"] == "2022-2026"
 
 
@@ -399,8 +425,26 @@ def fill(path: Path, ref: Reference, year: int, kind: str) -> Path:
     return path
 
 
-def test_a_filled_and_saved_template_reads_as_the_spec_says(tmp_path, ref):
-    path = fill(write(tmp_path, ref, COMMUNE_2026, 2026, "dinh-ky"), ref, 2026, "dinh-ky")
+@pytest.fixture(scope="module")
+def filled(
+    tmp_path_factory: pytest.TempPathFactory, ref: Reference, template: Template
+) -> Callable[[str], Path]:
+    """The 2026 template of COMMUNE_2026 of a kind, filled by a clerk (``fill``) once for the
+    module: a copy of the written one (openpyxl takes seconds to load and save it)."""
+    folder = tmp_path_factory.mktemp("hn-filled")
+    done: dict[str, Path] = {}
+
+    def get(kind: str) -> Path:
+        if kind not in done:
+            copy = shutil.copy(template(COMMUNE_2026, 2026, kind), folder / f"{kind}.xlsx")
+            done[kind] = fill(Path(copy), ref, 2026, kind)
+        return done[kind]
+
+    return get
+
+
+def test_a_filled_and_saved_template_reads_as_the_spec_says(filled, ref):
+    path = filled("dinh-ky")
     fmt = ref.households
     columns = fmt.table_columns(ref.review_standard(2026, "dinh-ky").indicators)
     # The metadata: every label found in column A as the reader matches it.
@@ -424,10 +468,10 @@ def test_a_filled_and_saved_template_reads_as_the_spec_says(tmp_path, ref):
 
 
 @pytest.mark.parametrize("kind", ["dinh-ky", "dau-ky"])
-def test_a_filled_template_passes_the_file_checks_of_form_hn(tmp_path, ref, kind):
+def test_a_filled_template_passes_the_file_checks_of_form_hn(filled, ref, kind):
     """The intake's own reading and file-level checks (sheets, metadata, standard, unit,
     columns, personal data) find nothing in a filled template."""
-    path = fill(write(tmp_path, ref, COMMUNE_2026, 2026, kind), ref, 2026, kind)
+    path = filled(kind)
     read = read_file(path.read_bytes(), ".xlsx", ref.format, ref.limits, ref.households)
     assert read.findings == []
     screen = screen_households([(1, read)], ref, date(2027, 1, 20))
@@ -436,13 +480,13 @@ def test_a_filled_template_passes_the_file_checks_of_form_hn(tmp_path, ref, kind
     assert screen.by_file[1]["standard"] == ref.review_standard(2026, kind).id
 
 
-def test_nothing_in_the_template_looks_like_personal_data(tmp_path, ref):
+def test_nothing_in_the_template_looks_like_personal_data(template, ref):
     """The department's own checks would not refuse its blank template: no header holds a
     personal-data word, no cell an identification or a phone number."""
     fmt = ref.households
     words = [match_key(w) for w in fmt.personal_header_words]
     for kind in ("dinh-ky", "dau-ky"):
-        path = write(tmp_path, ref, COMMUNE_2026, 2026, kind)
+        path = template(COMMUNE_2026, 2026, kind)
         header = grid(path, fmt.households_sheet).row(HEADER_EXCEL_ROW - 1)
         for label in header:
             for word in words:
@@ -457,7 +501,7 @@ def test_nothing_in_the_template_looks_like_personal_data(tmp_path, ref):
                         assert not re.search(fmt.phone_pattern, number), cell
 
 
-def test_the_same_arguments_give_the_same_bytes(tmp_path, ref):
-    first = write(tmp_path / "a", ref, DISTRICT_2024, 2024, "dinh-ky").read_bytes()
-    second = write(tmp_path / "b", ref, DISTRICT_2024, 2024, "dinh-ky").read_bytes()
+def test_the_same_arguments_give_the_same_bytes(tmp_path, ref, template):
+    first = template(DISTRICT_2024, 2024, "dinh-ky").read_bytes()  # written by its own call
+    second = write(tmp_path, ref, DISTRICT_2024, 2024, "dinh-ky").read_bytes()
     assert first == second

@@ -12,7 +12,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ntm.demo import generate_demo
 from ntm.indicators import mart
 from ntm.indicators.tables import PeriodTables, period_tables
 from ntm.intake.ingest import ingest_files
@@ -27,14 +26,15 @@ PERIOD = Period(2024, 4)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    generate_demo(folder, ref, first=Period(2024, 3), last=PERIOD, households=False)
-    return folder
+def demo(demo_inbox_2024: Path) -> Path:
+    """The session's demo inbox (2023-Q4 to 2024-Q4): its 2024-Q3 and 2024-Q4 files are read."""
+    return demo_inbox_2024
 
 
 def ingested(demo: Path, data_dir: DataDir, ref: Reference, units: tuple[str, ...]) -> None:
-    files = [p for p in sorted(demo.rglob("*")) if p.is_file() and p.name[:3] in units]
+    """The 2024-Q3 and 2024-Q4 files of ``units`` ingested."""
+    folders = [demo / str(Period(2024, 3)), demo / str(PERIOD)]
+    files = [p for f in folders for p in sorted(f.iterdir()) if p.is_file() and p.name[:3] in units]
     ingest_files(files, data_dir, ref, now=NOW)
 
 

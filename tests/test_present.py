@@ -33,7 +33,8 @@ def present(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> DataDir
     generate_demo(
         data_dir.inbox, ref, first=Period(2025, 4), last=Period(2026, 3), households=False
     )
-    ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
+    # No test here reads a feedback workbook: none is written (the warehouse is the same).
+    ingest_files([data_dir.inbox], data_dir, ref, now=NOW, feedback=False)
     return data_dir
 
 
@@ -156,19 +157,15 @@ def test_the_run_warns_of_every_target_it_cannot_judge(present, ref):
     }  # fmt: skip
 
 
-def test_a_period_no_programme_covers_gets_rates_and_no_targets(tmp_path, ref, capsys):
+def test_a_period_no_programme_covers_gets_rates_and_no_targets(tmp_path, ref, demo_data_2024):
     # Without the 2021-2025 catalogue, 2024 is covered by no programme: its rates and trends
     # are still computed (with the nearest programme's indicators), and nothing is judged.
+    # The data: the demo of 2023-Q4 to 2024-Q4, every district's files accepted.
     copy = tmp_path / "reference"
     shutil.copytree(REFERENCE_DIR, copy)
     (copy / "criteria" / "2021-2025.toml").unlink()
     uncovered = load_reference(copy)
-    data_dir = DataDir(tmp_path / "data")
-    generate_demo(
-        data_dir.inbox, ref, first=Period(2023, 4), last=Period(2024, 4), households=False
-    )
-    ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
-    with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:
+    with Warehouse.open(demo_data_2024.warehouse, read_only=True) as warehouse:
         tables = period_tables(warehouse, uncovered, Period(2024, 4))
     assert not tables.covered and tables.catalogue.targets == ()
     assert tables.indicators.height > 0
@@ -186,13 +183,10 @@ def test_a_period_no_programme_covers_gets_rates_and_no_targets(tmp_path, ref, c
     ]
 
 
-def test_a_period_before_the_registry_is_computed_empty_not_failed(tmp_path, ref, capsys):
-    # 2019-Q4: no programme covers it, and the registry starts with the structure of 2020.
-    data_dir = DataDir(tmp_path / "data")
-    generate_demo(
-        data_dir.inbox, ref, first=Period(2024, 4), last=Period(2024, 4), households=False
-    )
-    ingest_files([data_dir.inbox], data_dir, ref, now=NOW)
+def test_a_period_before_the_registry_is_computed_empty_not_failed(ref, capsys, demo_data_2024):
+    # 2019-Q4: no programme covers it, and the registry starts with the structure of 2020. The
+    # warehouse holds the demo of 2023-Q4 to 2024-Q4.
+    data_dir = demo_data_2024
     table = indicators_csv(data_dir, "2019-Q4", capsys)
     assert table.is_empty() and table.columns[-1] == "target_status"
     with Warehouse.open(data_dir.warehouse, read_only=True) as warehouse:

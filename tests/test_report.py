@@ -19,7 +19,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from ntm import cli
-from ntm.demo import demo_figures, generate_demo
+from ntm.demo import demo_figures
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import REFERENCE_DIR, load_reference
@@ -37,12 +37,13 @@ REPORTING = ("436", "441")
 
 
 @pytest.fixture(scope="module")
-def fixture_dir(tmp_path_factory: pytest.TempPathFactory, ref) -> DataDir:
+def fixture_dir(tmp_path_factory: pytest.TempPathFactory, ref, demo_inbox_2024: Path) -> DataDir:
     root = tmp_path_factory.mktemp("report")
     data_dir = DataDir(root / "data")
-    demo = root / "demo"
-    generate_demo(demo, ref, first=Period(2023, 4), last=Period(2024, 4), households=False)
-    chosen = [p for p in sorted(demo.rglob("*")) if p.is_file() and p.name[:3] in REPORTING]
+    # The demo of 2023-Q4 to 2024-Q4 without household reviews (conftest.py), written once.
+    chosen = [
+        p for p in sorted(demo_inbox_2024.rglob("*")) if p.is_file() and p.name[:3] in REPORTING
+    ]
     ingest_files(chosen, data_dir, ref, now=NOW)
     # A correction from 441 with one hostile cell: that row is quarantined and quoted.
     communes = district_communes(ref, "441")

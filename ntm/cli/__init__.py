@@ -34,7 +34,7 @@ from ntm.reference import ReferenceError, load_reference
 from ntm.store.household_key import HouseholdKeyError
 from ntm.store.lock import DataDirBusyError
 from ntm.store.paths import DataDir
-from ntm.store.warehouse import WarehouseBusyError
+from ntm.store.warehouse import WarehouseBusyError, WarehouseUnusableError
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -109,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"try again when it has finished ({error})",
             file=sys.stderr,
         )
+        return EXIT_INTERNAL
+    except WarehouseUnusableError as error:
+        print(f"ntm: the warehouse {data_dir.warehouse} cannot be opened: {error}", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as error:
         log = data_dir.internal_errors_log

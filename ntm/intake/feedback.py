@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import xlsxwriter
 
 from ntm.intake.xlsx import write_value
 from ntm.store.paths import atomic_path
+from transforms.findings import FILE_ID
 
 # A warning says its figures were still received only where they were: a warning on a row
 # that also has a row error (a quarantined row) or in a rejected file says instead that the
@@ -49,13 +51,42 @@ def write_feedback(
     title: str = TITLE,
     severities: dict[str, str] = SEVERITY_VI,
 ) -> Path:
-    """Write ``findings`` (rendered, with file_name) under a one-line ``summary``.
+    """Write one file's ``findings`` (rendered, with file_name) under a one-line ``summary``."""
+    rows = feedback_rows(findings.with_columns(_file=pl.lit(0)), severities, by="_file")
+    return write_feedback_rows(target, summary, rows.get(0, []), title)
+
+
+def feedback_rows(
+    findings: pl.DataFrame, severities: dict[str, str] = SEVERITY_VI, by: str = FILE_ID
+) -> dict[Any, list[tuple[Any, ...]]]:
+    """The feedback rows of many files at once (one query, split by ``by``): each file's
+    findings in order, cells in the order of HEADERS. A file with no finding has no key."""
+    if findings.is_empty():
+        return {}
+    table = findings.select(
+        pl.col(by),
+        pl.col("file_name"),
+        pl.col("sheet").fill_null(""),
+        pl.col("excel_row"),
+        pl.col("column_label").fill_null(""),
+        pl.col("value_found").fill_null(""),
+        _severity_key(by).replace_strict(severities, default="").alias("severity"),
+        pl.col("message"),
+    )
+    return {
+        key[0]: part.drop(by).rows()
+        for key, part in table.partition_by(by, as_dict=True, maintain_order=True).items()
+    }
+
+
+def write_feedback_rows(
+    target: Path, summary: str, rows: list[tuple[Any, ...]], title: str = TITLE
+) -> Path:
+    """The feedback workbook: ``rows`` (from ``feedback_rows``) under a one-line ``summary``.
 
     Every cell is written as a string or a number, never as a formula, whatever the district
     typed (a value beginning with '=' stays text).
     """
-    # Most files have no finding: their workbook needs no query (a third of its cost).
-    rows = [] if findings.is_empty() else _rows(findings, severities)
     with atomic_path(target) as temporary:
         workbook = xlsxwriter.Workbook(
             str(temporary), {"strings_to_formulas": False, "in_memory": True}
@@ -83,32 +114,22 @@ def write_feedback(
     return target
 
 
-def _rows(findings: pl.DataFrame, severities: dict[str, str]) -> list[tuple[object, ...]]:
-    """The findings' cells, in the order of HEADERS."""
-    return findings.select(
-        pl.col("file_name"),
-        pl.col("sheet").fill_null(""),
-        pl.col("excel_row"),
-        pl.col("column_label").fill_null(""),
-        pl.col("value_found").fill_null(""),
-        _severity_key(findings).replace_strict(severities, default="").alias("severity"),
-        pl.col("message"),
-    ).rows()
-
-
-def _severity_key(findings: pl.DataFrame) -> pl.Expr:
+def _severity_key(by: str) -> pl.Expr:
     """Each finding's key in the severities: a warning in a rejected file, or on a row that is
     quarantined (a row error on the same sheet and row, as ``transforms.checks.quarantine``
-    and form HN decide), is told apart from a warning whose figures were received."""
+    and form HN decide), is told apart from a warning whose figures were received. Per file
+    (``by``), over all files at once."""
     severity = pl.col("severity")
-    where = pl.concat_str(pl.col("sheet").fill_null(""), pl.col("excel_row"), separator="\n")
-    refused = findings.filter((severity == "row_error") & pl.col("excel_row").is_not_null())
-    on_refused_row = where.is_in(refused.select(where).to_series().to_list())
-    file_refused = bool((findings["severity"] == "file_error").any())
+    on_refused_row = (
+        ((severity == "row_error") & pl.col("excel_row").is_not_null())
+        .any()
+        .over(by, pl.col("sheet").fill_null(""), "excel_row")
+    )
+    file_refused = (severity == "file_error").any().over(by)
     return (
         pl.when(severity != "warning")
         .then(severity)
-        .when(pl.lit(file_refused))
+        .when(file_refused)
         .then(pl.lit("warning_file_refused"))
         .when(on_refused_row)
         .then(pl.lit("warning_row_refused"))

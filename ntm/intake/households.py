@@ -24,7 +24,13 @@ from typing import Any
 
 import polars as pl
 
-from ntm.intake.feedback import HOUSEHOLD_SEVERITY_VI, HOUSEHOLD_TITLE, write_feedback
+from ntm.intake.feedback import (
+    HOUSEHOLD_SEVERITY_VI,
+    HOUSEHOLD_TITLE,
+    feedback_rows,
+    write_feedback,
+    write_feedback_rows,
+)
 from ntm.intake.readers import (
     CSV_SHEET,
     FileRead,
@@ -38,7 +44,7 @@ from ntm.intake.steps import (
     FileOutcome,
     Known,
     finding_counts,
-    findings_by_file,
+    named_findings,
     render_findings,
     row_counts,
 )
@@ -649,15 +655,18 @@ def _answer(
 ) -> dict[int, FileOutcome]:
     """Write the feedback workbooks of a stored wave; returns each file's outcome."""
     by_file = {a.file_id: a for a in wave}
-    found = findings_by_file(rendered, wave)
+    # Every file's rows in one query: per file, only the workbook is written.
+    found = (
+        feedback_rows(named_findings(rendered, wave), HOUSEHOLD_SEVERITY_VI) if run.feedback else {}
+    )
 
     def finish(row: dict[str, Any]) -> FileOutcome:
         arrival = by_file[row[FILE_ID]]
         feedback = None
         if run.feedback:
             target, text = feedback_answer(arrival, row, run.data_dir.feedback)
-            feedback = write_feedback(
-                target, text, found[arrival.file_id], HOUSEHOLD_TITLE, HOUSEHOLD_SEVERITY_VI
+            feedback = write_feedback_rows(
+                target, text, found.get(arrival.file_id, []), HOUSEHOLD_TITLE
             )
         return FileOutcome(
             arrival.path,

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from ntm.intake.feedback import write_feedback
+from ntm.intake.feedback import feedback_rows, write_feedback, write_feedback_rows
 from ntm.intake.households import HouseholdRun, screen_households
 from ntm.intake.households import answer_again as answer_households_again
 from ntm.intake.households import check_run as check_households
@@ -55,7 +55,7 @@ from ntm.intake.steps import (
     dedupe,
     feedback_answer,
     file_outcome,
-    findings_by_file,
+    named_findings,
     new_batch,
     prepare_rows,
     prepare_wave,
@@ -493,14 +493,15 @@ def _answer(
 ) -> dict[int, FileOutcome]:
     """Write the feedback workbooks of a stored wave; returns each file's outcome."""
     by_file = {a.file_id: a for a in wave}
-    findings = findings_by_file(rendered, wave)
+    # Every file's rows in one query: per file, only the workbook is written.
+    findings = feedback_rows(named_findings(rendered, wave)) if run.feedback else {}
 
     def finish(row: dict[str, Any]) -> FileOutcome:
         arrival = by_file[row[FILE_ID]]
         feedback = None
         if run.feedback:
             target, text = feedback_answer(arrival, row, run.data_dir.feedback, run.closed)
-            feedback = write_feedback(target, text, findings[arrival.file_id])
+            feedback = write_feedback_rows(target, text, findings.get(arrival.file_id, []))
         return file_outcome(arrival.path, row, feedback, run.closed)
 
     # Zip compression releases the GIL: threads write workbooks side by side.

@@ -511,13 +511,15 @@ def with_versions(
 # ---------------------------------------------------------------------------- answering
 
 
-def findings_by_file(rendered: pl.DataFrame, wave: Sequence[Arrival]) -> dict[int, pl.DataFrame]:
-    """Each file's rendered findings (none is an empty frame), with its file name."""
-    found = {key[0]: frame for key, frame in rendered.partition_by(FILE_ID, as_dict=True).items()}
-    none = rendered.clear()
-    return {
-        a.file_id: found.get(a.file_id, none).with_columns(file_name=pl.lit(a.name)) for a in wave
-    }
+def named_findings(rendered: pl.DataFrame, wave: Sequence[Arrival]) -> pl.DataFrame:
+    """The wave's rendered findings, each with its file's name (what feedback prints)."""
+    names = pl.DataFrame(
+        {FILE_ID: [a.file_id for a in wave], "file_name": [a.name for a in wave]},
+        schema={FILE_ID: rendered.schema[FILE_ID], "file_name": pl.String},
+    )
+    return rendered.drop("file_name", strict=False).join(
+        names, on=FILE_ID, how="left", maintain_order="left"
+    )
 
 
 CLOSED_VI = (

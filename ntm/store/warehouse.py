@@ -32,6 +32,11 @@ class WarehouseBusyError(Exception):
     """Another process holds the warehouse file."""
 
 
+class WarehouseUnusableError(Exception):
+    """The warehouse file cannot be opened for a lasting reason (a directory in its place, a
+    permission): no wait or retry helps."""
+
+
 @dataclass(frozen=True)
 class NewBatch:
     """Everything a batch of checked files stores, written in a single transaction.
@@ -85,7 +90,10 @@ class Warehouse:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             connection = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
-            raise WarehouseBusyError(str(error)) from error
+            # DuckDB says "Could not set lock ... Conflicting lock is held" of a busy file.
+            if "lock" in str(error).lower():
+                raise WarehouseBusyError(str(error)) from error
+            raise WarehouseUnusableError(str(error)) from error
         try:
             yield cls(connection, read_only)
         finally:

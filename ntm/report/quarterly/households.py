@@ -62,6 +62,8 @@ def household_section(
         return _empty((citation(tables, ref, kind, ranked),))
     reconciliation_intro, mismatches = reconciliation(tables, name_of)
     movements_intro, moved = movements(tables, ref)
+    both = counts["kind"].n_unique() > 1  # 2026: the profile says which review it is of
+    profiled = f"{review_words(ref, kind) if both else 'rà soát'} năm {year}"
     return HouseholdSection(
         full=True,
         sentences=(
@@ -69,7 +71,7 @@ def household_section(
                 count_sentence(r, ref, year)
                 for r in counts.sort("kind", descending=True).iter_rows(named=True)
             ),
-            *profile_sentences(tables, ranked),
+            *profile_sentences(tables, ranked, profiled if both else ""),
         ),
         counts=tuple(
             count_row(r, ref) for r in counts.sort("kind", descending=True).iter_rows(named=True)
@@ -86,9 +88,9 @@ def household_section(
         movements=moved,
         chart=captions.chart(
             profile_chart(ranked),
-            f"Tỷ lệ hộ nghèo, hộ cận nghèo thiếu hụt từng chỉ số (rà soát năm {year})",
+            f"Tỷ lệ hộ nghèo, hộ cận nghèo thiếu hụt từng chỉ số ({profiled})",
         ),
-        profile_intro=f"Nguyên nhân nghèo và nhóm đối tượng chính sách (rà soát năm {year}):",
+        profile_intro=f"Nguyên nhân nghèo và nhóm đối tượng chính sách ({profiled}):",
         causes=cause_rows(tables, ref, kind),
         groups=group_rows(tables, kind),
         communes_title="",  # numbered once the appendices before it are (``numbered``)
@@ -294,11 +296,12 @@ def citation(tables: PeriodTables, ref: Reference, kind: str, ranked: pl.DataFra
     return sentence + (f"; các chỉ số thiếu hụt phổ biến nhất: {top}." if top else ".")
 
 
-def profile_sentences(tables: PeriodTables, ranked: pl.DataFrame) -> tuple[str, ...]:
-    sentences = []
-    top = top_words(ranked)
+def profile_sentences(tables: PeriodTables, ranked: pl.DataFrame, named: str) -> tuple[str, ...]:
+    sentences, top, which = [], top_words(ranked), f" ({named})" if named else ""
     if top:
-        sentences.append(f"Các chỉ số thiếu hụt phổ biến nhất của hộ nghèo, hộ cận nghèo: {top}.")
+        sentences.append(
+            f"Các chỉ số thiếu hụt phổ biến nhất của hộ nghèo, hộ cận nghèo{which}: {top}."
+        )
     ethnic = tables.household_counts.filter(
         (pl.col("unit_level") == "province") & (pl.col("kind") == "dinh-ky")
     )
