@@ -328,6 +328,17 @@ def test_missing_glyph_is_captured_even_when_weasyprint_logs_are_silenced(
     ]
 
 
+def test_the_missing_subsetter_is_no_warning_of_the_document() -> None:
+    """Without libharfbuzz-subset (optional: `make setup` says so once) WeasyPrint notes, for every
+    font of every render, that it subsets with fontTools: not the document's warning."""
+    logger = logging.getLogger("weasyprint")
+    with render._collect_weasyprint_records() as messages:
+        logger.warning('Using fontTools instead of HarfBuzz-Subset for font "NTM Serif". ...')
+        logger.warning("a warning about the document")
+    assert messages == ["WARNING: a warning about the document"]
+    assert not logger.filters  # the filter goes with the block
+
+
 # --- atomic output -----------------------------------------------------------------------------
 
 

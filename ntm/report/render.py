@@ -135,6 +135,16 @@ class _RecordCollector(logging.Handler):
             self.messages.append(f"{record.levelname}: {record.getMessage()}")
 
 
+# Said once by `make setup` (scripts/syslibs.sh) when HarfBuzz's subsetter is missing; WeasyPrint
+# would say it again for every font of every document, and it is no fault of the document.
+_SUBSETTER_MISSING = "Using fontTools instead of HarfBuzz-Subset"
+
+
+class _WithoutSubsetterNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_SUBSETTER_MISSING)
+
+
 @contextmanager
 def _collect_weasyprint_records() -> Iterator[list[str]]:
     """WeasyPrint's warnings and errors during the block, whatever logging is configured.
@@ -145,14 +155,17 @@ def _collect_weasyprint_records() -> Iterator[list[str]]:
     """
     logger = logging.getLogger(WEASYPRINT_LOGGER)
     collector = _RecordCollector()
+    notice = _WithoutSubsetterNotice()
     previous_level = logger.level
     if logger.getEffectiveLevel() > logging.WARNING:
         logger.setLevel(logging.WARNING)
+    logger.addFilter(notice)
     logger.addHandler(collector)
     try:
         yield collector.messages
     finally:
         logger.removeHandler(collector)
+        logger.removeFilter(notice)
         logger.setLevel(previous_level)
 
 
