@@ -32,6 +32,7 @@ from ntm import cli
 from ntm.intake.ingest import ingest_files
 from ntm.intake.workbook import write_submission
 from ntm.reference import load_reference
+from ntm.report.render import pdf_text
 from ntm.store.faults import KILL_AT, MARKER, POINTS
 from ntm.store.paths import DataDir
 from ntm.store.warehouse import Warehouse
@@ -209,11 +210,17 @@ def workbook_values(path: Path) -> list[str]:
 
 
 def readable(path: Path) -> str:
-    """A file's content as text: a warehouse's cells, a workbook's cells, else its bytes."""
+    """A file's content as text: a warehouse's cells, a workbook's or a Parquet table's cells, a
+    PDF's text (all of them compress what they hold), else its bytes."""
     if path.suffix == ".duckdb":
         return "\n".join(warehouse_values(path))
     if path.suffix == ".xlsx":
         return "\n".join(workbook_values(path))
+    if path.suffix == ".parquet":
+        table = pl.read_parquet(path)
+        return "\n".join([*table.columns, *flattened(table.rows())])
+    if path.suffix == ".pdf":
+        return pdf_text(path)
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
@@ -585,6 +592,37 @@ def test_the_same_household_has_the_same_key_in_every_review(scanned):
     assert by_row[("2025.csv", 2)] == expected
     assert by_row[("2026.csv", 3)] == hmac.new(key, b"TSX-0002", hashlib.sha256).hexdigest()
     assert len(set(by_row.values())) == len(set(ALL_CODES) - set(CODES_REFUSED))
+
+
+@pytest.mark.slow
+def test_no_household_code_is_left_by_the_whole_job_its_report_or_the_close(scanned, tmp_path):
+    """The same files through ``ntm run`` (Prefect, its logs, the stored period tables, the
+    report's PDF, HTML and XLSX), then ``ntm close`` (the archive of what was signed): every cell
+    and every text under the data dir, read as above."""
+    data_dir = DataDir(tmp_path / "data")
+    data_dir.inbox.mkdir(parents=True)
+    for path in scanned.files:
+        (data_dir.inbox / path.name).write_bytes(path.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "ntm.cli", "run", "--period", "2025-Q4",
+         "--data-dir", str(data_dir.root)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    code, out, err = cli_run("close", "--period", "2025-Q4", "--version", "1", "--by", "Thư ký",
+                             "--data-dir", str(data_dir.root))  # fmt: skip
+    assert code == 0, err
+    texts = data_dir_texts(data_dir)
+    left = {p.relative_to(data_dir.root).parts[0] for p in texts}
+    assert {"warehouse", "indicators", "reports", "logs", "archive", "feedback"} <= left, left
+    assert any(p.suffix == ".parquet" for p in texts) and any(p.suffix == ".pdf" for p in texts)
+    report = next(text for p, text in texts.items() if p.suffix == ".pdf")
+    assert "Kết quả rà soát hộ nghèo, hộ cận nghèo" in report  # the households were reported
+    printed = "\n".join([done.stdout, done.stderr, out, err]).upper()
+    for secret in [*ALL_CODES, NAME]:
+        for path, text in texts.items():
+            assert secret.upper() not in text.upper(), path
+        assert secret.upper() not in printed
 
 
 # ------------------------------------------------------------------------------- the key
