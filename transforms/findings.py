@@ -51,7 +51,7 @@ def with_file(frame: pl.DataFrame) -> pl.DataFrame:
 def render(findings: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     """Attach severity and the Vietnamese message (what is wrong, then how to fix it).
 
-    ``rules`` has rule_id, severity, message and fix, and may have kind; placeholders {value},
+    ``rules`` has rule_id, severity, kind, message and fix; placeholders {value},
     {expected}, {detail} are filled from the finding. Adds severity, problem (what is wrong),
     fix (how to put it right) and message (both).
 
@@ -73,10 +73,9 @@ def render(findings: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
             .str.replace_all("{detail}", pl.col("detail").fill_null(""), literal=True)
         )
 
-    kind = rules["kind"] if "kind" in rules.columns else pl.lit(None, pl.String).alias("kind")
     return (
         findings.join(
-            rules.select("rule_id", "severity", "message", "fix", kind),
+            rules.select("rule_id", "severity", "message", "fix", "kind"),
             on="rule_id",
             how="left",
             validate="m:1",
